@@ -1,0 +1,123 @@
+"""Double-entry accounting entries for the landlord's ERP.
+
+Each entry balances (total debit = total credit). A payment allocated to a lease
+debits the bank account and credits the tenant sub-ledger of that lease; a
+credit nobody can allocate yet goes to the suspense account until a person
+decides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from functions.core.errors import ValidationError
+from functions.core.organisation import ChartOfAccounts
+from functions.core.transactions import BankTransaction
+
+
+class SourceType(StrEnum):
+    ALLOCATION = "allocation"
+    UNMATCHED = "unmatched"
+    REVERSAL = "reversal"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True, slots=True)
+class EntryLine:
+    account: str
+    debit_cents: int
+    credit_cents: int
+    subledger: str | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountingEntry:
+    org_id: str
+    entry_id: str
+    date: date
+    journal: str
+    label: str
+    source_type: SourceType
+    source_id: str
+    transaction_id: str
+    lease_id: str | None
+    lines: tuple[EntryLine, ...]
+    created_at: datetime
+
+    def __post_init__(self) -> None:
+        debit = sum(line.debit_cents for line in self.lines)
+        credit = sum(line.credit_cents for line in self.lines)
+        if debit != credit:
+            raise ValidationError("lines", f"entry does not balance: {debit} != {credit}")
+        if self.created_at.tzinfo is None:
+            raise ValidationError("created_at", "must be timezone-aware")
+
+    @property
+    def amount_cents(self) -> int:
+        return sum(line.debit_cents for line in self.lines)
+
+
+def entry_id_for(created_at: datetime, source_id: str) -> str:
+    """Sortable by creation time, unique per source: the ERP's polling cursor."""
+    digest = hashlib.sha256(source_id.encode()).hexdigest()[:12]
+    return f"{created_at.strftime('%Y%m%dT%H%M%S%fZ')}-{digest}"
+
+
+def _label(tx: BankTransaction) -> str:
+    who = tx.counterparty_name or "payeur inconnu"
+    return f"Virement {who}"[:120]
+
+
+def payment_entry(
+    chart: ChartOfAccounts,
+    tx: BankTransaction,
+    lease_id: str,
+    amount_cents: int,
+    created_at: datetime,
+) -> AccountingEntry:
+    """Bank (debit) / tenant sub-ledger of the lease (credit)."""
+    source_id = f"{tx.transaction_id}:{lease_id}"
+    label = _label(tx)
+    return AccountingEntry(
+        org_id=tx.org_id,
+        entry_id=entry_id_for(created_at, source_id),
+        date=tx.booking_date or tx.value_date or created_at.date(),
+        journal=chart.journal,
+        label=label,
+        source_type=SourceType.ALLOCATION,
+        source_id=source_id,
+        transaction_id=tx.transaction_id,
+        lease_id=lease_id,
+        lines=(
+            EntryLine(chart.bank, amount_cents, 0, None, label),
+            EntryLine(chart.tenants, 0, amount_cents, lease_id, label),
+        ),
+        created_at=created_at,
+    )
+
+
+def suspense_entry(
+    chart: ChartOfAccounts, tx: BankTransaction, created_at: datetime
+) -> AccountingEntry:
+    """Bank (debit) / suspense (credit): the money is in, its tenant is not known yet."""
+    label = f"{_label(tx)} (en attente d'affectation)"[:120]
+    return AccountingEntry(
+        org_id=tx.org_id,
+        entry_id=entry_id_for(created_at, tx.transaction_id),
+        date=tx.booking_date or tx.value_date or created_at.date(),
+        journal=chart.journal,
+        label=label,
+        source_type=SourceType.UNMATCHED,
+        source_id=tx.transaction_id,
+        transaction_id=tx.transaction_id,
+        lease_id=None,
+        lines=(
+            EntryLine(chart.bank, tx.amount_cents, 0, None, label),
+            EntryLine(chart.suspense, 0, tx.amount_cents, None, label),
+        ),
+        created_at=created_at,
+    )

@@ -1,0 +1,169 @@
+"""Bank transactions as Encaisse records them: one record per payment, with an id
+that depends only on what the bank says about it, never on the file.
+
+So the same file uploaded twice, a ZIP holding an already-seen statement, and
+an intraday CAMT.052 followed by the day's CAMT.053 all give the same ids, and
+a conditional write books each payment once. Two genuinely identical payments
+(same day, amount, payer, no bank reference) are told apart by their rank among
+identical keys within the file, which is stable across re-deliveries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from functions.core.statements import Entry, ParsedFile, Reject, Statement, Transaction
+
+
+class TransactionStatus(StrEnum):
+    NEW = "new"
+    ALLOCATED = "allocated"
+    UNMATCHED = "unmatched"
+    REVIEW = "review"
+    NOT_RENT = "not_rent"
+
+
+class TransactionKind(StrEnum):
+    CREDIT = "credit"
+    DEBIT = "debit"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True, slots=True)
+class BankTransaction:
+    """One payment to book, with where it came from."""
+
+    org_id: str
+    transaction_id: str
+    kind: TransactionKind
+    amount_cents: int
+    currency: str
+    booking_date: date | None
+    value_date: date | None
+    account_iban: str | None
+    statement_id: str | None
+    bank_reference: str | None
+    bank_transaction_code: str | None
+    counterparty_name: str | None
+    counterparty_iban: str | None
+    creditor_account_iban: str | None
+    end_to_end_id: str | None
+    mandate_id: str | None
+    remittance: str | None
+    structured_reference: str | None
+    return_reason: str | None
+    original_end_to_end_id: str | None
+    reversal: bool
+    file_id: str
+    status: TransactionStatus = TransactionStatus.NEW
+
+    @property
+    def is_credit(self) -> bool:
+        return self.kind is TransactionKind.CREDIT
+
+
+def _identity(parts: tuple[object, ...]) -> str:
+    return "\x1f".join("" if p is None else str(p) for p in parts)
+
+
+def _transaction_key(
+    org_id: str, st: Statement, entry: Entry, tx: Transaction
+) -> tuple[object, ...]:
+    account = st.account_iban or st.account_other_id
+    return (
+        org_id,
+        account,
+        entry.booking_date or entry.value_date,
+        tx.amount_cents,
+        entry.reversal,
+        entry.bank_reference,
+        tx.end_to_end_id,
+        tx.counterparty_iban,
+        tx.creditor_account_iban,
+        tx.structured_reference,
+        tx.remittance,
+    )
+
+
+def transaction_id(key: tuple[object, ...], rank: int) -> str:
+    digest = hashlib.sha256(f"{_identity(key)}\x1e{rank}".encode()).hexdigest()
+    return f"tx_{digest[:32]}"
+
+
+def bank_transactions(org_id: str, parsed: ParsedFile, file_id: str) -> Iterator[BankTransaction]:
+    """Every transaction of a parsed file as a record with its deterministic id."""
+    seen: Counter[tuple[object, ...]] = Counter()
+    for st, entry, tx in parsed.transactions():
+        key = _transaction_key(org_id, st, entry, tx)
+        rank = seen[key]
+        seen[key] += 1
+        signed = tx.amount_cents
+        kind = (
+            TransactionKind.CREDIT if signed > 0 and not entry.reversal else TransactionKind.DEBIT
+        )
+        if entry.reversal or tx.return_reason:
+            kind = TransactionKind.REJECT
+        yield BankTransaction(
+            org_id=org_id,
+            transaction_id=transaction_id(key, rank),
+            kind=kind,
+            amount_cents=signed,
+            currency=entry.currency,
+            booking_date=entry.booking_date,
+            value_date=entry.value_date,
+            account_iban=st.account_iban,
+            statement_id=st.id,
+            bank_reference=entry.bank_reference,
+            bank_transaction_code=entry.bank_transaction_code,
+            counterparty_name=tx.counterparty_name,
+            counterparty_iban=tx.counterparty_iban,
+            creditor_account_iban=tx.creditor_account_iban,
+            end_to_end_id=tx.end_to_end_id,
+            mandate_id=tx.mandate_id,
+            remittance=tx.remittance,
+            structured_reference=tx.structured_reference,
+            return_reason=tx.return_reason,
+            original_end_to_end_id=tx.original_end_to_end_id,
+            reversal=entry.reversal,
+            file_id=file_id,
+        )
+    yield from _reject_transactions(org_id, parsed.rejects, file_id)
+
+
+def _reject_transactions(
+    org_id: str, rejects: tuple[Reject, ...], file_id: str
+) -> Iterator[BankTransaction]:
+    seen: Counter[tuple[object, ...]] = Counter()
+    for rj in rejects:
+        key = (org_id, "pain.002", rj.original_end_to_end_id, rj.amount_cents, rj.reason)
+        rank = seen[key]
+        seen[key] += 1
+        yield BankTransaction(
+            org_id=org_id,
+            transaction_id=transaction_id(key, rank),
+            kind=TransactionKind.REJECT,
+            amount_cents=-(rj.amount_cents or 0),
+            currency="EUR",
+            booking_date=None,
+            value_date=None,
+            account_iban=None,
+            statement_id=None,
+            bank_reference=None,
+            bank_transaction_code=None,
+            counterparty_name=None,
+            counterparty_iban=None,
+            creditor_account_iban=None,
+            end_to_end_id=None,
+            mandate_id=rj.mandate_id,
+            remittance=None,
+            structured_reference=None,
+            return_reason=rj.reason,
+            original_end_to_end_id=rj.original_end_to_end_id,
+            reversal=True,
+            file_id=file_id,
+        )
