@@ -1,0 +1,815 @@
+"""DynamoDB repositories: the only code that knows how records are stored.
+
+Items are plain attribute maps built by the ``*_to_item`` / ``*_from_item``
+functions below, so the storage format is readable in one place.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from functions.adapters.aws import client
+from functions.core.accounting import AccountingEntry, EntryLine, SourceType
+from functions.core.errors import ConflictError, EncaisseError, NotFoundError, ValidationError
+from functions.core.lease import Lease, PaymentMethod, Tenant
+from functions.core.ledger import LedgerLine, LineKind
+from functions.core.matching import MatchDecision
+from functions.core.organisation import ChartOfAccounts, Organisation
+from functions.core.transactions import BankTransaction, TransactionKind, TransactionStatus
+from functions.core.viban import VirtualIbanRange
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+
+class StorageError(EncaisseError):
+    """DynamoDB refused or failed a call."""
+
+
+def to_ddb(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in item.items() if v is not None}
+
+
+def from_ddb(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(_de.deserialize(v)) for k, v in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _d(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, json.JSONDecodeError) as e:
+        raise ValidationError("cursor", "not a cursor this API returned") from e
+    if not isinstance(key, dict):
+        raise ValidationError("cursor", "not a cursor this API returned")
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[dict[str, Any]]
+    cursor: str | None
+
+
+# ---------------------------------------------------------------- organisations
+
+
+def organisation_to_item(org: Organisation) -> dict[str, Any]:
+    return {
+        "org_id": org.org_id,
+        "name": org.name,
+        "collection_iban": org.collection_iban,
+        "viban_bank_code": org.viban_range.bank_code,
+        "viban_branch_code": org.viban_range.branch_code,
+        "viban_account_prefix": org.viban_range.account_prefix,
+        "viban_bic": org.viban_range.bic,
+        "chart": {
+            "bank": org.chart.bank,
+            "tenants": org.chart.tenants,
+            "suspense": org.chart.suspense,
+            "journal": org.chart.journal,
+        },
+        "siren": org.siren,
+        "erp_format": org.erp_format,
+        "erp_webhook_url": org.erp_webhook_url,
+    }
+
+
+def organisation_from_item(item: dict[str, Any]) -> Organisation:
+    return Organisation(
+        org_id=item["org_id"],
+        name=item["name"],
+        collection_iban=item["collection_iban"],
+        viban_range=VirtualIbanRange(
+            item["viban_bank_code"],
+            item["viban_branch_code"],
+            item["viban_account_prefix"],
+            item.get("viban_bic"),
+        ),
+        chart=ChartOfAccounts(**item.get("chart", {})),
+        siren=item.get("siren"),
+        erp_format=item.get("erp_format", "json"),
+        erp_webhook_url=item.get("erp_webhook_url"),
+    )
+
+
+class DynamoOrganisationRepository:
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def put(self, org: Organisation) -> None:
+        # Never overwrite the vIBAN counter: it must only ever grow.
+        item = to_ddb(organisation_to_item(org))
+        names = {f"#a{i}": k for i, k in enumerate(item) if k != "org_id"}
+        values = {f":a{i}": item[k] for i, k in enumerate(item) if k != "org_id"}
+        sets = ", ".join(f"#a{i} = :a{i}" for i, k in enumerate(item) if k != "org_id")
+        client("dynamodb").update_item(
+            TableName=self.table,
+            Key={"org_id": {"S": org.org_id}},
+            UpdateExpression=f"SET {sets}",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def get(self, org_id: str) -> Organisation:
+        resp = client("dynamodb").get_item(
+            TableName=self.table, Key={"org_id": {"S": org_id}}, ConsistentRead=True
+        )
+        if "Item" not in resp:
+            raise NotFoundError("organisation", org_id)
+        return organisation_from_item(from_ddb(resp["Item"]))
+
+    def exists(self, org_id: str) -> bool:
+        try:
+            self.get(org_id)
+        except NotFoundError:
+            return False
+        return True
+
+    def list_ids(self) -> list[str]:
+        ids: list[str] = []
+        for page in (
+            client("dynamodb")
+            .get_paginator("scan")
+            .paginate(TableName=self.table, ProjectionExpression="org_id")
+        ):
+            ids.extend(i["org_id"]["S"] for i in page["Items"])
+        return sorted(ids)
+
+    def reserve_viban_sequences(self, org_id: str, count: int) -> range:
+        """Atomically reserve ``count`` never-used vIBAN numbers."""
+        resp = client("dynamodb").update_item(
+            TableName=self.table,
+            Key={"org_id": {"S": org_id}},
+            UpdateExpression="ADD viban_next :n",
+            ConditionExpression="attribute_exists(org_id)",
+            ExpressionAttributeValues={":n": {"N": str(count)}},
+            ReturnValues="UPDATED_NEW",
+        )
+        end = int(resp["Attributes"]["viban_next"]["N"])
+        return range(end - count, end)
+
+
+# ---------------------------------------------------------------- leases
+
+
+def lease_to_item(lease: Lease) -> dict[str, Any]:
+    return {
+        "org_id": lease.org_id,
+        "lease_id": lease.lease_id,
+        "tenants": [
+            {k: v for k, v in (("name", t.name), ("email", t.email), ("phone", t.phone)) if v}
+            for t in lease.tenants
+        ],
+        "residence": lease.residence,
+        "commune": lease.commune,
+        "unit": lease.unit,
+        "start_date": lease.start_date.isoformat(),
+        "end_date": _iso(lease.end_date),
+        "rent_cents": lease.rent_cents,
+        "charges_cents": lease.charges_cents,
+        "apl_cents": lease.apl_cents,
+        "payment_method": lease.payment_method.value,
+        "mandate_id": lease.mandate_id,
+        "e_delivery_consent": lease.e_delivery_consent,
+        "viban": lease.viban,
+        "rf_reference": lease.rf_reference,
+        "balance_cents": lease.balance_cents,
+        "version": lease.version,
+        "payer_ibans": list(lease.payer_ibans) or None,
+    }
+
+
+def lease_from_item(item: dict[str, Any]) -> Lease:
+    return Lease(
+        org_id=item["org_id"],
+        lease_id=item["lease_id"],
+        tenants=tuple(
+            Tenant(t["name"], t.get("email"), t.get("phone")) for t in item.get("tenants", [])
+        ),
+        residence=item.get("residence", ""),
+        commune=item.get("commune", ""),
+        unit=item.get("unit", ""),
+        start_date=date.fromisoformat(item["start_date"]),
+        end_date=_d(item.get("end_date")),
+        rent_cents=int(item.get("rent_cents", 0)),
+        charges_cents=int(item.get("charges_cents", 0)),
+        apl_cents=int(item.get("apl_cents", 0)),
+        payment_method=PaymentMethod(item.get("payment_method", "transfer")),
+        mandate_id=item.get("mandate_id"),
+        e_delivery_consent=bool(item.get("e_delivery_consent", False)),
+        viban=item["viban"],
+        rf_reference=item["rf_reference"],
+        balance_cents=int(item.get("balance_cents", 0)),
+        version=int(item.get("version", 0)),
+        payer_ibans=tuple(item.get("payer_ibans", ())),
+    )
+
+
+class DynamoLeaseRepository:
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def get(self, org_id: str, lease_id: str) -> Lease:
+        resp = client("dynamodb").get_item(
+            TableName=self.table,
+            Key={"org_id": {"S": org_id}, "lease_id": {"S": lease_id}},
+            ConsistentRead=True,
+        )
+        if "Item" not in resp:
+            raise NotFoundError("lease", lease_id)
+        return lease_from_item(from_ddb(resp["Item"]))
+
+    def find(self, org_id: str, lease_id: str) -> Lease | None:
+        try:
+            return self.get(org_id, lease_id)
+        except NotFoundError:
+            return None
+
+    def put_new(self, lease: Lease) -> None:
+        """Store a lease that must not exist yet (a vIBAN is never given twice)."""
+        try:
+            client("dynamodb").put_item(
+                TableName=self.table,
+                Item=to_ddb(lease_to_item(lease)),
+                ConditionExpression="attribute_not_exists(lease_id)",
+            )
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise ConflictError(f"lease {lease.lease_id!r} exists already") from e
+            raise StorageError(str(e)) from e
+
+    def put_many_new(self, leases: Sequence[Lease]) -> None:
+        """Bulk load (seeding, ERP bulk import) of leases known to be new."""
+        ddb = client("dynamodb")
+        for start in range(0, len(leases), 25):
+            requests = [
+                {"PutRequest": {"Item": to_ddb(lease_to_item(lease))}}
+                for lease in leases[start : start + 25]
+            ]
+            _batch_write(ddb, self.table, requests)
+
+    def list(self, org_id: str, limit: int = 100, cursor: str | None = None) -> Page:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "org_id = :o",
+            "ExpressionAttributeValues": {":o": {"S": org_id}},
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor)
+        if start:
+            kwargs["ExclusiveStartKey"] = to_ddb(start)
+        resp = client("dynamodb").query(**kwargs)
+        items = [from_ddb(i) for i in resp["Items"]]
+        last = from_ddb(resp["LastEvaluatedKey"]) if "LastEvaluatedKey" in resp else None
+        return Page(items, encode_cursor(last))
+
+    def iter_all(self, org_id: str) -> Iterator[Lease]:
+        cursor: str | None = None
+        while True:
+            page = self.list(org_id, limit=500, cursor=cursor)
+            yield from (lease_from_item(i) for i in page.items)
+            if not page.cursor:
+                return
+            cursor = page.cursor
+
+    def _by_index(self, index: str, attr: str, value: str, org_id: str) -> Lease | None:
+        resp = client("dynamodb").query(
+            TableName=self.table,
+            IndexName=index,
+            KeyConditionExpression=f"{attr} = :v",
+            ExpressionAttributeValues={":v": {"S": value}},
+        )
+        for raw in resp["Items"]:
+            item = from_ddb(raw)
+            if item["org_id"] == org_id:  # a lease of another landlord never matches
+                return lease_from_item(item)
+        return None
+
+    def by_viban(self, org_id: str, iban: str) -> Lease | None:
+        return self._by_index("viban-index", "viban", iban.replace(" ", "").upper(), org_id)
+
+    def by_rf(self, org_id: str, reference: str) -> Lease | None:
+        return self._by_index("rf-index", "rf_reference", reference, org_id)
+
+
+# ---------------------------------------------------------------- transactions
+
+
+def transaction_to_item(tx: BankTransaction) -> dict[str, Any]:
+    return {
+        "org_id": tx.org_id,
+        "transaction_id": tx.transaction_id,
+        "org_status": f"{tx.org_id}#{tx.status.value}",
+        "status": tx.status.value,
+        "kind": tx.kind.value,
+        "amount_cents": tx.amount_cents,
+        "currency": tx.currency,
+        "booking_date": _iso(tx.booking_date),
+        "value_date": _iso(tx.value_date),
+        "account_iban": tx.account_iban,
+        "statement_id": tx.statement_id,
+        "bank_reference": tx.bank_reference,
+        "bank_transaction_code": tx.bank_transaction_code,
+        "counterparty_name": tx.counterparty_name,
+        "counterparty_iban": tx.counterparty_iban,
+        "creditor_account_iban": tx.creditor_account_iban,
+        "end_to_end_id": tx.end_to_end_id,
+        "mandate_id": tx.mandate_id,
+        "remittance": tx.remittance,
+        "structured_reference": tx.structured_reference,
+        "return_reason": tx.return_reason,
+        "original_end_to_end_id": tx.original_end_to_end_id,
+        "reversal": tx.reversal,
+        "file_id": tx.file_id,
+    }
+
+
+def transaction_from_item(item: dict[str, Any]) -> BankTransaction:
+    return BankTransaction(
+        org_id=item["org_id"],
+        transaction_id=item["transaction_id"],
+        kind=TransactionKind(item["kind"]),
+        amount_cents=int(item["amount_cents"]),
+        currency=item.get("currency", "EUR"),
+        booking_date=_d(item.get("booking_date")),
+        value_date=_d(item.get("value_date")),
+        account_iban=item.get("account_iban"),
+        statement_id=item.get("statement_id"),
+        bank_reference=item.get("bank_reference"),
+        bank_transaction_code=item.get("bank_transaction_code"),
+        counterparty_name=item.get("counterparty_name"),
+        counterparty_iban=item.get("counterparty_iban"),
+        creditor_account_iban=item.get("creditor_account_iban"),
+        end_to_end_id=item.get("end_to_end_id"),
+        mandate_id=item.get("mandate_id"),
+        remittance=item.get("remittance"),
+        structured_reference=item.get("structured_reference"),
+        return_reason=item.get("return_reason"),
+        original_end_to_end_id=item.get("original_end_to_end_id"),
+        reversal=bool(item.get("reversal", False)),
+        file_id=item.get("file_id", ""),
+        status=TransactionStatus(item.get("status", "new")),
+    )
+
+
+def _batch_write(ddb: Any, table: str, requests: list[dict[str, Any]]) -> None:
+    pending = {table: requests}
+    for _ in range(8):
+        resp = ddb.batch_write_item(RequestItems=pending)
+        pending = resp.get("UnprocessedItems") or {}
+        if not pending:
+            return
+    raise StorageError(f"{table}: batch write left unprocessed items after retries")
+
+
+def _batch_get(ddb: Any, table: str, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), 100):
+        request: dict[str, Any] = {
+            table: {"Keys": keys[start : start + 100], "ConsistentRead": True}
+        }
+        for _ in range(8):
+            resp = ddb.batch_get_item(RequestItems=request)
+            found.extend(from_ddb(i) for i in resp["Responses"].get(table, []))
+            request = resp.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        else:
+            raise StorageError(f"{table}: batch get left unprocessed keys after retries")
+    return found
+
+
+class DynamoTransactionRepository:
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def add_new(self, transactions: Iterable[BankTransaction]) -> tuple[list[str], list[str]]:
+        """Store the transactions not stored yet.
+
+        Returns ``(written, to_match)``: the ids written now, and every id of the batch
+        still waiting for a decision (written now, or stored by an earlier delivery
+        that stopped before the match queue heard of it). Re-delivered transactions
+        keep their stored record and status untouched.
+        """
+        batch: dict[str, BankTransaction] = {}
+        for tx in transactions:
+            batch.setdefault(tx.transaction_id, tx)
+        if not batch:
+            return [], []
+        ddb = client("dynamodb")
+        keys = [
+            {"org_id": {"S": tx.org_id}, "transaction_id": {"S": tx_id}}
+            for tx_id, tx in batch.items()
+        ]
+        stored = {i["transaction_id"]: i["status"] for i in _batch_get(ddb, self.table, keys)}
+        new = [tx for tx_id, tx in batch.items() if tx_id not in stored]
+        for start in range(0, len(new), 25):
+            _batch_write(
+                ddb,
+                self.table,
+                [
+                    {"PutRequest": {"Item": to_ddb(transaction_to_item(tx))}}
+                    for tx in new[start : start + 25]
+                ],
+            )
+        waiting = TransactionStatus.NEW.value
+        to_match = [t for t in batch if stored.get(t, waiting) == waiting]
+        return [tx.transaction_id for tx in new], to_match
+
+    def get_many(self, org_id: str, transaction_ids: Sequence[str]) -> list[BankTransaction]:
+        keys = [{"org_id": {"S": org_id}, "transaction_id": {"S": t}} for t in transaction_ids]
+        items = _batch_get(client("dynamodb"), self.table, keys)
+        order = {t: i for i, t in enumerate(transaction_ids)}
+        return sorted(
+            (transaction_from_item(i) for i in items), key=lambda t: order[t.transaction_id]
+        )
+
+    def list(
+        self, org_id: str, status: str | None = None, limit: int = 100, cursor: str | None = None
+    ) -> Page:
+        kwargs: dict[str, Any] = {"TableName": self.table, "Limit": limit}
+        if status:
+            kwargs |= {
+                "IndexName": "status-index",
+                "KeyConditionExpression": "org_status = :s",
+                "ExpressionAttributeValues": {":s": {"S": f"{org_id}#{status}"}},
+            }
+        else:
+            kwargs |= {
+                "KeyConditionExpression": "org_id = :o",
+                "ExpressionAttributeValues": {":o": {"S": org_id}},
+            }
+        start = decode_cursor(cursor)
+        if start:
+            kwargs["ExclusiveStartKey"] = to_ddb(start)
+        resp = client("dynamodb").query(**kwargs)
+        last = from_ddb(resp["LastEvaluatedKey"]) if "LastEvaluatedKey" in resp else None
+        return Page([from_ddb(i) for i in resp["Items"]], encode_cursor(last))
+
+
+# ---------------------------------------------------------------- entries and ledger
+
+
+def entry_to_item(entry: AccountingEntry) -> dict[str, Any]:
+    return {
+        "org_id": entry.org_id,
+        "entry_id": entry.entry_id,
+        "pending_org": entry.org_id,
+        "date": entry.date.isoformat(),
+        "journal": entry.journal,
+        "label": entry.label,
+        "source_type": entry.source_type.value,
+        "source_id": entry.source_id,
+        "transaction_id": entry.transaction_id,
+        "lease_id": entry.lease_id,
+        "amount_cents": entry.amount_cents,
+        "lines": [
+            {
+                "account": line.account,
+                "subledger": line.subledger,
+                "debit_cents": line.debit_cents,
+                "credit_cents": line.credit_cents,
+                "label": line.label,
+            }
+            for line in entry.lines
+        ],
+        "created_at": entry.created_at.isoformat(),
+    }
+
+
+def entry_from_item(item: dict[str, Any]) -> AccountingEntry:
+    return AccountingEntry(
+        org_id=item["org_id"],
+        entry_id=item["entry_id"],
+        date=date.fromisoformat(item["date"]),
+        journal=item["journal"],
+        label=item["label"],
+        source_type=SourceType(item["source_type"]),
+        source_id=item["source_id"],
+        transaction_id=item["transaction_id"],
+        lease_id=item.get("lease_id"),
+        lines=tuple(
+            EntryLine(
+                account=line["account"],
+                debit_cents=int(line["debit_cents"]),
+                credit_cents=int(line["credit_cents"]),
+                subledger=line.get("subledger"),
+                label=line.get("label", ""),
+            )
+            for line in item["lines"]
+        ),
+        created_at=datetime.fromisoformat(item["created_at"]),
+    )
+
+
+class DynamoEntryRepository:
+    """The ERP outbox. Unacknowledged entries carry ``pending_org`` (a sparse index)."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def list_pending(
+        self, org_id: str, after: str | None = None, limit: int = 100
+    ) -> tuple[list[AccountingEntry], str | None]:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": "pending-index",
+            "KeyConditionExpression": "pending_org = :o",
+            "ExpressionAttributeValues": {":o": {"S": org_id}},
+            "Limit": limit,
+        }
+        if after:
+            kwargs["KeyConditionExpression"] += " AND entry_id > :after"
+            kwargs["ExpressionAttributeValues"][":after"] = {"S": after}
+        resp = client("dynamodb").query(**kwargs)
+        entries = [entry_from_item(from_ddb(i)) for i in resp["Items"]]
+        more = "LastEvaluatedKey" in resp
+        return entries, (entries[-1].entry_id if entries and more else None)
+
+    def acknowledge(self, org_id: str, entry_ids: Sequence[str], by: str) -> list[str]:
+        """Mark entries booked by the ERP; returns those that exist (acks are idempotent)."""
+        now = datetime.now(UTC).isoformat()
+        done: list[str] = []
+        ddb = client("dynamodb")
+        for entry_id in entry_ids:
+            try:
+                ddb.update_item(
+                    TableName=self.table,
+                    Key={"org_id": {"S": org_id}, "entry_id": {"S": entry_id}},
+                    UpdateExpression="REMOVE pending_org SET acknowledged_at = if_not_exists("
+                    "acknowledged_at, :now), acknowledged_by = if_not_exists(acknowledged_by, :by)",
+                    ConditionExpression="attribute_exists(entry_id)",
+                    ExpressionAttributeValues={":now": {"S": now}, ":by": {"S": by}},
+                )
+            except ClientError as e:
+                if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise StorageError(str(e)) from e
+                continue
+            done.append(entry_id)
+        return done
+
+
+def ledger_line_to_item(line: LedgerLine) -> dict[str, Any]:
+    return {
+        "account_key": line.account_key,
+        "line_id": line.line_id,
+        "org_id": line.org_id,
+        "lease_id": line.lease_id,
+        "kind": line.kind.value,
+        "date": line.date.isoformat(),
+        "amount_cents": line.amount_cents,
+        "label": line.label,
+        "source_id": line.source_id,
+        "recorded_at": line.recorded_at.isoformat(),
+    }
+
+
+def ledger_line_from_item(item: dict[str, Any]) -> LedgerLine:
+    return LedgerLine(
+        org_id=item["org_id"],
+        lease_id=item["lease_id"],
+        line_id=item["line_id"],
+        kind=LineKind(item["kind"]),
+        date=date.fromisoformat(item["date"]),
+        amount_cents=int(item["amount_cents"]),
+        label=item["label"],
+        source_id=item["source_id"],
+        recorded_at=datetime.fromisoformat(item["recorded_at"]),
+    )
+
+
+class DynamoLedgerRepository:
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def lines(self, org_id: str, lease_id: str) -> list[LedgerLine]:
+        out: list[LedgerLine] = []
+        for page in (
+            client("dynamodb")
+            .get_paginator("query")
+            .paginate(
+                TableName=self.table,
+                KeyConditionExpression="account_key = :k",
+                ExpressionAttributeValues={":k": {"S": f"{org_id}#{lease_id}"}},
+            )
+        ):
+            out.extend(ledger_line_from_item(from_ddb(i)) for i in page["Items"])
+        return out
+
+
+# ---------------------------------------------------------------- booking
+
+
+@dataclass(frozen=True, slots=True)
+class BookingTables:
+    leases: str
+    ledger: str
+    transactions: str
+    entries: str
+
+
+class DynamoBooker:
+    """Writes one transaction's outcome in a single DynamoDB transaction.
+
+    The transaction's status moves from ``new`` (condition) to its outcome, the
+    ledger lines and accounting entries are created (conditions: not there yet),
+    and each lease's cached balance moves with its version checked. Either all of
+    it is written or none: a retry after a failure books exactly once.
+    """
+
+    def __init__(self, tables: BookingTables) -> None:
+        self.t = tables
+
+    def book(
+        self,
+        tx: BankTransaction,
+        decision: MatchDecision,
+        lines: Sequence[LedgerLine],
+        entries: Sequence[AccountingEntry],
+        leases: dict[str, Lease],
+        decided_at: datetime,
+    ) -> bool:
+        """Returns False if the transaction was booked already (a re-delivery)."""
+        status = decision.outcome.value
+        tx_update: dict[str, Any] = {
+            "Update": {
+                "TableName": self.t.transactions,
+                "Key": to_ddb({"org_id": tx.org_id, "transaction_id": tx.transaction_id}),
+                "UpdateExpression": "SET #s = :s, org_status = :os, decision = :d",
+                "ConditionExpression": "#s = :new",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": to_ddb(
+                    {
+                        ":s": status,
+                        ":os": f"{tx.org_id}#{status}",
+                        ":new": TransactionStatus.NEW.value,
+                        ":d": decision_to_item(decision, decided_at),
+                    }
+                ),
+            }
+        }
+        items: list[dict[str, Any]] = [tx_update]
+        for line in lines:
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.t.ledger,
+                        "Item": to_ddb(ledger_line_to_item(line)),
+                        "ConditionExpression": "attribute_not_exists(line_id)",
+                    }
+                }
+            )
+        deltas: dict[str, int] = {}
+        for line in lines:
+            deltas[line.lease_id] = deltas.get(line.lease_id, 0) + line.amount_cents
+        for lease_id, delta in deltas.items():
+            lease = leases[lease_id]
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.t.leases,
+                        "Key": to_ddb({"org_id": lease.org_id, "lease_id": lease_id}),
+                        "UpdateExpression": "SET balance_cents = balance_cents + :d, "
+                        "version = version + :one",
+                        "ConditionExpression": "version = :v",
+                        "ExpressionAttributeValues": to_ddb(
+                            {":d": delta, ":one": 1, ":v": lease.version}
+                        ),
+                    }
+                }
+            )
+        for entry in entries:
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.t.entries,
+                        "Item": to_ddb(entry_to_item(entry)),
+                        "ConditionExpression": "attribute_not_exists(entry_id)",
+                    }
+                }
+            )
+        try:
+            client("dynamodb").transact_write_items(TransactItems=items)
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "TransactionCanceledException":
+                raise StorageError(str(e)) from e
+            reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                return False  # the transaction left "new" already: booked before
+            raise ConflictError(
+                f"transaction {tx.transaction_id}: concurrent update ({reasons}); retry"
+            ) from e
+        return True
+
+
+def decision_to_item(decision: MatchDecision, decided_at: datetime) -> dict[str, Any]:
+    return {
+        "outcome": decision.outcome.value,
+        "method": decision.method.value if decision.method else None,
+        "score": Decimal(str(decision.score)),
+        "evidence": list(decision.evidence),
+        "reason": decision.reason,
+        "allocations": [
+            {"lease_id": a.lease_id, "amount_cents": a.amount_cents} for a in decision.allocations
+        ],
+        "decided_at": decided_at.isoformat(),
+        "confirmed_by": None,
+    }
+
+
+# ---------------------------------------------------------------- files
+
+
+class DynamoFileRepository:
+    """One record per distinct file content (sha256) received by an organisation."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def get(self, org_id: str, file_id: str) -> dict[str, Any] | None:
+        resp = client("dynamodb").get_item(
+            TableName=self.table,
+            Key={"org_id": {"S": org_id}, "file_id": {"S": file_id}},
+            ConsistentRead=True,
+        )
+        return from_ddb(resp["Item"]) if "Item" in resp else None
+
+    def put(self, record: dict[str, Any]) -> None:
+        client("dynamodb").put_item(TableName=self.table, Item=to_ddb(record))
+
+    def list(self, org_id: str, limit: int = 100, cursor: str | None = None) -> Page:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "org_id = :o",
+            "ExpressionAttributeValues": {":o": {"S": org_id}},
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor)
+        if start:
+            kwargs["ExclusiveStartKey"] = to_ddb(start)
+        resp = client("dynamodb").query(**kwargs)
+        last = from_ddb(resp["LastEvaluatedKey"]) if "LastEvaluatedKey" in resp else None
+        return Page([from_ddb(i) for i in resp["Items"]], encode_cursor(last))
+
+
+# ---------------------------------------------------------------- API keys
+
+
+class DynamoApiKeyRepository:
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def put(self, key_hash: str, org_id: str, scopes: Sequence[str], label: str) -> None:
+        client("dynamodb").put_item(
+            TableName=self.table,
+            Item=to_ddb(
+                {
+                    "key_hash": key_hash,
+                    "org_id": org_id,
+                    "scopes": list(scopes),
+                    "label": label,
+                    "created_at": datetime.now(UTC).isoformat(),
+                    "key_prefix": key_hash[:8],
+                }
+            ),
+            ConditionExpression="attribute_not_exists(key_hash)",
+        )
+
+    def get(self, key_hash: str) -> dict[str, Any] | None:
+        resp = client("dynamodb").get_item(TableName=self.table, Key={"key_hash": {"S": key_hash}})
+        return from_ddb(resp["Item"]) if "Item" in resp else None

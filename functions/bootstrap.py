@@ -1,0 +1,49 @@
+"""Wires adapters into services, once per process (cold start).
+
+The single place that knows which implementation serves which role.
+"""
+
+from __future__ import annotations
+
+from functions.adapters.dynamo import (
+    BookingTables,
+    DynamoBooker,
+    DynamoFileRepository,
+    DynamoLeaseRepository,
+    DynamoOrganisationRepository,
+    DynamoTransactionRepository,
+)
+from functions.adapters.settings import Settings
+from functions.adapters.storage import S3FileStore, SqsMatchQueue
+from functions.ingest.parsers import parse_bytes
+from functions.ingest.service import StatementIngestor
+from functions.match.service import PaymentMatcher
+
+
+def build_ingestor(settings: Settings) -> StatementIngestor:
+    return StatementIngestor(
+        orgs=DynamoOrganisationRepository(settings.organisations_table),
+        files=DynamoFileRepository(settings.files_table),
+        transactions=DynamoTransactionRepository(settings.transactions_table),
+        store=S3FileStore(
+            settings.inbox_bucket, settings.quarantine_bucket, settings.archive_bucket
+        ),
+        queue=SqsMatchQueue(settings.match_queue_url),
+        parse=parse_bytes,
+    )
+
+
+def build_matcher(settings: Settings) -> PaymentMatcher:
+    return PaymentMatcher(
+        orgs=DynamoOrganisationRepository(settings.organisations_table),
+        leases=DynamoLeaseRepository(settings.leases_table),
+        transactions=DynamoTransactionRepository(settings.transactions_table),
+        booker=DynamoBooker(
+            BookingTables(
+                leases=settings.leases_table,
+                ledger=settings.ledger_table,
+                transactions=settings.transactions_table,
+                entries=settings.entries_table,
+            )
+        ),
+    )
