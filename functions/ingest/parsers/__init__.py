@@ -1,0 +1,142 @@
+"""Bank-file parsers: one module per format, one entry point.
+
+``parse_bytes(data, filename)`` detects the format from the content, opens ZIP
+archives, copes with encodings, BOMs and line ends, and returns the
+normalized :class:`~functions.core.statements.ParsedFile`. Anything it cannot
+read raises :class:`~functions.core.errors.StatementParseError` (or its
+subclass :class:`~functions.core.errors.UnknownFormatError`); no other
+exception escapes it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from functions.core.errors import StatementParseError, UnknownFormatError
+from functions.core.statements import ParsedFile
+from functions.ingest.parsers import camt
+from functions.ingest.parsers.detect import Kind, detect
+
+__all__ = ["MAX_ARCHIVE_BYTES", "MAX_ARCHIVE_MEMBERS", "parse_bytes", "parse_file"]
+
+# A ZIP from a bank holds a few statements; these limits stop a zip bomb.
+MAX_ARCHIVE_MEMBERS = 500
+MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
+
+_MODULES = {
+    Kind.CAMT: "camt",
+    Kind.PAIN002: "pain002",
+    Kind.MT940: "mt940",
+    Kind.CFONB120: "cfonb120",
+}
+
+
+def _parser(kind: Kind) -> Callable[[bytes, str], ParsedFile]:
+    module = importlib.import_module(f"{__name__}.{_MODULES[kind]}")
+    parse: Callable[[bytes, str], ParsedFile] = module.parse
+    return parse
+
+
+def parse_bytes(data: bytes, filename: str) -> ParsedFile:
+    """Parse one bank file (or a ZIP of bank files) held in memory.
+
+    ``filename`` is only used in error messages. A ZIP's statements and rejects
+    are merged into one :class:`ParsedFile`, in member-name order; its
+    ``format`` is the members' common format, or their formats joined with
+    ``+`` when they differ.
+
+    Raises :class:`StatementParseError` for an unreadable file, naming the
+    file (``archive.zip!member``), the line or XML path, and the reason;
+    :class:`UnknownFormatError` when the content is no format we read.
+    """
+    kind = detect(data)
+    if kind is Kind.ZIP:
+        return _parse_zip(data, filename)
+    if kind is Kind.UNKNOWN:
+        if not data.strip():
+            raise UnknownFormatError(filename, None, "empty file", "detect")
+        raise UnknownFormatError(
+            filename,
+            "line 1",
+            "not a camt.052/053/054, pain.002, MT940/MT942 or CFONB 120 file",
+            "detect",
+        )
+    try:
+        return _parser(kind)(data, filename)
+    except StatementParseError:
+        raise
+    except (ValueError, LookupError, TypeError, OverflowError, RecursionError) as e:
+        # A parser bug on odd input must still reach the caller as a parse error
+        # so that the file is quarantined rather than retried for ever.
+        raise StatementParseError(
+            filename, None, f"unreadable: {type(e).__name__}: {e}", _MODULES[kind]
+        ) from e
+
+
+def parse_file(path: str | Path) -> ParsedFile:
+    """Parse a file on disk. A camt file is streamed rather than read whole,
+    so a 100 MB statement does not need 100 MB of memory."""
+    path = Path(path)
+    with path.open("rb") as f:
+        head = f.read(8192)
+        if detect(head) is Kind.CAMT:
+            f.seek(0)
+            return camt.parse_stream(f, path.name)
+        f.seek(0)
+        data = f.read()
+    return parse_bytes(data, path.name)
+
+
+def _parse_zip(data: bytes, filename: str) -> ParsedFile:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = sorted(
+            (info for info in archive.infolist() if _is_statement_member(info)),
+            key=lambda info: info.filename,
+        )
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise StatementParseError(filename, None, f"unreadable ZIP archive: {e}", "zip") from e
+    if not members:
+        raise StatementParseError(filename, None, "ZIP archive holds no file", "zip")
+    if len(members) > MAX_ARCHIVE_MEMBERS:
+        raise StatementParseError(
+            filename,
+            None,
+            f"ZIP archive holds {len(members)} files (max {MAX_ARCHIVE_MEMBERS})",
+            "zip",
+        )
+    total = 0
+    parsed: list[ParsedFile] = []
+    for info in members:
+        name = f"{filename}!{info.filename}"
+        total += info.file_size
+        if total > MAX_ARCHIVE_BYTES:
+            raise StatementParseError(name, None, "ZIP archive too large once unpacked", "zip")
+        try:
+            content = archive.read(info)
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as e:
+            raise StatementParseError(name, None, f"unreadable ZIP member: {e}", "zip") from e
+        if detect(content) is Kind.ZIP:
+            raise StatementParseError(name, None, "nested ZIP archives are not read", "zip")
+        parsed.append(parse_bytes(content, name))
+    formats = list(dict.fromkeys(p.format for p in parsed))
+    return ParsedFile(
+        format="+".join(formats),
+        statements=tuple(s for p in parsed for s in p.statements),
+        rejects=tuple(r for p in parsed for r in p.rejects),
+    )
+
+
+def _is_statement_member(info: zipfile.ZipInfo) -> bool:
+    """Skip folders and the metadata macOS and Windows add to archives."""
+    if info.is_dir():
+        return False
+    parts = info.filename.split("/")
+    base = parts[-1]
+    return not (
+        "__MACOSX" in parts or base.startswith(".") or base.lower() in ("thumbs.db", "desktop.ini")
+    )

@@ -1,0 +1,112 @@
+"""A :class:`ParsedFile` as JSON-ready dicts: the full shape and the summary.
+
+Used by ``encaisse statement parse`` and by the golden-file tests, so the
+shape is a contract: amounts are signed decimal strings (``"-12.34"``), dates
+``YYYY-MM-DD``, absent values ``None``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from functions.core.money import format_cents
+from functions.core.statements import Balance, Entry, ParsedFile, Reject, Statement, Transaction
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _balance(balance: Balance | None) -> dict[str, Any] | None:
+    if balance is None:
+        return None
+    return {"amount": format_cents(balance.amount_cents), "date": _day(balance.date)}
+
+
+def _transaction(tx: Transaction) -> dict[str, Any]:
+    return {
+        "amount": format_cents(tx.amount_cents),
+        "counterparty_name": tx.counterparty_name,
+        "counterparty_iban": tx.counterparty_iban,
+        "creditor_account_iban": tx.creditor_account_iban,
+        "end_to_end_id": tx.end_to_end_id,
+        "mandate_id": tx.mandate_id,
+        "remittance": tx.remittance,
+        "structured_reference": tx.structured_reference,
+        "return_reason": tx.return_reason,
+        "original_end_to_end_id": tx.original_end_to_end_id,
+    }
+
+
+def _entry(entry: Entry) -> dict[str, Any]:
+    return {
+        "amount": format_cents(entry.amount_cents),
+        "currency": entry.currency,
+        "booking_date": _day(entry.booking_date),
+        "value_date": _day(entry.value_date),
+        "status": entry.status.value,
+        "reversal": entry.reversal,
+        "bank_reference": entry.bank_reference,
+        "bank_transaction_code": entry.bank_transaction_code,
+        "transactions": [_transaction(tx) for tx in entry.transactions],
+    }
+
+
+def _statement(statement: Statement) -> dict[str, Any]:
+    return {
+        "id": statement.id,
+        "account_iban": statement.account_iban,
+        "account_other_id": statement.account_other_id,
+        "currency": statement.currency,
+        "opening_balance": _balance(statement.opening_balance),
+        "closing_balance": _balance(statement.closing_balance),
+        "entries": [_entry(entry) for entry in statement.entries],
+    }
+
+
+def _reject(reject: Reject) -> dict[str, Any]:
+    return {
+        "original_end_to_end_id": reject.original_end_to_end_id,
+        "amount": format_cents(reject.amount_cents) if reject.amount_cents is not None else None,
+        "reason": reject.reason,
+        "mandate_id": reject.mandate_id,
+    }
+
+
+def to_json(parsed: ParsedFile) -> dict[str, Any]:
+    """The full rendering: every statement, entry, transaction and reject."""
+    return {
+        "format": parsed.format,
+        "statements": [_statement(s) for s in parsed.statements],
+        "rejects": [_reject(r) for r in parsed.rejects],
+    }
+
+
+def to_summary(parsed: ParsedFile) -> dict[str, Any]:
+    """Counts and sums per statement; ``credits``/``debits`` are positive sums
+    of the credit and debit entries; ``transactions`` counts an entry without
+    details as one (as :meth:`ParsedFile.transactions` does); ``rejects`` is
+    the number of pain.002 rejects."""
+    statements = []
+    for s in parsed.statements:
+        credits = sum(e.amount_cents for e in s.entries if e.amount_cents > 0)
+        debits = -sum(e.amount_cents for e in s.entries if e.amount_cents < 0)
+        statements.append(
+            {
+                "id": s.id,
+                "account_iban": s.account_iban,
+                "currency": s.currency,
+                "entries": len(s.entries),
+                "transactions": sum(max(1, len(e.transactions)) for e in s.entries),
+                "credits": format_cents(credits),
+                "debits": format_cents(debits),
+                "opening_balance": _balance(s.opening_balance),
+                "closing_balance": _balance(s.closing_balance),
+            }
+        )
+    return {
+        "format": parsed.format,
+        "statements": statements,
+        "rejects": len(parsed.rejects),
+    }
