@@ -85,6 +85,22 @@ class Page:
     cursor: str | None
 
 
+def _query_page(table: str, org_id: str, limit: int, cursor: str | None, **extra: Any) -> Page:
+    """One page of an organisation's items, newest cursor encoded for the API."""
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "org_id = :o",
+        "ExpressionAttributeValues": {":o": {"S": org_id}},
+        "Limit": limit,
+    } | extra
+    start = decode_cursor(cursor)
+    if start:
+        kwargs["ExclusiveStartKey"] = to_ddb(start)
+    resp = client("dynamodb").query(**kwargs)
+    last = from_ddb(resp["LastEvaluatedKey"]) if "LastEvaluatedKey" in resp else None
+    return Page([from_ddb(i) for i in resp["Items"]], encode_cursor(last))
+
+
 # ---------------------------------------------------------------- organisations
 
 
@@ -283,20 +299,40 @@ class DynamoLeaseRepository:
             ]
             _batch_write(ddb, self.table, requests)
 
+    _TERMS = (
+        "tenants",
+        "residence",
+        "commune",
+        "unit",
+        "start_date",
+        "end_date",
+        "rent_cents",
+        "charges_cents",
+        "apl_cents",
+        "payment_method",
+        "mandate_id",
+        "e_delivery_consent",
+    )
+
+    def update_terms(self, lease: Lease) -> None:
+        """Rewrite what the ERP owns; vIBAN, RF reference, balance and version stay."""
+        item = lease_to_item(lease)
+        present = [k for k in self._TERMS if item.get(k) is not None]
+        absent = [k for k in self._TERMS if item.get(k) is None]
+        expr = "SET " + ", ".join(f"#{k} = :{k}" for k in present)
+        if absent:
+            expr += " REMOVE " + ", ".join(f"#{k}" for k in absent)
+        client("dynamodb").update_item(
+            TableName=self.table,
+            Key={"org_id": {"S": lease.org_id}, "lease_id": {"S": lease.lease_id}},
+            UpdateExpression=expr,
+            ConditionExpression="attribute_exists(lease_id)",
+            ExpressionAttributeNames={f"#{k}": k for k in self._TERMS},
+            ExpressionAttributeValues=to_ddb({f":{k}": item[k] for k in present}),
+        )
+
     def list(self, org_id: str, limit: int = 100, cursor: str | None = None) -> Page:
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "org_id = :o",
-            "ExpressionAttributeValues": {":o": {"S": org_id}},
-            "Limit": limit,
-        }
-        start = decode_cursor(cursor)
-        if start:
-            kwargs["ExclusiveStartKey"] = to_ddb(start)
-        resp = client("dynamodb").query(**kwargs)
-        items = [from_ddb(i) for i in resp["Items"]]
-        last = from_ddb(resp["LastEvaluatedKey"]) if "LastEvaluatedKey" in resp else None
-        return Page(items, encode_cursor(last))
+        return _query_page(self.table, org_id, limit, cursor)
 
     def iter_all(self, org_id: str) -> Iterator[Lease]:
         cursor: str | None = None
@@ -635,6 +671,67 @@ class DynamoLedgerRepository:
 # ---------------------------------------------------------------- booking
 
 
+def ledger_write_items(
+    ledger_table: str, leases_table: str, lines: Sequence[LedgerLine], leases: dict[str, Lease]
+) -> list[dict[str, Any]]:
+    """Transaction items: new ledger lines, and each lease's balance moved (version checked)."""
+    items: list[dict[str, Any]] = [
+        {
+            "Put": {
+                "TableName": ledger_table,
+                "Item": to_ddb(ledger_line_to_item(line)),
+                "ConditionExpression": "attribute_not_exists(line_id)",
+            }
+        }
+        for line in lines
+    ]
+    deltas: dict[str, int] = {}
+    for line in lines:
+        deltas[line.lease_id] = deltas.get(line.lease_id, 0) + line.amount_cents
+    for lease_id, delta in deltas.items():
+        lease = leases[lease_id]
+        items.append(
+            {
+                "Update": {
+                    "TableName": leases_table,
+                    "Key": to_ddb({"org_id": lease.org_id, "lease_id": lease_id}),
+                    "UpdateExpression": "SET balance_cents = balance_cents + :d, "
+                    "version = version + :one",
+                    "ConditionExpression": "version = :v",
+                    "ExpressionAttributeValues": to_ddb(
+                        {":d": delta, ":one": 1, ":v": lease.version}
+                    ),
+                }
+            }
+        )
+    return items
+
+
+class DynamoLedgerWriter:
+    """Posts ledger lines that come with no bank transaction (rent calls)."""
+
+    def __init__(self, ledger_table: str, leases_table: str) -> None:
+        self.ledger_table = ledger_table
+        self.leases_table = leases_table
+
+    def post(self, lines: Sequence[LedgerLine], leases: dict[str, Lease]) -> bool:
+        """False if the lines exist already; ConflictError if a lease moved meanwhile."""
+        try:
+            client("dynamodb").transact_write_items(
+                TransactItems=ledger_write_items(
+                    self.ledger_table, self.leases_table, lines, leases
+                )
+            )
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "TransactionCanceledException":
+                raise StorageError(str(e)) from e
+            reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
+            if any(r == "ConditionalCheckFailed" for r in reasons[: len(lines)]):
+                return False
+            raise ConflictError(f"ledger lines not posted ({reasons}); retry") from e
+        return True
+
+
 @dataclass(frozen=True, slots=True)
 class BookingTables:
     leases: str
@@ -684,35 +781,7 @@ class DynamoBooker:
             }
         }
         items: list[dict[str, Any]] = [tx_update]
-        for line in lines:
-            items.append(
-                {
-                    "Put": {
-                        "TableName": self.t.ledger,
-                        "Item": to_ddb(ledger_line_to_item(line)),
-                        "ConditionExpression": "attribute_not_exists(line_id)",
-                    }
-                }
-            )
-        deltas: dict[str, int] = {}
-        for line in lines:
-            deltas[line.lease_id] = deltas.get(line.lease_id, 0) + line.amount_cents
-        for lease_id, delta in deltas.items():
-            lease = leases[lease_id]
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self.t.leases,
-                        "Key": to_ddb({"org_id": lease.org_id, "lease_id": lease_id}),
-                        "UpdateExpression": "SET balance_cents = balance_cents + :d, "
-                        "version = version + :one",
-                        "ConditionExpression": "version = :v",
-                        "ExpressionAttributeValues": to_ddb(
-                            {":d": delta, ":one": 1, ":v": lease.version}
-                        ),
-                    }
-                }
-            )
+        items += ledger_write_items(self.t.ledger, self.t.leases, lines, leases)
         for entry in entries:
             items.append(
                 {
@@ -773,18 +842,7 @@ class DynamoFileRepository:
         client("dynamodb").put_item(TableName=self.table, Item=to_ddb(record))
 
     def list(self, org_id: str, limit: int = 100, cursor: str | None = None) -> Page:
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "org_id = :o",
-            "ExpressionAttributeValues": {":o": {"S": org_id}},
-            "Limit": limit,
-        }
-        start = decode_cursor(cursor)
-        if start:
-            kwargs["ExclusiveStartKey"] = to_ddb(start)
-        resp = client("dynamodb").query(**kwargs)
-        last = from_ddb(resp["LastEvaluatedKey"]) if "LastEvaluatedKey" in resp else None
-        return Page([from_ddb(i) for i in resp["Items"]], encode_cursor(last))
+        return _query_page(self.table, org_id, limit, cursor)
 
 
 # ---------------------------------------------------------------- API keys

@@ -1,0 +1,312 @@
+"""The HTTP API (Chalice, behind API Gateway REST): ``/v1`` for the ERP and the back office.
+
+Routes only parse the request, call one service and shape the answer; domain
+errors become ``application/problem+json`` responses in :func:`problem`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from chalice import Chalice, Response
+
+from functions.adapters.aws import client
+from functions.adapters.dynamo import (
+    DynamoApiKeyRepository,
+    DynamoEntryRepository,
+    DynamoFileRepository,
+    DynamoLeaseRepository,
+    DynamoLedgerRepository,
+    DynamoLedgerWriter,
+    DynamoOrganisationRepository,
+    DynamoTransactionRepository,
+    decode_cursor,
+    lease_from_item,
+)
+from functions.adapters.settings import Settings
+from functions.api.auth import Principal, authenticate
+from functions.api.requests import check_id, lease_from_body, rent_call_from_body
+from functions.api.views import entry_json, file_json, lease_json, transaction_json
+from functions.core.errors import (
+    AuthenticationError,
+    ConflictError,
+    EncaisseError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from functions.core.money import format_cents
+from functions.leases.service import LeaseService
+
+app = Chalice(app_name="encaisse")
+OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+MAX_LIMIT = 500
+
+
+class _Deps:
+    """Repositories built on first use; the one place that reads the environment."""
+
+    @functools.cached_property
+    def settings(self) -> Settings:
+        return Settings.from_env(os.environ)
+
+    @functools.cached_property
+    def keys(self) -> DynamoApiKeyRepository:
+        return DynamoApiKeyRepository(self.settings.api_keys_table)
+
+    @functools.cached_property
+    def orgs(self) -> DynamoOrganisationRepository:
+        return DynamoOrganisationRepository(self.settings.organisations_table)
+
+    @functools.cached_property
+    def leases(self) -> DynamoLeaseRepository:
+        return DynamoLeaseRepository(self.settings.leases_table)
+
+    @functools.cached_property
+    def entries(self) -> DynamoEntryRepository:
+        return DynamoEntryRepository(self.settings.entries_table)
+
+    @functools.cached_property
+    def transactions(self) -> DynamoTransactionRepository:
+        return DynamoTransactionRepository(self.settings.transactions_table)
+
+    @functools.cached_property
+    def files(self) -> DynamoFileRepository:
+        return DynamoFileRepository(self.settings.files_table)
+
+    @functools.cached_property
+    def ledger(self) -> DynamoLedgerRepository:
+        return DynamoLedgerRepository(self.settings.ledger_table)
+
+    @functools.cached_property
+    def lease_service(self) -> LeaseService:
+        s = self.settings
+        return LeaseService(
+            self.orgs, self.leases, DynamoLedgerWriter(s.ledger_table, s.leases_table)
+        )
+
+
+deps = _Deps()
+
+_STATUS = {
+    ValidationError: (400, "invalid-request", "Invalid request"),
+    AuthenticationError: (401, "unauthenticated", "Authentication required"),
+    PermissionDeniedError: (403, "forbidden", "Forbidden"),
+    NotFoundError: (404, "not-found", "Not found"),
+    ConflictError: (409, "conflict", "Conflict"),
+}
+
+
+def problem(error: EncaisseError) -> Response:
+    """RFC 9457 problem details for a domain error."""
+    status, slug, title = 500, "internal", "Internal error"
+    for cls, mapped in _STATUS.items():
+        if isinstance(error, cls):
+            status, slug, title = mapped
+            break
+    body: dict[str, Any] = {
+        "type": f"https://encaisse.dev/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": str(error),
+    }
+    if isinstance(error, ValidationError):
+        body["field"] = error.field
+    headers = {"Content-Type": "application/problem+json"}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="encaisse"'
+    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=headers)
+
+
+def route(
+    path: str, methods: tuple[str, ...] = ("GET",), scope: str | None = "erp"
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``app.route`` with authentication, scope check and error mapping."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(**params: Any) -> Any:
+            try:
+                if scope is None:
+                    return view(**params)
+                principal = authenticate(deps.keys, dict(app.current_request.headers))
+                principal.require(scope)
+                return view(principal, **params)
+            except EncaisseError as e:
+                return problem(e)
+
+        app.route(path, methods=list(methods), content_types=["application/json"])(wrapped)
+        return view
+
+    return decorate
+
+
+def _query() -> dict[str, str]:
+    return dict(app.current_request.query_params or {})
+
+
+def _limit(params: dict[str, str], default: int = 100) -> int:
+    raw = params.get("limit", str(default))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ValidationError("limit", f"a whole number from 1 to {MAX_LIMIT}")
+    return int(raw)
+
+
+def _body() -> Any:
+    raw = app.current_request.raw_body
+    if not raw:
+        raise ValidationError("body", "a JSON body is required")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValidationError("body", f"not valid JSON ({e})") from e
+
+
+@route("/v1/health", scope=None)
+def health() -> dict[str, Any]:
+    return {"status": "ok", "service": "encaisse"}
+
+
+@route("/v1/openapi.json", scope=None)
+def openapi() -> dict[str, Any]:
+    spec: dict[str, Any] = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+    return spec
+
+
+@route("/v1/entries")
+def list_entries(p: Principal) -> dict[str, Any]:
+    params = _query()
+    after = params.get("after")
+    if after is not None:
+        check_id(after, "after")
+    entries, cursor = deps.entries.list_pending(p.org_id, after, _limit(params))
+    return {"items": [entry_json(e) for e in entries], "next_cursor": cursor}
+
+
+@route("/v1/entries/ack", methods=("POST",))
+def acknowledge_entries(p: Principal) -> dict[str, Any]:
+    body = _body()
+    ids = body.get("entry_ids") if isinstance(body, dict) else None
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        raise ValidationError("entry_ids", "a non-empty list of entry ids")
+    if len(ids) > 1000:
+        raise ValidationError("entry_ids", "at most 1000 ids per call")
+    done = deps.entries.acknowledge(p.org_id, ids, by=p.key_id)
+    return {"acknowledged": done, "unknown": [i for i in ids if i not in set(done)]}
+
+
+@route("/v1/leases")
+def list_leases(p: Principal) -> dict[str, Any]:
+    params = _query()
+    decode_cursor(params.get("after"))
+    page = deps.leases.list(p.org_id, _limit(params), params.get("after"))
+    return {
+        "items": [lease_json(lease_from_item(i)) for i in page.items],
+        "next_cursor": page.cursor,
+    }
+
+
+@route("/v1/leases/{lease_id}")
+def get_lease(p: Principal, lease_id: str) -> dict[str, Any]:
+    return lease_json(deps.leases.get(p.org_id, check_id(lease_id, "lease_id")))
+
+
+@route("/v1/leases/{lease_id}", methods=("PUT",))
+def put_lease(p: Principal, lease_id: str) -> Response:
+    lease = lease_from_body(p.org_id, lease_id, _body())
+    stored, created = deps.lease_service.register(lease)
+    return Response(
+        body=json.dumps(lease_json(stored), ensure_ascii=False),
+        status_code=201 if created else 200,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+@route("/v1/leases/{lease_id}/account")
+def lease_account(p: Principal, lease_id: str) -> dict[str, Any]:
+    lease = deps.leases.get(p.org_id, check_id(lease_id, "lease_id"))
+    lines = deps.ledger.lines(p.org_id, lease.lease_id)
+    running = 0
+    out = []
+    for line in lines:
+        running += line.amount_cents
+        out.append(
+            {
+                "line_id": line.line_id,
+                "date": line.date.isoformat(),
+                "kind": line.kind.value,
+                "label": line.label,
+                "debit": format_cents(max(line.amount_cents, 0)),
+                "credit": format_cents(max(-line.amount_cents, 0)),
+                "balance": format_cents(running),
+                "source_id": line.source_id,
+            }
+        )
+    return {
+        "lease_id": lease.lease_id,
+        "balance": format_cents(lease.balance_cents),
+        "lines": out,
+    }
+
+
+@route("/v1/rent-calls", methods=("POST",))
+def post_rent_call(p: Principal) -> Response:
+    call = rent_call_from_body(p.org_id, _body())
+    deps.leases.get(p.org_id, call.lease_id)  # 404 before anything is written
+    created = deps.lease_service.post_rent_call(call)
+    return Response(
+        body=json.dumps(
+            {
+                "rent_call_id": call.rent_call_id,
+                "amount": format_cents(call.total_cents),
+                "created": created,
+            }
+        ),
+        status_code=201 if created else 200,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+@route("/v1/transactions", scope="backoffice")
+def list_transactions(p: Principal) -> dict[str, Any]:
+    params = _query()
+    status = params.get("status")
+    allowed = {"new", "allocated", "unmatched", "review", "not_rent"}
+    if status is not None and status not in allowed:
+        raise ValidationError("status", f"one of {', '.join(sorted(allowed))}")
+    decode_cursor(params.get("after"))
+    page = deps.transactions.list(p.org_id, status, _limit(params), params.get("after"))
+    return {"items": [transaction_json(i) for i in page.items], "next_cursor": page.cursor}
+
+
+@route("/v1/files", scope="backoffice")
+def list_files(p: Principal) -> dict[str, Any]:
+    params = _query()
+    decode_cursor(params.get("after"))
+    page = deps.files.list(p.org_id, _limit(params), params.get("after"))
+    return {"items": [file_json(i) for i in page.items], "next_cursor": page.cursor}
+
+
+@route("/v1/uploads", methods=("POST",), scope="backoffice")
+def create_upload(p: Principal) -> Response:
+    """A pre-signed URL to PUT one statement file into the organisation's inbox."""
+    body = _body()
+    name = body.get("file_name") if isinstance(body, dict) else None
+    if not isinstance(name, str) or not name or "/" in name or len(name) > 200:
+        raise ValidationError("file_name", "a file name without '/' (at most 200 characters)")
+    key = f"{p.org_id}/{name}"
+    url = client("s3").generate_presigned_url(
+        "put_object",
+        Params={"Bucket": deps.settings.inbox_bucket, "Key": key},
+        ExpiresIn=900,
+    )
+    return Response(
+        body=json.dumps({"upload_url": url, "method": "PUT", "key": key, "expires_in": 900}),
+        status_code=201,
+        headers={"Content-Type": "application/json"},
+    )

@@ -1,0 +1,111 @@
+"""Registering leases (each gets its vIBAN and RF reference) and posting rent calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Protocol
+
+from functions.core.errors import ConflictError
+from functions.core.lease import Lease, rf_reference_for_viban
+from functions.core.ledger import LedgerLine, LineKind, rent_call_line_id
+from functions.core.organisation import Organisation
+
+
+class Organisations(Protocol):
+    def get(self, org_id: str) -> Organisation: ...
+    def reserve_viban_sequences(self, org_id: str, count: int) -> range: ...
+
+
+class LeaseStore(Protocol):
+    def find(self, org_id: str, lease_id: str) -> Lease | None: ...
+    def get(self, org_id: str, lease_id: str) -> Lease: ...
+    def put_new(self, lease: Lease) -> None: ...
+    def put_many_new(self, leases: Sequence[Lease]) -> None: ...
+    def update_terms(self, lease: Lease) -> None: ...
+
+
+class LedgerWriter(Protocol):
+    def post(self, lines: Sequence[LedgerLine], leases: dict[str, Lease]) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RentCall:
+    org_id: str
+    lease_id: str
+    rent_call_id: str
+    period: str  # YYYY-MM
+    due_date: date
+    rent_cents: int
+    charges_cents: int
+    apl_cents: int = 0
+
+    @property
+    def total_cents(self) -> int:
+        return self.rent_cents + self.charges_cents - self.apl_cents
+
+
+@dataclass
+class LeaseService:
+    orgs: Organisations
+    leases: LeaseStore
+    ledger: LedgerWriter
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def register(self, lease: Lease) -> tuple[Lease, bool]:
+        """Create the lease with a fresh vIBAN, or update the terms of an existing one.
+
+        The vIBAN, RF reference and balance of an existing lease never change here.
+        Returns the stored lease and whether it was created.
+        """
+        existing = self.leases.find(lease.org_id, lease.lease_id)
+        if existing is not None:
+            updated = replace(
+                lease,
+                viban=existing.viban,
+                rf_reference=existing.rf_reference,
+                balance_cents=existing.balance_cents,
+                version=existing.version,
+                payer_ibans=existing.payer_ibans,
+            )
+            self.leases.update_terms(updated)
+            return updated, False
+        created = self.with_new_vibans(lease.org_id, [lease])[0]
+        self.leases.put_new(created)
+        return created, True
+
+    def with_new_vibans(self, org_id: str, leases: Sequence[Lease]) -> list[Lease]:
+        """The leases given fresh vIBANs (numbers reserved atomically, never reused)."""
+        org = self.orgs.get(org_id)
+        numbers = self.orgs.reserve_viban_sequences(org_id, len(leases))
+        out = []
+        for lease, number in zip(leases, numbers, strict=True):
+            viban = org.viban_range.iban_for(number)
+            out.append(replace(lease, viban=viban, rf_reference=rf_reference_for_viban(viban)))
+        return out
+
+    def post_rent_call(self, call: RentCall) -> bool:
+        """Debit the tenant's account; False if this rent call was posted already."""
+        for _ in range(5):
+            lease = self.leases.get(call.org_id, call.lease_id)
+            line = rent_call_line(call, self.clock())
+            try:
+                return self.ledger.post([line], {lease.lease_id: lease})
+            except ConflictError:
+                continue
+        raise ConflictError(f"lease {call.lease_id}: too many concurrent updates; retry")
+
+
+def rent_call_line(call: RentCall, now: datetime) -> LedgerLine:
+    return LedgerLine(
+        org_id=call.org_id,
+        lease_id=call.lease_id,
+        line_id=rent_call_line_id(call.due_date, call.rent_call_id),
+        kind=LineKind.RENT_CALL,
+        date=call.due_date,
+        amount_cents=call.total_cents,
+        label=f"Avis d'échéance {call.period}",
+        source_id=call.rent_call_id,
+        recorded_at=now,
+    )
