@@ -297,7 +297,7 @@ class DynamoLeaseRepository:
                 {"PutRequest": {"Item": to_ddb(lease_to_item(lease))}}
                 for lease in leases[start : start + 25]
             ]
-            _batch_write(ddb, self.table, requests)
+            batch_write(ddb, self.table, requests)
 
     _TERMS = (
         "tenants",
@@ -423,7 +423,7 @@ def transaction_from_item(item: dict[str, Any]) -> BankTransaction:
     )
 
 
-def _batch_write(ddb: Any, table: str, requests: list[dict[str, Any]]) -> None:
+def batch_write(ddb: Any, table: str, requests: list[dict[str, Any]]) -> None:
     pending = {table: requests}
     for _ in range(8):
         resp = ddb.batch_write_item(RequestItems=pending)
@@ -475,7 +475,7 @@ class DynamoTransactionRepository:
         stored = {i["transaction_id"]: i["status"] for i in _batch_get(ddb, self.table, keys)}
         new = [tx for tx_id, tx in batch.items() if tx_id not in stored]
         for start in range(0, len(new), 25):
-            _batch_write(
+            batch_write(
                 ddb,
                 self.table,
                 [
@@ -652,6 +652,16 @@ def ledger_line_from_item(item: dict[str, Any]) -> LedgerLine:
 class DynamoLedgerRepository:
     def __init__(self, table: str) -> None:
         self.table = table
+
+    def put_many_new(self, lines: Sequence[LedgerLine]) -> None:
+        """Bulk load of lines known to be new, whose balances the caller set (seeding)."""
+        ddb = client("dynamodb")
+        for start in range(0, len(lines), 25):
+            requests = [
+                {"PutRequest": {"Item": to_ddb(ledger_line_to_item(line))}}
+                for line in lines[start : start + 25]
+            ]
+            batch_write(ddb, self.table, requests)
 
     def lines(self, org_id: str, lease_id: str) -> list[LedgerLine]:
         out: list[LedgerLine] = []
