@@ -1,0 +1,57 @@
+# Encaisse — the two commands of a fresh machine are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := python3.11
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+RUN := $(UV) run --frozen --all-extras
+# Debian packages WeasyPrint needs (PDF rendering: RIB, notices, letters).
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+
+.PHONY: help deps system-deps python-deps run test lint bench bench-match deploy clean
+
+help:
+	@echo "make run    start the whole platform locally (embedded AWS, API, portal, SFTP, demo data)"
+	@echo "make test   run the test suite (what CI runs)"
+	@echo "make lint   ruff, mypy on the core, cfn-lint on template.yaml"
+	@echo "make bench  statement-parser benchmarks (writes docs/benchmarks.md)"
+	@echo "make deploy build and deploy to AWS with SAM (needs AWS credentials and the sam CLI)"
+
+deps: system-deps python-deps
+
+system-deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+python-deps:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
+	  python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	@$(UV) sync --frozen --all-extras --quiet
+
+run: deps
+	$(RUN) encaisse up $(ARGS)
+
+test: deps
+	$(RUN) pytest $(PYTEST_ARGS)
+
+lint: python-deps
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
+	$(RUN) cfn-lint template.yaml
+
+bench: deps
+	$(RUN) --group bench python -m bench.parsers.bench_parsers
+
+deploy: python-deps
+	$(UV) export --frozen --no-dev --no-hashes --extra pdf --no-emit-project > requirements.txt
+	sam build && sam deploy --guided
+
+clean:
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache .aws-sam requirements.txt
