@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from functions.core.errors import StatementParseError
+from functions.core.rf import is_valid_rf, normalize_rf
+from functions.core.viban import cle_rib
 
 _AMOUNT = re.compile(r"([+-]?)(\d{1,18})(?:[.,](\d*))?")
 
@@ -55,6 +57,38 @@ def normalize_reference(value: str | None) -> str | None:
         if compact.isalnum():
             return compact
     return cleaned
+
+
+# An RF reference typed into free text, possibly in groups of four.
+_RF_IN_TEXT = re.compile(r"\bRF\s?\d{2}(?:\s?[A-Z0-9]){1,21}\b", re.IGNORECASE)
+
+
+def find_rf(text: str | None) -> str | None:
+    """The first ISO 11649 reference in free text whose check digits hold.
+
+    Tenants often type the RF reference of their rent notice into the free
+    remittance text; only a reference that checks is taken, so a random
+    "RF12…" word cannot send a payment to the wrong lease.
+    """
+    if not text or "rf" not in text.lower():
+        return None
+    for m in _RF_IN_TEXT.finditer(text):
+        candidate = m.group(0)
+        # Groups may swallow the next word: try the longest prefix that checks.
+        compact = candidate.replace(" ", "").upper()
+        for end in range(len(compact), 4, -1):
+            if is_valid_rf(compact[:end]):
+                return normalize_rf(compact[:end])
+    return None
+
+
+def french_iban(bank: str, branch: str, account: str) -> str | None:
+    """The FR IBAN of a French RIB (bank, branch, account number without key)."""
+    if not (bank.isdigit() and branch.isdigit() and account.isalnum() and len(account) == 11):
+        return None
+    bban = f"{bank}{branch}{account.upper()}{cle_rib(bank, branch, account)}"
+    numeric = "".join(str(int(c, 36)) for c in bban + "FR00")
+    return f"FR{98 - int(numeric) % 97:02d}{bban}"
 
 
 def clean(value: str | None) -> str | None:
