@@ -122,6 +122,7 @@ def organisation_to_item(org: Organisation) -> dict[str, Any]:
         "siren": org.siren,
         "erp_format": org.erp_format,
         "erp_webhook_url": org.erp_webhook_url,
+        "erp_webhook_secret": org.erp_webhook_secret,
     }
 
 
@@ -140,6 +141,7 @@ def organisation_from_item(item: dict[str, Any]) -> Organisation:
         siren=item.get("siren"),
         erp_format=item.get("erp_format", "json"),
         erp_webhook_url=item.get("erp_webhook_url"),
+        erp_webhook_secret=item.get("erp_webhook_secret"),
     )
 
 

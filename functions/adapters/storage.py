@@ -89,3 +89,29 @@ class SqsMatchQueue:
             )
             if resp.get("Failed"):
                 raise ObjectStoreError(f"match queue refused messages: {resp['Failed']}")
+
+
+class S3BatchStore:
+    """ERP push batches, kept as JSON objects beside the archived statements."""
+
+    PREFIX = "erp-batches"
+
+    def __init__(self, bucket: str) -> None:
+        self.bucket = bucket
+
+    def _key(self, org_id: str, batch_id: str) -> str:
+        return f"{self.PREFIX}/{org_id}/{batch_id}.json"
+
+    def put(self, org_id: str, batch_id: str, record: dict[str, Any]) -> None:
+        client("s3").put_object(
+            Bucket=self.bucket,
+            Key=self._key(org_id, batch_id),
+            Body=json.dumps(record, ensure_ascii=False).encode(),
+            ContentType="application/json",
+            ServerSideEncryption="AES256",
+        )
+
+    def get(self, org_id: str, batch_id: str) -> dict[str, Any]:
+        obj = client("s3").get_object(Bucket=self.bucket, Key=self._key(org_id, batch_id))
+        record: dict[str, Any] = json.loads(obj["Body"].read())
+        return record

@@ -31,7 +31,8 @@ from functions.adapters.dynamo import (
 from functions.adapters.settings import Settings
 from functions.api.auth import Principal, authenticate
 from functions.api.requests import check_id, lease_from_body, rent_call_from_body
-from functions.api.views import entry_json, file_json, lease_json, transaction_json
+from functions.api.views import file_json, lease_json, transaction_json
+from functions.core.accounting import entry_as_dict
 from functions.core.errors import (
     AuthenticationError,
     ConflictError,
@@ -185,7 +186,7 @@ def list_entries(p: Principal) -> dict[str, Any]:
     if after is not None:
         check_id(after, "after")
     entries, cursor = deps.entries.list_pending(p.org_id, after, _limit(params))
-    return {"items": [entry_json(e) for e in entries], "next_cursor": cursor}
+    return {"items": [entry_as_dict(e) for e in entries], "next_cursor": cursor}
 
 
 @route("/v1/entries/ack", methods=("POST",))

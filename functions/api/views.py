@@ -4,37 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.core.accounting import AccountingEntry
 from functions.core.lease import Lease
 from functions.core.money import format_cents
-
-
-def entry_json(entry: AccountingEntry) -> dict[str, Any]:
-    return {
-        "entry_id": entry.entry_id,
-        "date": entry.date.isoformat(),
-        "journal": entry.journal,
-        "label": entry.label,
-        "amount": format_cents(entry.amount_cents),
-        "currency": "EUR",
-        "lease_id": entry.lease_id,
-        "source": {
-            "type": entry.source_type.value,
-            "id": entry.source_id,
-            "transaction_id": entry.transaction_id,
-        },
-        "lines": [
-            {
-                "account": line.account,
-                "subledger": line.subledger,
-                "debit": format_cents(line.debit_cents),
-                "credit": format_cents(line.credit_cents),
-                "label": line.label,
-            }
-            for line in entry.lines
-        ],
-        "created_at": entry.created_at.isoformat(),
-    }
 
 
 def lease_json(lease: Lease) -> dict[str, Any]:

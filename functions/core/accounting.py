@@ -12,8 +12,10 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from functions.core.errors import ValidationError
+from functions.core.money import format_cents
 from functions.core.organisation import ChartOfAccounts
 from functions.core.transactions import BankTransaction
 
@@ -121,3 +123,75 @@ def suspense_entry(
         ),
         created_at=created_at,
     )
+
+
+def entry_as_dict(entry: AccountingEntry) -> dict[str, Any]:
+    """The JSON shape of an entry, as the ERP reads it (API and webhook alike)."""
+    return {
+        "entry_id": entry.entry_id,
+        "date": entry.date.isoformat(),
+        "journal": entry.journal,
+        "label": entry.label,
+        "amount": format_cents(entry.amount_cents),
+        "currency": "EUR",
+        "lease_id": entry.lease_id,
+        "source": {
+            "type": entry.source_type.value,
+            "id": entry.source_id,
+            "transaction_id": entry.transaction_id,
+        },
+        "lines": [
+            {
+                "account": line.account,
+                "subledger": line.subledger,
+                "debit": format_cents(line.debit_cents),
+                "credit": format_cents(line.credit_cents),
+                "label": line.label,
+            }
+            for line in entry.lines
+        ],
+        "created_at": entry.created_at.isoformat(),
+    }
+
+
+CSV_COLUMNS = (
+    "entry_id",
+    "date",
+    "journal",
+    "account",
+    "subledger",
+    "label",
+    "debit",
+    "credit",
+    "lease_id",
+    "transaction_id",
+    "source_type",
+)
+
+
+def entries_as_csv(entries: list[AccountingEntry]) -> str:
+    """One row per entry line, ``;``-separated with decimal commas (French spreadsheets)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for e in entries:
+        for line in e.lines:
+            writer.writerow(
+                (
+                    e.entry_id,
+                    e.date.isoformat(),
+                    e.journal,
+                    line.account,
+                    line.subledger or "",
+                    line.label,
+                    format_cents(line.debit_cents).replace(".", ","),
+                    format_cents(line.credit_cents).replace(".", ","),
+                    e.lease_id or "",
+                    e.transaction_id,
+                    e.source_type.value,
+                )
+            )
+    return out.getvalue()

@@ -87,3 +87,10 @@ class AuthenticationError(EncaisseError):
 
 class PermissionDeniedError(EncaisseError):
     """Valid credentials without the scope the call needs."""
+
+
+class ErpWebhookError(EncaisseError):
+    """The ERP's webhook did not accept a batch (non-2xx answer or no answer).
+
+    The class name is the error type the ERP push workflow retries on.
+    """

@@ -27,3 +27,4 @@ class Organisation:
     siren: str | None = None
     erp_format: str = "json"
     erp_webhook_url: str | None = None
+    erp_webhook_secret: str | None = None
