@@ -44,6 +44,7 @@ from functions.core.statements import (
 from functions.ingest.parsers.common import (
     cents_from_text,
     clean,
+    find_rf,
     iso_day,
     normalize_iban,
     normalize_reference,
@@ -486,7 +487,9 @@ class _CamtReader:
         if rmt is not None:
             lines = [clean(u.text) for u in rmt.iterchildren(t["Ustrd"])]
             remittance = " ".join(line for line in lines if line) or None
-            structured = normalize_reference(rmt.findtext(p("Strd/CdtrRefInf/Ref")))
+            structured = normalize_reference(rmt.findtext(p("Strd/CdtrRefInf/Ref"))) or find_rf(
+                remittance
+            )
 
         return Transaction(
             amount_cents=amount,
