@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -176,8 +177,9 @@ def demo_organisation() -> Organisation:
 def _tenants(rng: random.Random) -> tuple[Tenant, ...]:
     surname = rng.choice(SURNAMES)
     first = rng.choice(FIRST_NAMES)
-    slug = "".join(c for c in f"{first}.{surname}".lower() if c.isalnum() or c == ".")
-    email = f"{slug.encode('ascii', 'ignore').decode()}@example.fr"
+    ascii_name = unicodedata.normalize("NFKD", f"{first}.{surname}").encode("ascii", "ignore")
+    slug = "".join(c for c in ascii_name.decode().lower() if c.isalnum() or c in ".-")
+    email = f"{slug}@example.fr"
     phone = f"+336{rng.randrange(10_000_000, 99_999_999)}"
     main = Tenant(f"{first} {surname.upper()}", email, phone)
     if rng.random() < 0.35:  # a couple, sometimes with two surnames
