@@ -14,9 +14,10 @@ Choices (see docs/parsers.md):
   (``ITBD``, ``FWAV``, …) are not opening or closing booked balances.
 * dates: a ``DtTm`` is reduced to the booking day in French local time
   (:func:`~functions.ingest.parsers.common.iso_day`).
-* a transaction's amount: ``TxDtls/Amt``, else ``AmtDtls/TxAmt/Amt``, else the
-  entry amount for a single ``TxDtls``, else ``AmtDtls/InstdAmt/Amt`` in the
-  entry currency; signed like the entry.
+* a transaction's amount: ``TxDtls/Amt``, else ``AmtDtls/TxAmt/Amt``, else
+  ``AmtDtls/InstdAmt/Amt`` (in the entry currency), else the entry amount;
+  an entry's only ``TxDtls`` takes the entry amount when one of those equals
+  it. Signed like the entry.
 * counterparty: the debtor of a credit, the creditor of a debit; a return
   (``RtrInf``) or reversal swaps the roles, as the related parties are those of
   the original payment. When the chosen side is empty the other side is used.
@@ -386,6 +387,9 @@ class _CamtReader:
                 details.extend(child.iterchildren(t["TxDtls"]))
         if amount is None:
             raise self._error(block, f"{where}/Amt", "entry without an amount")
+        if reference is None and len(details) == 1:
+            # Some banks (Goldman Sachs) give the servicer reference only per transaction.
+            reference = clean(details[0].findtext(self.tags.path("Refs/AcctSvcrRef")))
         if debit:
             amount = -amount
         transactions = tuple(
@@ -515,20 +519,23 @@ class _CamtReader:
     ) -> int:
         t = self.tags.t
         p = self.tags.path
-        text = tx.findtext(t["Amt"])
-        at = "Amt"
-        if text is None:
-            text = tx.findtext(p("AmtDtls/TxAmt/Amt"))
-            at = "AmtDtls/TxAmt/Amt"
-        if text is None:
-            if siblings == 1:
-                return entry_amount
-            instructed = tx.find(p("AmtDtls/InstdAmt/Amt"))
-            if instructed is None or instructed.get("Ccy", entry_currency) != entry_currency:
-                return entry_amount
-            text = instructed.text
-            at = "AmtDtls/InstdAmt/Amt"
-        cents = abs(self._cents(text, block, f"{where}/{at}"))
+        candidates: list[tuple[str, int]] = []
+        for at in ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/InstdAmt/Amt"):
+            elem = tx.find(t["Amt"] if at == "Amt" else p(at))
+            if elem is None:
+                continue
+            # The instructed amount may be in the payer's currency (FX).
+            if at.endswith("InstdAmt/Amt") and elem.get("Ccy", entry_currency) != entry_currency:
+                continue
+            candidates.append((at, abs(self._cents(elem.text, block, f"{where}/{at}"))))
+        # The only transaction of the entry: when one of its amounts is the
+        # booked amount, that is the one (a Swiss sample puts 4500.00 in
+        # InstdAmt and 0.04 in TxAmt for a 4500.00 entry).
+        if siblings == 1 and (not candidates or any(c == abs(entry_amount) for _, c in candidates)):
+            return entry_amount
+        if not candidates:
+            return entry_amount
+        cents = candidates[0][1]
         return -cents if entry_amount < 0 else cents  # signed like the entry
 
 
