@@ -94,3 +94,11 @@ class ErpWebhookError(EncaisseError):
 
     The class name is the error type the ERP push workflow retries on.
     """
+
+
+class DeliveryError(EncaisseError):
+    """A message (e-mail, SMS) could not be handed to the service that delivers it."""
+
+
+class RecipientRejectedError(DeliveryError):
+    """The delivery service refused this recipient or message: retrying will not help."""

@@ -220,7 +220,9 @@ def _payment_block(notice: DebtNotice, landlord: Landlord) -> str:
 
 
 def _signature(landlord: Landlord) -> str:
-    return f"Le service de recouvrement de {landlord.name}"
+    # No "de {name}": French elides before a vowel or a mute h ("d'Habitat …"),
+    # which a name alone does not tell.
+    return f"Le service de recouvrement\n{landlord.name}"
 
 
 def _check_level(level: int) -> None:
@@ -244,8 +246,8 @@ def reminder_email(level: int, notice: DebtNotice, landlord: Landlord) -> Email:
             "pas tenir compte de ce message."
         )
         help_text = (
-            "Si vous avez des difficultés pour payer, parlez-en avec nous dès maintenant : la "
-            f"conseillère sociale de {landlord.name} peut vous aider à trouver une solution "
+            "Si vous avez des difficultés pour payer, parlez-en avec nous dès maintenant : "
+            "notre conseillère sociale peut vous aider à trouver une solution "
             f"(échéancier, aides au logement). {_contact_sentence(landlord)}"
         )
         ending = ""
@@ -259,8 +261,8 @@ def reminder_email(level: int, notice: DebtNotice, landlord: Landlord) -> Email:
             "à votre situation."
         )
         help_text = (
-            f"Vous traversez une période difficile ? La conseillère sociale de {landlord.name} "
-            "peut vous recevoir, étudier avec vous un échéancier et vous aider à demander les "
+            "Vous traversez une période difficile ? Notre conseillère sociale peut vous recevoir, "
+            "étudier avec vous un échéancier et vous aider à demander les "
             "aides possibles (maintien de l'APL, Fonds de solidarité pour le logement). "
             f"{_contact_sentence(landlord)}"
         )
@@ -306,8 +308,8 @@ def referral_email(notice: DebtNotice, landlord: Landlord) -> Email:
         f"Bonjour {notice.tenant_names},\n\n"
         f"Votre compte locataire présente toujours une dette de {amount} pour le logement "
         f"{notice.address}.\n\n"
-        f"Pour vous aider à trouver une solution, votre dossier est confié à la conseillère "
-        f"sociale de {landlord.name}. Elle prendra contact avec vous. "
+        f"Pour vous aider à trouver une solution, votre dossier est confié à notre conseillère "
+        "sociale. Elle prendra contact avec vous. "
         f"{_contact_sentence(landlord)}\n\n"
         "Avec elle, vous pourrez :\n"
         "- convenir d'un plan d'apurement, c'est-à-dire un échéancier de remboursement adapté "
@@ -358,7 +360,7 @@ def dunning_letter(notice: DebtNotice, landlord: Landlord, today: date) -> Lette
         "ci-dessous.",
         "Si vous ne pouvez pas payer cette somme en une seule fois, contactez-nous sans "
         "attendre : nous pouvons étudier avec vous un plan d'apurement adapté à vos "
-        f"ressources. La conseillère sociale de {landlord.name} est à votre disposition. "
+        f"ressources. Notre conseillère sociale est à votre disposition. "
         f"{_contact_sentence(landlord)}",
     ]
     if notice.receives_apl:
@@ -390,7 +392,7 @@ def dunning_letter(notice: DebtNotice, landlord: Landlord, today: date) -> Lette
         ),
         help_title="Où trouver de l'aide ?",
         help_items=(
-            f"La conseillère sociale de {landlord.name}. {_contact_sentence(landlord)}",
+            f"Notre conseillère sociale. {_contact_sentence(landlord)}",
             "Le Fonds de solidarité pour le logement (FSL) de votre département, qui peut "
             "accorder une aide ou un prêt pour régler une dette de loyer.",
             "Votre CAF ou votre MSA, pour vérifier vos droits à l'aide au logement.",

@@ -1,0 +1,476 @@
+"""The dunning steps on the AWS emulator, through the real notify handler.
+
+E-mails and SMS are read back from moto's SES and SNS backends, the letter from
+the documents bucket; cases from DunningCasesTable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+from moto.sns.models import sns_backends
+
+from functions.adapters.dunning_cases import DynamoDunningCaseRepository
+from functions.adapters.dynamo import (
+    DynamoLeaseRepository,
+    DynamoLedgerWriter,
+    DynamoOrganisationRepository,
+)
+from functions.adapters.settings import Settings
+from functions.core.dunning import CaseStatus, open_case
+from functions.core.lease import Lease, Tenant
+from functions.core.ledger import LedgerLine, LineKind
+from functions.core.money import format_cents_fr
+from functions.core.organisation import Organisation
+from functions.core.rf import format_rf
+from functions.core.viban import VirtualIbanRange, format_iban
+from functions.leases.service import LeaseService, RentCall
+
+pytestmark = pytest.mark.integration
+
+REGION = "eu-west-3"
+TODAY = datetime.now(UTC).date()
+PORTAL = "https://portail.example.fr"
+
+
+class _Context:
+    function_name = "notify"
+    memory_limit_in_mb = 1024
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:notify"
+    aws_request_id = "req-notify"
+
+
+# ------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Any]:
+    """TEMPORARY stand-in for the session ``emulator`` fixture of tests/conftest.py (not
+    there yet): moto in-process, the resources this test needs created from template.yaml.
+    """
+    import os
+    from unittest import mock
+
+    import boto3
+    from moto import mock_aws
+
+    from functions.adapters.aws import client
+    from infra.local.template import TEMPLATE_PATH, Stack, load_template
+
+    stack = Stack(load_template())
+    stack.queue_urls = {
+        lid: f"https://sqs.{REGION}.amazonaws.com/{DEFAULT_ACCOUNT_ID}/{stack.physical_name(lid)}"
+        for lid in stack.of_type("AWS::SQS::Queue")
+    }
+    fn = stack.resources["NotifyFunction"]["Properties"]
+    env = {k: str(v) for k, v in stack.resolve(fn["Environment"])["Variables"].items()}
+    env |= {
+        "PORTAL_BASE_URL": PORTAL,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+    }
+    with mock.patch.dict(os.environ, env), mock_aws():
+        client.cache_clear()
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        for lid in ("OrganisationsTable", "LeasesTable", "LedgerTable", "DunningCasesTable"):
+            props = stack.properties(lid)
+            keep = (
+                "TableName",
+                "AttributeDefinitions",
+                "KeySchema",
+                "BillingMode",
+                "GlobalSecondaryIndexes",
+            )
+            ddb.create_table(**{k: props[k] for k in keep if k in props})
+        boto3.client("s3", region_name=REGION).create_bucket(
+            Bucket=stack.physical_name("DocumentsBucket"),
+            CreateBucketConfiguration={"LocationConstraint": REGION},
+        )
+        boto3.client("ses", region_name=REGION).verify_email_identity(
+            EmailAddress=env["MAIL_SENDER"]
+        )
+        sm = stack.properties("DunningStateMachine")
+        definition = (TEMPLATE_PATH.parent / sm["DefinitionUri"]).read_text()
+        for name, value in sm["DefinitionSubstitutions"].items():
+            definition = definition.replace("${" + name + "}", str(value))
+        boto3.client("stepfunctions", region_name=REGION).create_state_machine(
+            name=sm["Name"],
+            definition=definition,
+            roleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/local",
+        )
+
+        class _Aws:
+            def client(self, service: str) -> Any:
+                return boto3.client(service, region_name=REGION)
+
+        yield _Aws()
+    client.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def notify(emulator: Any) -> Any:
+    """The handler module, imported once the emulator's environment is set."""
+    from functions.notify import handler
+
+    return handler
+
+
+@pytest.fixture
+def settings(emulator: Any) -> Settings:
+    return Settings.from_env()
+
+
+@dataclass
+class Landlord:
+    org_id: str
+    leases: dict[str, Lease]
+    settings: Settings
+
+    def lease(self, lease_id: str) -> Lease:
+        return DynamoLeaseRepository(self.settings.leases_table).get(self.org_id, lease_id)
+
+    def pay(self, lease_id: str, cents: int) -> None:
+        lease = self.lease(lease_id)
+        line = LedgerLine(
+            self.org_id,
+            lease_id,
+            f"{TODAY}#payment#{uuid.uuid4().hex}",
+            LineKind.PAYMENT,
+            TODAY,
+            -cents,
+            "Virement",
+            "test",
+            datetime.now(UTC),
+        )
+        writer = DynamoLedgerWriter(self.settings.ledger_table, self.settings.leases_table)
+        assert writer.post([line], {lease_id: lease})
+
+
+def _lease(org_id: str, lease_id: str, **kw: Any) -> Lease:
+    return Lease(
+        org_id,
+        lease_id,
+        kw.pop("tenants", (Tenant("Awa DIALLO", "awa.diallo@example.fr", "06 12 34 56 78"),)),
+        "Résidence Les Tilleuls",
+        "Villeurbanne",
+        "Apt 12",
+        date(2024, 1, 1),
+        50_000,
+        6_000,
+        viban="",
+        rf_reference="",
+        **kw,
+    )
+
+
+@pytest.fixture
+def landlord(settings: Settings) -> Landlord:
+    """A landlord of its own, its leases and their rent calls.
+
+    A: owes one month due 40 days ago (a case opens); B: paid; C: owes 10 € (below
+    the threshold); D: due 2 days ago (still in the grace days); E: owes, no
+    e-mail and no mobile, e-delivery consent.
+    """
+    org_id = f"org-{uuid.uuid4().hex[:8]}"
+    orgs = DynamoOrganisationRepository(settings.organisations_table)
+    orgs.put(
+        Organisation(
+            org_id,
+            "Habitat Rhône Social",
+            "FR7630004008210000420001774",
+            VirtualIbanRange("30004", "00821", str(uuid.uuid4().int)[:4], "BNPAFRPP"),
+        )
+    )
+    service = LeaseService(
+        orgs,
+        DynamoLeaseRepository(settings.leases_table),
+        DynamoLedgerWriter(settings.ledger_table, settings.leases_table),
+    )
+    leases = {}
+    specs = {
+        "A": ({}, 40, 0),
+        "B": ({}, 40, 56_000),
+        "C": ({}, 40, 55_000),
+        "D": ({}, 2, 0),
+        "E": (
+            {
+                "tenants": (Tenant("Jean MARTIN", None, "04 72 00 00 00"),),
+                "e_delivery_consent": True,
+            },
+            40,
+            0,
+        ),
+    }
+    result = Landlord(org_id, leases, settings)
+    for lease_id, (extra, days_ago, paid) in specs.items():
+        _, created = service.register(_lease(org_id, lease_id, **extra))
+        assert created
+        due = TODAY - timedelta(days=days_ago)
+        assert service.post_rent_call(
+            RentCall(org_id, lease_id, f"RC-{lease_id}", f"{due:%Y-%m}", due, 50_000, 6_000, 0)
+        )
+        if paid:
+            result.pay(lease_id, paid)
+        leases[lease_id] = result.lease(lease_id)
+    return result
+
+
+def _sent_emails(to: str) -> list[Any]:
+    messages = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+    return [m for m in messages if to in m.destinations.get("ToAddresses", [])]
+
+
+def _sent_sms(phone: str) -> list[str]:
+    sms = sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages
+    return [text for number, text in sms.values() if number == phone]
+
+
+def _executions(emulator: Any, settings: Settings, name: str) -> list[dict[str, Any]]:
+    sfn = emulator.client("stepfunctions")
+    pages = sfn.get_paginator("list_executions").paginate(
+        stateMachineArn=settings.dunning_state_machine_arn
+    )
+    return [e for page in pages for e in page["executions"] if e["name"] == name]
+
+
+@pytest.fixture
+def stop_executions(emulator: Any, settings: Settings) -> Iterator[list[str]]:
+    """Executions a test starts are stopped at its end (their Wait states would linger)."""
+    arns: list[str] = []
+    yield arns
+    sfn = emulator.client("stepfunctions")
+    for arn in arns:
+        if sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+            sfn.stop_execution(executionArn=arn)
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    """Pages of a PDF whose objects may sit in compressed object streams."""
+    chunks = [pdf]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            chunks.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue
+    return sum(len(re.findall(rb"/Type\s*/Page(?![s\w])", c)) for c in chunks)
+
+
+def _invoke(notify: Any, event: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = notify.lambda_handler(event, _Context())
+    json.dumps(result)  # a task result must be JSON
+    return result
+
+
+def _open_case_for(landlord: Landlord, lease_id: str) -> dict[str, str]:
+    """A case of lease ``lease_id`` stored as open_cases would, without an execution."""
+    lease = landlord.lease(lease_id)
+    case = open_case(
+        landlord.org_id,
+        lease_id,
+        lease.balance_cents,
+        TODAY - timedelta(days=40),
+        datetime.now(UTC),
+    )
+    stored, created = DynamoDunningCaseRepository(landlord.settings.dunning_table).open(case)
+    assert created
+    return {"org_id": landlord.org_id, "lease_id": lease_id, "case_id": stored.case_id}
+
+
+# ------------------------------------------------------------------ tests
+
+
+def test_open_cases_opens_one_case_per_lease_in_arrears_once(
+    emulator: Any,
+    notify: Any,
+    landlord: Landlord,
+    settings: Settings,
+    stop_executions: list[str],
+) -> None:
+    event = {"action": "open_cases", "org_ids": [landlord.org_id]}
+    counts = _invoke(notify, event)
+    assert counts["opened"] == 2  # A and E; not B (paid), C (10 €), D (grace days)
+    assert counts["started"] == 2
+
+    cases = DynamoDunningCaseRepository(settings.dunning_table)
+    open_refs = cases.open_cases(landlord.org_id)
+    assert set(open_refs) == {"A", "E"}
+    for ref in open_refs.values():
+        case = cases.get(landlord.org_id, ref.case_id)
+        assert case.status is CaseStatus.OPEN
+        runs = _executions(emulator, settings, ref.case_id)
+        assert len(runs) == 1
+        stop_executions.append(runs[0]["executionArn"])
+        assert case.execution_arn == runs[0]["executionArn"]
+        started = emulator.client("stepfunctions").describe_execution(
+            executionArn=runs[0]["executionArn"]
+        )
+        payload = json.loads(started["input"])
+        assert payload["case_id"] == ref.case_id
+        assert payload["lease_id"] == ref.lease_id
+        # the rent was due 40 days ago: reminder 1 at once, then 10, 10, 15 days
+        assert payload["delays"] == {
+            "reminder_1": 0,
+            "reminder_2": 864000,
+            "letter": 864000,
+            "referral": 1296000,
+        }
+
+    again = _invoke(notify, event)
+    assert again["opened"] == 0
+    assert again["started"] == 0
+    assert again["open"] == 2
+    for ref in open_refs.values():
+        assert len(_executions(emulator, settings, ref.case_id)) == 1
+
+
+def test_reminders_go_by_email_and_sms_once(notify: Any, landlord: Landlord) -> None:
+    case = _open_case_for(landlord, "A")
+    lease = landlord.lease("A")
+    checked = _invoke(notify, {"action": "check_balance", **case})
+    assert checked == {"in_arrears": True, "balance_cents": 56_000}
+
+    result = _invoke(notify, {"action": "send_reminder", "level": 1, **case, "balance_cents": 1})
+    assert result["emails_sent"] == 1
+    assert result["sms_sent"] == 1
+
+    emails = _sent_emails("awa.diallo@example.fr")
+    assert len(emails) == 1
+    body = emails[0].body
+    assert format_cents_fr(56_000) in emails[0].subject
+    assert format_cents_fr(56_000) in body
+    assert format_iban(lease.viban) in body
+    assert format_rf(lease.rf_reference) in body
+    assert f"{PORTAL}/?ref={lease.rf_reference}" in body
+    assert "conseillère sociale" in body
+    sms = _sent_sms("+33612345678")
+    assert len(sms) == 1
+    assert "560,00 €" in sms[0]
+    assert f"?ref={lease.rf_reference}" in sms[0]
+
+    # a retried task sends nothing twice
+    again = _invoke(notify, {"action": "send_reminder", "level": 1, **case})
+    assert again["skipped"] is True
+    assert len(_sent_emails("awa.diallo@example.fr")) == 1
+    assert len(_sent_sms("+33612345678")) == 1
+
+    second = _invoke(notify, {"action": "send_reminder", "level": 2, **case})
+    assert second["emails_sent"] == 1
+    assert "Rappel" in _sent_emails("awa.diallo@example.fr")[-1].subject
+
+
+def test_letter_is_a_pdf_in_the_safe_marked_for_print(
+    emulator: Any, notify: Any, landlord: Landlord, settings: Settings
+) -> None:
+    case = _open_case_for(landlord, "A")
+    result = _invoke(notify, {"action": "send_letter", **case})
+    key = f"{landlord.org_id}/A/{TODAY.isoformat()}-relance.pdf"
+    assert result["document_key"] == key
+    assert result["delivery"] == "print"  # no e-delivery consent
+
+    s3 = emulator.client("s3")
+    obj = s3.get_object(Bucket=settings.documents_bucket, Key=key)
+    pdf = obj["Body"].read()
+    assert pdf.startswith(b"%PDF-")
+    assert _pdf_pages(pdf) >= 1
+    assert obj["ContentType"] == "application/pdf"
+    tags = s3.get_object_tagging(Bucket=settings.documents_bucket, Key=key)["TagSet"]
+    assert {"Key": "delivery", "Value": "print"} in tags
+
+    assert _invoke(notify, {"action": "send_letter", **case})["skipped"] is True
+
+
+def test_consenting_tenant_without_channels_gets_the_letter_in_the_safe_only(
+    emulator: Any, notify: Any, landlord: Landlord, settings: Settings
+) -> None:
+    case = _open_case_for(landlord, "E")
+    reminder = _invoke(notify, {"action": "send_reminder", "level": 1, **case})
+    assert reminder["no_channel"] is True  # a landline and no e-mail
+    assert reminder["emails_sent"] == reminder["sms_sent"] == 0
+    letter = _invoke(notify, {"action": "send_letter", **case})
+    assert letter["delivery"] == "safe"
+    tags = emulator.client("s3").get_object_tagging(
+        Bucket=settings.documents_bucket, Key=letter["document_key"]
+    )["TagSet"]
+    assert {"Key": "delivery", "Value": "safe"} in tags
+
+
+def test_a_paid_lease_closes_its_case_and_frees_the_lease(
+    notify: Any, landlord: Landlord, settings: Settings
+) -> None:
+    case = _open_case_for(landlord, "A")
+    landlord.pay("A", 55_000)  # 10 € left: below the threshold
+    checked = _invoke(notify, {"action": "check_balance", **case})
+    assert checked == {"in_arrears": False, "balance_cents": 1_000}
+
+    closed = _invoke(notify, {"action": "close_case", "reason": "paid", **case})
+    assert closed == {"closed": True, "reason": "paid"}
+    assert _invoke(notify, {"action": "close_case", "reason": "paid", **case})["closed"] is False
+
+    cases = DynamoDunningCaseRepository(settings.dunning_table)
+    stored = cases.get(landlord.org_id, case["case_id"])
+    assert stored.status is CaseStatus.CLOSED
+    assert stored.close_reason is not None and stored.close_reason.value == "paid"
+    assert [e.step for e in stored.history] == ["opened", "balance_checked", "closed"]
+    assert "A" not in cases.open_cases(landlord.org_id)
+
+
+def test_referral_holds_the_lease_until_the_debt_is_cleared(
+    notify: Any, landlord: Landlord, settings: Settings, stop_executions: list[str]
+) -> None:
+    case = _open_case_for(landlord, "A")
+    result = _invoke(notify, {"action": "refer_social", **case})
+    assert result["emails_sent"] == 1
+    assert "FSL" in _sent_emails("awa.diallo@example.fr")[-1].body
+    _invoke(notify, {"action": "close_case", "reason": "referred", **case})
+
+    cases = DynamoDunningCaseRepository(settings.dunning_table)
+    assert cases.open_cases(landlord.org_id)["A"].held
+    # still in arrears: the social adviser has the case, no automatic one opens
+    counts = _invoke(notify, {"action": "open_cases", "org_ids": [landlord.org_id]})
+    assert counts["held"] == 1
+    assert counts["opened"] == 1  # E
+    refs = cases.open_cases(landlord.org_id)
+    assert refs["A"].case_id == case["case_id"]
+    execution = cases.get(landlord.org_id, refs["E"].case_id).execution_arn
+    assert execution
+    stop_executions.append(execution)
+
+    landlord.pay("A", 56_000)
+    counts = _invoke(notify, {"action": "open_cases", "org_ids": [landlord.org_id]})
+    assert counts["released"] == 1
+    assert "A" not in cases.open_cases(landlord.org_id)
+
+
+def test_close_on_error_keeps_the_step_functions_error(
+    notify: Any, landlord: Landlord, settings: Settings
+) -> None:
+    case = _open_case_for(landlord, "A")
+    error = {"Error": "DeliveryError", "Cause": '{"errorMessage": "e-mail: Throttling"}'}
+    _invoke(notify, {"action": "close_case", "reason": "error", "error": error, **case})
+    stored = DynamoDunningCaseRepository(settings.dunning_table).get(
+        landlord.org_id, case["case_id"]
+    )
+    assert stored.history[-1].detail["error"] == "DeliveryError"
+
+
+def test_unknown_action_and_reason_are_refused(notify: Any, landlord: Landlord) -> None:
+    from functions.core.errors import ValidationError
+
+    case = _open_case_for(landlord, "A")
+    with pytest.raises(ValidationError):
+        _invoke(notify, {"action": "send_fax", **case})
+    with pytest.raises(ValidationError):
+        _invoke(notify, {"action": "close_case", "reason": "bored", **case})
+    with pytest.raises(ValidationError):
+        _invoke(notify, {"action": "check_balance", "org_id": landlord.org_id})
