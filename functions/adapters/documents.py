@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from botocore.exceptions import ClientError
 
 from functions.adapters.aws import client
@@ -19,10 +17,11 @@ class S3DocumentStore:
         self.bucket = bucket
 
     def put_pdf(self, key: str, body: bytes, *, for_print: bool) -> None:
-        """Store a PDF; ``for_print`` tags it for the postal print batch.
+        """Store a PDF; ``for_print`` marks it for the postal print batch.
 
-        The tag ``delivery=print|safe`` is what the print batch selects on; tenants
-        who consented to e-delivery only find the document in their safe.
+        The mark is the object's metadata ``delivery: print|safe`` (object tags
+        would need ``s3:PutObjectTagging``, which the function's S3CrudPolicy lacks);
+        tenants who consented to e-delivery only find the document in their safe.
         """
         try:
             client("s3").put_object(
@@ -31,7 +30,6 @@ class S3DocumentStore:
                 Body=body,
                 ContentType="application/pdf",
                 ServerSideEncryption="AES256",
-                Tagging=urlencode({"delivery": "print" if for_print else "safe"}),
                 Metadata={"delivery": "print" if for_print else "safe"},
             )
         except ClientError as e:

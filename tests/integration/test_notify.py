@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -136,6 +137,8 @@ class Landlord:
     org_id: str
     leases: dict[str, Lease]
     settings: Settings
+    email: str  # lease A's tenant: unique, as the emulator is shared by the session
+    mobile: str  # the same, in E.164
 
     def lease(self, lease_id: str) -> Lease:
         return DynamoLeaseRepository(self.settings.leases_table).get(self.org_id, lease_id)
@@ -161,7 +164,7 @@ def _lease(org_id: str, lease_id: str, **kw: Any) -> Lease:
     return Lease(
         org_id,
         lease_id,
-        kw.pop("tenants", (Tenant("Awa DIALLO", "awa.diallo@example.fr", "06 12 34 56 78"),)),
+        kw.pop("tenants"),
         "Résidence Les Tilleuls",
         "Villeurbanne",
         "Apt 12",
@@ -198,11 +201,14 @@ def landlord(settings: Settings) -> Landlord:
         DynamoLedgerWriter(settings.ledger_table, settings.leases_table),
     )
     leases = {}
-    specs = {
-        "A": ({}, 40, 0),
-        "B": ({}, 40, 56_000),
-        "C": ({}, 40, 55_000),
-        "D": ({}, 2, 0),
+    digits = f"{uuid.uuid4().int % 10**8:08d}"
+    email, mobile = f"awa.diallo.{org_id}@example.fr", f"+336{digits}"
+    awa = {"tenants": (Tenant("Awa DIALLO", email, f"06 {digits}"),)}
+    specs: dict[str, tuple[dict[str, Any], int, int]] = {
+        "A": (awa, 40, 0),
+        "B": (awa, 40, 56_000),
+        "C": (awa, 40, 55_000),
+        "D": (awa, 2, 0),
         "E": (
             {
                 "tenants": (Tenant("Jean MARTIN", None, "04 72 00 00 00"),),
@@ -212,7 +218,7 @@ def landlord(settings: Settings) -> Landlord:
             0,
         ),
     }
-    result = Landlord(org_id, leases, settings)
+    result = Landlord(org_id, leases, settings, email, mobile)
     for lease_id, (extra, days_ago, paid) in specs.items():
         _, created = service.register(_lease(org_id, lease_id, **extra))
         assert created
@@ -344,7 +350,7 @@ def test_reminders_go_by_email_and_sms_once(notify: Any, landlord: Landlord) -> 
     assert result["emails_sent"] == 1
     assert result["sms_sent"] == 1
 
-    emails = _sent_emails("awa.diallo@example.fr")
+    emails = _sent_emails(landlord.email)
     assert len(emails) == 1
     body = emails[0].body
     assert format_cents_fr(56_000) in emails[0].subject
@@ -353,7 +359,7 @@ def test_reminders_go_by_email_and_sms_once(notify: Any, landlord: Landlord) -> 
     assert format_rf(lease.rf_reference) in body
     assert f"{PORTAL}/?ref={lease.rf_reference}" in body
     assert "conseillère sociale" in body
-    sms = _sent_sms("+33612345678")
+    sms = _sent_sms(landlord.mobile)
     assert len(sms) == 1
     assert "560,00 €" in sms[0]
     assert f"?ref={lease.rf_reference}" in sms[0]
@@ -361,12 +367,12 @@ def test_reminders_go_by_email_and_sms_once(notify: Any, landlord: Landlord) -> 
     # a retried task sends nothing twice
     again = _invoke(notify, {"action": "send_reminder", "level": 1, **case})
     assert again["skipped"] is True
-    assert len(_sent_emails("awa.diallo@example.fr")) == 1
-    assert len(_sent_sms("+33612345678")) == 1
+    assert len(_sent_emails(landlord.email)) == 1
+    assert len(_sent_sms(landlord.mobile)) == 1
 
     second = _invoke(notify, {"action": "send_reminder", "level": 2, **case})
     assert second["emails_sent"] == 1
-    assert "Rappel" in _sent_emails("awa.diallo@example.fr")[-1].subject
+    assert "Rappel" in _sent_emails(landlord.email)[-1].subject
 
 
 def test_letter_is_a_pdf_in_the_safe_marked_for_print(
@@ -384,8 +390,7 @@ def test_letter_is_a_pdf_in_the_safe_marked_for_print(
     assert pdf.startswith(b"%PDF-")
     assert _pdf_pages(pdf) >= 1
     assert obj["ContentType"] == "application/pdf"
-    tags = s3.get_object_tagging(Bucket=settings.documents_bucket, Key=key)["TagSet"]
-    assert {"Key": "delivery", "Value": "print"} in tags
+    assert obj["Metadata"] == {"delivery": "print"}
 
     assert _invoke(notify, {"action": "send_letter", **case})["skipped"] is True
 
@@ -399,10 +404,10 @@ def test_consenting_tenant_without_channels_gets_the_letter_in_the_safe_only(
     assert reminder["emails_sent"] == reminder["sms_sent"] == 0
     letter = _invoke(notify, {"action": "send_letter", **case})
     assert letter["delivery"] == "safe"
-    tags = emulator.client("s3").get_object_tagging(
+    head = emulator.client("s3").head_object(
         Bucket=settings.documents_bucket, Key=letter["document_key"]
-    )["TagSet"]
-    assert {"Key": "delivery", "Value": "safe"} in tags
+    )
+    assert head["Metadata"] == {"delivery": "safe"}
 
 
 def test_a_paid_lease_closes_its_case_and_frees_the_lease(
@@ -431,7 +436,7 @@ def test_referral_holds_the_lease_until_the_debt_is_cleared(
     case = _open_case_for(landlord, "A")
     result = _invoke(notify, {"action": "refer_social", **case})
     assert result["emails_sent"] == 1
-    assert "FSL" in _sent_emails("awa.diallo@example.fr")[-1].body
+    assert "FSL" in _sent_emails(landlord.email)[-1].body
     _invoke(notify, {"action": "close_case", "reason": "referred", **case})
 
     cases = DynamoDunningCaseRepository(settings.dunning_table)
@@ -474,3 +479,62 @@ def test_unknown_action_and_reason_are_refused(notify: Any, landlord: Landlord) 
         _invoke(notify, {"action": "close_case", "reason": "bored", **case})
     with pytest.raises(ValidationError):
         _invoke(notify, {"action": "check_balance", "org_id": landlord.org_id})
+
+
+def _run_to_end(emulator: Any, settings: Settings, case: dict[str, str]) -> dict[str, Any]:
+    from functions.adapters.workflows import StepFunctionsWorkflows
+
+    zero = {"reminder_1": 0, "reminder_2": 0, "letter": 0, "referral": 0}
+    started = StepFunctionsWorkflows(settings.dunning_state_machine_arn).start(
+        case["case_id"], {**case, "delays": zero}
+    )
+    assert started.started
+    sfn = emulator.client("stepfunctions")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        described: dict[str, Any] = sfn.describe_execution(executionArn=started.execution_arn)
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.2)
+    sfn.stop_execution(executionArn=started.execution_arn)
+    raise AssertionError("the dunning workflow did not end within 120 s")
+
+
+def _needs_workflows(emulator: Any) -> None:
+    if not getattr(emulator, "functions", None):
+        pytest.skip("needs the emulator's ASL interpreter and in-process Lambda runner")
+
+
+def test_the_real_workflow_runs_every_step_up_to_the_referral(
+    emulator: Any, notify: Any, landlord: Landlord, settings: Settings
+) -> None:
+    _needs_workflows(emulator)
+    case = _open_case_for(landlord, "A")
+    assert _run_to_end(emulator, settings, case)["status"] == "SUCCEEDED"
+
+    stored = DynamoDunningCaseRepository(settings.dunning_table).get(
+        landlord.org_id, case["case_id"]
+    )
+    steps = [e.step for e in stored.history if e.step != "balance_checked"]
+    assert steps == ["opened", "reminder_1", "reminder_2", "letter", "referral", "closed"]
+    assert stored.close_reason is not None and stored.close_reason.value == "referred"
+    assert len(_sent_emails(landlord.email)) == 3
+    assert len(_sent_sms(landlord.mobile)) == 3
+    key = f"{landlord.org_id}/A/{TODAY.isoformat()}-relance.pdf"
+    pdf = emulator.client("s3").get_object(Bucket=settings.documents_bucket, Key=key)
+    assert pdf["Body"].read().startswith(b"%PDF-")
+
+
+def test_the_real_workflow_closes_a_paid_case_at_once(
+    emulator: Any, notify: Any, landlord: Landlord, settings: Settings
+) -> None:
+    _needs_workflows(emulator)
+    case = _open_case_for(landlord, "A")
+    landlord.pay("A", 56_000)
+    assert _run_to_end(emulator, settings, case)["status"] == "SUCCEEDED"
+    stored = DynamoDunningCaseRepository(settings.dunning_table).get(
+        landlord.org_id, case["case_id"]
+    )
+    assert [e.step for e in stored.history] == ["opened", "balance_checked", "closed"]
+    assert stored.close_reason is not None and stored.close_reason.value == "paid"
+    assert _sent_emails(landlord.email) == []
