@@ -49,6 +49,7 @@ from functions.ingest.parsers.common import (
     iso_day,
     normalize_iban,
     normalize_reference,
+    xml_as_utf8,
 )
 
 PARSER = "camt"
@@ -567,4 +568,4 @@ def parse_stream(source: IO[bytes], filename: str) -> ParsedFile:
 
 def parse(data: bytes, filename: str) -> ParsedFile:
     """Parse a camt.052/053/054 file held in memory (see :func:`parse_stream`)."""
-    return parse_stream(io.BytesIO(data), filename)
+    return parse_stream(io.BytesIO(xml_as_utf8(data.lstrip())), filename)

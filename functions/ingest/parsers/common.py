@@ -159,9 +159,9 @@ def ddmmyy(text: str) -> date:
 # --- text ------------------------------------------------------------------
 
 # Bytes that CP1252 decodes to symbols or leaves undefined but CP1250 decodes
-# to Central-European letters (ą ł ś ť ź Ą Ľ ľ …); between two ASCII letters
-# they betray a CP1250 file.
-_CP1250_TELLS = re.compile(rb"[A-Za-z][\x8c\x8d\x8f\x9c\x9d\x9f\xa5\xb3\xb9\xbc\xbe][A-Za-z]")
+# to Central-European letters (ą ł Ł ť ź Ą ľ …); between two ASCII letters
+# they betray a CP1250 file. (Œ/œ are left out: French words use them.)
+_CP1250_TELLS = re.compile(rb"[A-Za-z][\x8d\x8f\x9d\x9f\xa3\xa5\xb3\xb9\xbc\xbe][A-Za-z]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -183,6 +183,32 @@ def decode_text(data: bytes, encoding: str | None = None) -> str:
         text = data.decode(encoding)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", text)
+
+
+_XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>")
+_DECLARED_ENCODING = re.compile(rb"encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+
+
+def xml_as_utf8(data: bytes) -> bytes:
+    """An XML file whose bytes are not the UTF-8 it claims (or defaults to)
+    comes from an 8-bit export: re-encode it, without its declaration.
+    Files declaring another encoding are left to the XML parser."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data
+    declaration = _XML_DECLARATION.match(data)
+    if declaration:
+        declared = _DECLARED_ENCODING.search(declaration.group(0))
+        if declared and declared.group(1).decode().lower().replace("_", "-") not in (
+            "utf-8",
+            "utf8",
+        ):
+            return data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        body = data[declaration.end() :] if declaration else data
+        return _decode_8bit(body).encode("utf-8")
+    return data
 
 
 def _decode_8bit(data: bytes) -> str:

@@ -25,7 +25,7 @@ from lxml import etree
 
 from functions.core.errors import StatementParseError, UnknownFormatError
 from functions.core.statements import ParsedFile, Reject
-from functions.ingest.parsers.common import cents_from_text, clean
+from functions.ingest.parsers.common import cents_from_text, clean, xml_as_utf8
 
 PARSER = "pain.002"
 _NAMESPACE = re.compile(r"pain\.002\.\d{3}\.\d{2}")
@@ -53,7 +53,7 @@ def parse(data: bytes, filename: str) -> ParsedFile:
     :class:`UnknownFormatError` when the XML is not a pain.002.
     """
     try:
-        root = etree.fromstring(data.lstrip(), _parser())
+        root = etree.fromstring(xml_as_utf8(data.lstrip()), _parser())
     except etree.XMLSyntaxError as e:
         line = e.position[0] if e.position else None
         raise StatementParseError(
