@@ -215,7 +215,7 @@ def _payment_block(notice: DebtNotice, landlord: Landlord) -> str:
         f"- en ligne, sur la page de paiement de votre logement : {notice.payment_url}\n"
         "- ou par virement, sur le compte propre à votre logement :\n"
         f"{transfer}\n"
-        "  Avec cette référence, votre paiement est enregistré sans délai sur votre compte."
+        "  Avec cette référence, votre paiement est rattaché automatiquement à votre logement."
     )
 
 
