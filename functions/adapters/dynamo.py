@@ -123,6 +123,7 @@ def organisation_to_item(org: Organisation) -> dict[str, Any]:
         "erp_format": org.erp_format,
         "erp_webhook_url": org.erp_webhook_url,
         "erp_webhook_secret": org.erp_webhook_secret,
+        "portal_secret": org.portal_secret,
     }
 
 
@@ -142,6 +143,7 @@ def organisation_from_item(item: dict[str, Any]) -> Organisation:
         erp_format=item.get("erp_format", "json"),
         erp_webhook_url=item.get("erp_webhook_url"),
         erp_webhook_secret=item.get("erp_webhook_secret"),
+        portal_secret=item.get("portal_secret"),
     )
 
 
@@ -363,6 +365,17 @@ class DynamoLeaseRepository:
 
     def by_rf(self, org_id: str, reference: str) -> Lease | None:
         return self._by_index("rf-index", "rf_reference", reference, org_id)
+
+    def by_rf_any_org(self, reference: str) -> Lease | None:
+        """RF references are unique across landlords (they derive from the vIBAN's BBAN)."""
+        resp = client("dynamodb").query(
+            TableName=self.table,
+            IndexName="rf-index",
+            KeyConditionExpression="rf_reference = :v",
+            ExpressionAttributeValues={":v": {"S": reference}},
+        )
+        items = resp["Items"]
+        return lease_from_item(from_ddb(items[0])) if len(items) == 1 else None
 
 
 # ---------------------------------------------------------------- transactions

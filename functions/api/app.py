@@ -10,6 +10,7 @@ import functools
 import json
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from functions.adapters.dynamo import (
 from functions.adapters.settings import Settings
 from functions.api.auth import Principal, authenticate
 from functions.api.requests import check_id, lease_from_body, rent_call_from_body
+from functions.api.tenant import payment_instructions, tenant_account
 from functions.api.views import file_json, lease_json, transaction_json
 from functions.core.accounting import entry_as_dict
 from functions.core.errors import (
@@ -42,6 +44,8 @@ from functions.core.errors import (
     ValidationError,
 )
 from functions.core.money import format_cents
+from functions.core.rf import normalize_rf
+from functions.core.tenant_access import TenantGrant, issue_token, token_org, verify_token
 from functions.leases.service import LeaseService
 
 app = Chalice(app_name="encaisse")
@@ -311,3 +315,50 @@ def create_upload(p: Principal) -> Response:
         status_code=201,
         headers={"Content-Type": "application/json"},
     )
+
+
+# ---------------------------------------------------------------- tenant portal
+
+TENANT_LINK_DAYS = 45
+
+
+@route("/v1/leases/{lease_id}/tenant-link", methods=("POST",), scope="backoffice")
+def create_tenant_link(p: Principal, lease_id: str) -> Response:
+    """A signed link to the portal for this lease's tenants (sent in notices and messages)."""
+    lease = deps.leases.get(p.org_id, check_id(lease_id, "lease_id"))
+    org = deps.orgs.get(p.org_id)
+    if not org.portal_secret:
+        raise ConflictError("the organisation has no portal secret: tenant links are disabled")
+    expires = datetime.now(UTC) + timedelta(days=TENANT_LINK_DAYS)
+    token = issue_token(org.portal_secret, TenantGrant(org.org_id, lease.lease_id, expires))
+    url = f"{deps.settings.portal_base_url.rstrip('/')}/#t={token}"
+    return Response(
+        body=json.dumps({"url": url, "token": token, "expires_at": expires.isoformat()}),
+        status_code=201,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+@route("/v1/tenant/account", scope=None)
+def get_tenant_account() -> dict[str, Any]:
+    headers = {k.lower(): v for k, v in dict(app.current_request.headers).items()}
+    auth = headers.get("authorization", "")
+    if not auth.lower().startswith("tenant "):
+        raise AuthenticationError("send the portal link's token as 'Authorization: Tenant <token>'")
+    token = auth[7:].strip()
+    org = deps.orgs.get(token_org(token)) if deps.orgs.exists(token_org(token)) else None
+    if org is None or not org.portal_secret:
+        raise AuthenticationError("this link is not valid")
+    grant = verify_token(org.portal_secret, token, datetime.now(UTC))
+    lease = deps.leases.get(grant.org_id, grant.lease_id)
+    return tenant_account(org, lease, deps.ledger.lines(org.org_id, lease.lease_id))
+
+
+@route("/v1/pay/{rf_reference}", scope=None)
+def get_payment_instructions(rf_reference: str) -> dict[str, Any]:
+    """Public: how to pay with a reference printed on a notice (no balance, no name)."""
+    lease = deps.leases.by_rf_any_org(normalize_rf(rf_reference))
+    if lease is None:
+        raise NotFoundError("reference", rf_reference)
+    org = deps.orgs.get(lease.org_id)
+    return payment_instructions(org, lease, None)

@@ -28,3 +28,4 @@ class Organisation:
     erp_format: str = "json"
     erp_webhook_url: str | None = None
     erp_webhook_secret: str | None = None
+    portal_secret: str | None = None

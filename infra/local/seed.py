@@ -171,6 +171,7 @@ def demo_organisation() -> Organisation:
         collection_iban=collection,
         viban_range=viban_range,
         siren="775123456",
+        portal_secret=secrets.token_urlsafe(32),
     )
 
 

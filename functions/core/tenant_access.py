@@ -1,0 +1,71 @@
+"""Signed, expiring links that let a tenant open their account without a password.
+
+A token is ``v1.<payload>.<signature>``: the payload (base64url JSON) names the
+organisation, the lease and the expiry; the signature is HMAC-SHA256 with the
+organisation's portal secret. The organisation id travels in clear so the API
+can find the secret; nothing else about the tenant does.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from functions.core.errors import AuthenticationError
+
+
+@dataclass(frozen=True, slots=True)
+class TenantGrant:
+    org_id: str
+    lease_id: str
+    expires_at: datetime
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _sign(secret: str, payload: str) -> str:
+    return _b64(hmac.new(secret.encode(), f"v1.{payload}".encode(), hashlib.sha256).digest())
+
+
+def issue_token(secret: str, grant: TenantGrant) -> str:
+    if grant.expires_at.tzinfo is None:
+        raise ValueError("expires_at must be timezone-aware")
+    body = {"o": grant.org_id, "l": grant.lease_id, "e": int(grant.expires_at.timestamp())}
+    payload = _b64(json.dumps(body, separators=(",", ":")).encode())
+    return f"v1.{payload}.{_sign(secret, payload)}"
+
+
+def token_org(token: str) -> str:
+    """The organisation a token claims (unverified: only to find its secret)."""
+    try:
+        _, payload, _ = token.split(".")
+        org = json.loads(_unb64(payload))["o"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise AuthenticationError("this link is not valid") from e
+    if not isinstance(org, str):
+        raise AuthenticationError("this link is not valid")
+    return org
+
+
+def verify_token(secret: str, token: str, now: datetime) -> TenantGrant:
+    try:
+        version, payload, signature = token.split(".")
+    except ValueError as e:
+        raise AuthenticationError("this link is not valid") from e
+    if version != "v1" or not hmac.compare_digest(signature, _sign(secret, payload)):
+        raise AuthenticationError("this link is not valid")
+    body = json.loads(_unb64(payload))
+    grant = TenantGrant(body["o"], body["l"], datetime.fromtimestamp(body["e"], UTC))
+    if grant.expires_at <= now:
+        raise AuthenticationError("this link has expired")
+    return grant
