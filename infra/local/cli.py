@@ -191,6 +191,14 @@ def cmd_files_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tenant_link(args: argparse.Namespace) -> int:
+    client = api_client(load_endpoints(state_dir(args.state_dir)))
+    link = client.post(f"/v1/leases/{args.lease_id}/tenant-link", {})
+    print(link["url"])
+    print(f"(valid until {link['expires_at']})", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="encaisse", description=__doc__.splitlines()[0])
     parser.add_argument("--state-dir", help="the platform's state folder (default .encaisse)")
@@ -224,6 +232,13 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "transactions":
             lister.add_argument("--status")
         lister.set_defaults(func=func)
+
+    tenant = sub.add_parser("tenant", help="tenant portal").add_subparsers(
+        dest="action", required=True
+    )
+    link = tenant.add_parser("link", help="a signed portal link for a lease's tenants")
+    link.add_argument("lease_id")
+    link.set_defaults(func=cmd_tenant_link)
 
     statement = sub.add_parser("statement", help="bank files").add_subparsers(
         dest="action", required=True
