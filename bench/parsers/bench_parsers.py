@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -139,6 +140,13 @@ def measure(kind: str, path: Path) -> dict[str, float] | str:
         return "not installed" if "ModuleNotFoundError" in last else f"failed: {last[:80]}"
     data: dict[str, float] = json.loads(result.stdout)
     return data
+
+
+def _cpuinfo() -> list[str]:
+    try:
+        return Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return []
 
 
 def main(argv: list[str] | None = None) -> int:
