@@ -182,9 +182,12 @@ def main(argv: list[str] | None = None) -> int:
                     f"{rate:,.0f} | {outcome['peak_mb']:.0f} MB |"
                 )
             print(rows[-1], flush=True)
-    machine = (
-        f"{platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}"
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")),
+        platform.processor() or "cpu",
     )
+    python = platform.python_version()
+    machine = f"{platform.machine()} {cpu}, {os.cpu_count()} cores, Python {python}"
     table = "\n".join(
         [
             "## Statement parsers",
