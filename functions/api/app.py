@@ -1,15 +1,13 @@
 """The HTTP API (Chalice, behind API Gateway REST): ``/v1`` for the ERP and the back office.
 
 Routes only parse the request, call one service and shape the answer; domain
-errors become ``application/problem+json`` responses in :func:`problem`.
+errors become ``application/problem+json`` responses (``functions.api.http.problem``).
+Capabilities with many routes live in their own Chalice blueprints, registered below.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import os
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,159 +15,25 @@ from typing import Any
 from chalice import Chalice, Response
 
 from functions.adapters.aws import client
-from functions.adapters.dynamo import (
-    DynamoApiKeyRepository,
-    DynamoEntryRepository,
-    DynamoFileRepository,
-    DynamoLeaseRepository,
-    DynamoLedgerRepository,
-    DynamoLedgerWriter,
-    DynamoOrganisationRepository,
-    DynamoTransactionRepository,
-    decode_cursor,
-    lease_from_item,
-)
-from functions.adapters.settings import Settings
-from functions.api.auth import Principal, authenticate
+from functions.adapters.dynamo import decode_cursor, lease_from_item
+from functions.api.auth import Principal
+from functions.api.http import Routes, deps
 from functions.api.requests import check_id, lease_from_body, rent_call_from_body
 from functions.api.tenant import payment_instructions, tenant_account
 from functions.api.views import file_json, lease_json, transaction_json
 from functions.core.accounting import entry_as_dict
-from functions.core.errors import (
-    AuthenticationError,
-    ConflictError,
-    EncaisseError,
-    NotFoundError,
-    PermissionDeniedError,
-    ValidationError,
-)
+from functions.core.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
 from functions.core.money import format_cents
 from functions.core.rf import normalize_rf
 from functions.core.tenant_access import TenantGrant, issue_token, token_org, verify_token
-from functions.leases.service import LeaseService
 
 app = Chalice(app_name="encaisse")
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
-MAX_LIMIT = 500
 
 
-class _Deps:
-    """Repositories built on first use; the one place that reads the environment."""
-
-    @functools.cached_property
-    def settings(self) -> Settings:
-        return Settings.from_env(os.environ)
-
-    @functools.cached_property
-    def keys(self) -> DynamoApiKeyRepository:
-        return DynamoApiKeyRepository(self.settings.api_keys_table)
-
-    @functools.cached_property
-    def orgs(self) -> DynamoOrganisationRepository:
-        return DynamoOrganisationRepository(self.settings.organisations_table)
-
-    @functools.cached_property
-    def leases(self) -> DynamoLeaseRepository:
-        return DynamoLeaseRepository(self.settings.leases_table)
-
-    @functools.cached_property
-    def entries(self) -> DynamoEntryRepository:
-        return DynamoEntryRepository(self.settings.entries_table)
-
-    @functools.cached_property
-    def transactions(self) -> DynamoTransactionRepository:
-        return DynamoTransactionRepository(self.settings.transactions_table)
-
-    @functools.cached_property
-    def files(self) -> DynamoFileRepository:
-        return DynamoFileRepository(self.settings.files_table)
-
-    @functools.cached_property
-    def ledger(self) -> DynamoLedgerRepository:
-        return DynamoLedgerRepository(self.settings.ledger_table)
-
-    @functools.cached_property
-    def lease_service(self) -> LeaseService:
-        s = self.settings
-        return LeaseService(
-            self.orgs, self.leases, DynamoLedgerWriter(s.ledger_table, s.leases_table)
-        )
-
-
-deps = _Deps()
-
-_STATUS = {
-    ValidationError: (400, "invalid-request", "Invalid request"),
-    AuthenticationError: (401, "unauthenticated", "Authentication required"),
-    PermissionDeniedError: (403, "forbidden", "Forbidden"),
-    NotFoundError: (404, "not-found", "Not found"),
-    ConflictError: (409, "conflict", "Conflict"),
-}
-
-
-def problem(error: EncaisseError) -> Response:
-    """RFC 9457 problem details for a domain error."""
-    status, slug, title = 500, "internal", "Internal error"
-    for cls, mapped in _STATUS.items():
-        if isinstance(error, cls):
-            status, slug, title = mapped
-            break
-    body: dict[str, Any] = {
-        "type": f"https://encaisse.dev/problems/{slug}",
-        "title": title,
-        "status": status,
-        "detail": str(error),
-    }
-    if isinstance(error, ValidationError):
-        body["field"] = error.field
-    headers = {"Content-Type": "application/problem+json"}
-    if status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="encaisse"'
-    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=headers)
-
-
-def route(
-    path: str, methods: tuple[str, ...] = ("GET",), scope: str | None = "erp"
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``app.route`` with authentication, scope check and error mapping."""
-
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(view)
-        def wrapped(**params: Any) -> Any:
-            try:
-                if scope is None:
-                    return view(**params)
-                principal = authenticate(deps.keys, dict(app.current_request.headers))
-                principal.require(scope)
-                return view(principal, **params)
-            except EncaisseError as e:
-                return problem(e)
-
-        app.route(path, methods=list(methods), content_types=["application/json"])(wrapped)
-        return view
-
-    return decorate
-
-
-def _query() -> dict[str, str]:
-    return dict(app.current_request.query_params or {})
-
-
-def _limit(params: dict[str, str], default: int = 100) -> int:
-    raw = params.get("limit", str(default))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ValidationError("limit", f"a whole number from 1 to {MAX_LIMIT}")
-    return int(raw)
-
-
-def _body() -> Any:
-    raw = app.current_request.raw_body
-    if not raw:
-        raise ValidationError("body", "a JSON body is required")
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ValidationError("body", f"not valid JSON ({e})") from e
+routes = Routes(app)
+route = routes
+_query, _limit, _body = routes.query, routes.limit, routes.body
 
 
 @route("/v1/health", scope=None)

@@ -1,0 +1,167 @@
+"""What every route shares: dependencies, authentication, problem responses, helpers."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Blueprint, Chalice, Response
+
+from functions.adapters.dynamo import (
+    DynamoApiKeyRepository,
+    DynamoEntryRepository,
+    DynamoFileRepository,
+    DynamoLeaseRepository,
+    DynamoLedgerRepository,
+    DynamoLedgerWriter,
+    DynamoOrganisationRepository,
+    DynamoTransactionRepository,
+)
+from functions.adapters.settings import Settings
+from functions.api.auth import authenticate
+from functions.core.errors import (
+    AuthenticationError,
+    ConflictError,
+    EncaisseError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from functions.leases.service import LeaseService
+
+MAX_LIMIT = 500
+
+
+class _Deps:
+    """Repositories built on first use; the one place that reads the environment."""
+
+    @functools.cached_property
+    def settings(self) -> Settings:
+        return Settings.from_env(os.environ)
+
+    @functools.cached_property
+    def keys(self) -> DynamoApiKeyRepository:
+        return DynamoApiKeyRepository(self.settings.api_keys_table)
+
+    @functools.cached_property
+    def orgs(self) -> DynamoOrganisationRepository:
+        return DynamoOrganisationRepository(self.settings.organisations_table)
+
+    @functools.cached_property
+    def leases(self) -> DynamoLeaseRepository:
+        return DynamoLeaseRepository(self.settings.leases_table)
+
+    @functools.cached_property
+    def entries(self) -> DynamoEntryRepository:
+        return DynamoEntryRepository(self.settings.entries_table)
+
+    @functools.cached_property
+    def transactions(self) -> DynamoTransactionRepository:
+        return DynamoTransactionRepository(self.settings.transactions_table)
+
+    @functools.cached_property
+    def files(self) -> DynamoFileRepository:
+        return DynamoFileRepository(self.settings.files_table)
+
+    @functools.cached_property
+    def ledger(self) -> DynamoLedgerRepository:
+        return DynamoLedgerRepository(self.settings.ledger_table)
+
+    @functools.cached_property
+    def lease_service(self) -> LeaseService:
+        s = self.settings
+        return LeaseService(
+            self.orgs, self.leases, DynamoLedgerWriter(s.ledger_table, s.leases_table)
+        )
+
+
+deps = _Deps()
+
+_STATUS = {
+    ValidationError: (400, "invalid-request", "Invalid request"),
+    AuthenticationError: (401, "unauthenticated", "Authentication required"),
+    PermissionDeniedError: (403, "forbidden", "Forbidden"),
+    NotFoundError: (404, "not-found", "Not found"),
+    ConflictError: (409, "conflict", "Conflict"),
+}
+
+
+def problem(error: EncaisseError) -> Response:
+    """RFC 9457 problem details for a domain error."""
+    status, slug, title = 500, "internal", "Internal error"
+    for cls, mapped in _STATUS.items():
+        if isinstance(error, cls):
+            status, slug, title = mapped
+            break
+    body: dict[str, Any] = {
+        "type": f"https://encaisse.dev/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": str(error),
+    }
+    if isinstance(error, ValidationError):
+        body["field"] = error.field
+    headers = {"Content-Type": "application/problem+json"}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="encaisse"'
+    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=headers)
+
+
+class Routes:
+    """Route decorators for a Chalice app or blueprint, with authentication, scope check
+    and error mapping; and the request helpers its views share."""
+
+    def __init__(self, target: Chalice | Blueprint) -> None:
+        self.target = target
+
+    def __call__(
+        self, path: str, methods: tuple[str, ...] = ("GET",), scope: str | None = "erp"
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(view)
+            def wrapped(**params: Any) -> Any:
+                try:
+                    if scope is None:
+                        return view(**params)
+                    headers = dict(self.target.current_request.headers)
+                    principal = authenticate(deps.keys, headers)
+                    principal.require(scope)
+                    return view(principal, **params)
+                except EncaisseError as e:
+                    return problem(e)
+
+            self.target.route(path, methods=list(methods), content_types=["application/json"])(
+                wrapped
+            )
+            return view
+
+        return decorate
+
+    def query(self) -> dict[str, str]:
+        return dict(self.target.current_request.query_params or {})
+
+    def limit(self, params: dict[str, str], default: int = 100) -> int:
+        raw = params.get("limit", str(default))
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+            raise ValidationError("limit", f"a whole number from 1 to {MAX_LIMIT}")
+        return int(raw)
+
+    def body(self) -> Any:
+        raw = self.target.current_request.raw_body
+        if not raw:
+            raise ValidationError("body", "a JSON body is required")
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise ValidationError("body", f"not valid JSON ({e})") from e
+
+
+def json_response(body: Any, status_code: int = 200) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status_code,
+        headers={"Content-Type": "application/json"},
+    )
