@@ -17,6 +17,7 @@ help:
 	@echo "make test   run the test suite (what CI runs)"
 	@echo "make lint   ruff, mypy on the core, cfn-lint on template.yaml"
 	@echo "make bench  statement-parser benchmarks (writes docs/benchmarks.md)"
+	@echo "make bench-match  matching accuracy and throughput benchmark (writes docs/benchmarks.md)"
 	@echo "make deploy build and deploy to AWS with SAM (needs AWS credentials and the sam CLI)"
 
 deps: system-deps python-deps
@@ -48,6 +49,9 @@ lint: python-deps
 
 bench: deps
 	$(RUN) --group bench python -m bench.parsers.bench_parsers
+
+bench-match: deps
+	$(RUN) python -m bench.matching.bench_match
 
 deploy: python-deps
 	$(UV) export --frozen --no-dev --no-hashes --extra pdf --no-emit-project > requirements.txt
