@@ -23,7 +23,7 @@ def test_expired_wrong_secret_and_tampering_are_refused() -> None:
         verify_token("s3cret", token, NOW + timedelta(days=31))
     with pytest.raises(AuthenticationError):
         verify_token("other", token, NOW)
-    version, payload, sig = token.split(".")
+    version, _payload, sig = token.split(".")
     forged = issue_token("s3cret", TenantGrant("org-a", "L-2", GRANT.expires_at)).split(".")[1]
     with pytest.raises(AuthenticationError):
         verify_token("s3cret", f"{version}.{forged}.{sig}", NOW)
