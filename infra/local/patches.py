@@ -1,0 +1,181 @@
+"""Our patches to moto (pinned in pyproject.toml), each small, named and explained.
+
+Each patch first asserts that what it replaces still exists, so a moto upgrade that
+moves things fails loudly at start-up (and in tests/integration/test_emulator_smoke.py)
+instead of silently running handlers as echo stubs or Wait states in real time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import types
+from collections.abc import Callable
+from typing import Any
+
+from infra.local.invoke import INVOKER
+
+
+class PatchError(RuntimeError):
+    """moto changed: a patch target is gone or has a different shape."""
+
+
+class _Settings:
+    """Knobs the patched code reads at call time (one platform per process)."""
+
+    time_factor: float = 1.0
+
+
+SETTINGS = _Settings()
+_applied: set[str] = set()
+_apply_lock = threading.Lock()
+
+
+def _require(owner: Any, attribute: str) -> Any:
+    target = getattr(owner, attribute, None)
+    if target is None:
+        name = getattr(owner, "__name__", repr(owner))
+        raise PatchError(f"moto changed: {name}.{attribute} is gone, review infra/local/patches.py")
+    return target
+
+
+def scaled(seconds: float) -> float:
+    """Local duration of ``seconds`` of workflow time."""
+    return seconds / SETTINGS.time_factor if SETTINGS.time_factor > 0 else seconds
+
+
+# ------------------------------------------------------------------ (a) Lambda
+
+
+def patch_lambda_invocations_run_in_process() -> None:
+    """Lambda invocations run our real handler in this process.
+
+    Without Docker moto only echoes the payload; ``LambdaFunction._invoke_lambda`` is
+    the one place every invocation goes through (the Invoke API, hence Step Functions'
+    ``lambda:invoke`` tasks). It returns (payload, errored, logs).
+    """
+    from moto.awslambda import models
+
+    _require(models.LambdaFunction, "_invoke_lambda")
+
+    def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        if isinstance(event, str | bytes):
+            # moto passes "{}" when the request had no body.
+            import json
+
+            event = json.loads(event or "{}")
+        payload, errored = INVOKER.invoke_json(self.function_name, event)
+        return payload, errored, ""
+
+    models.LambdaFunction._invoke_lambda = _invoke_lambda
+
+
+# ------------------------------------------------------------------ (b) time
+
+
+def patch_wait_states_honour_time_factor() -> None:
+    """Wait states last ``seconds / time_factor``.
+
+    moto's interpreter really sleeps (``WaitFunction._wait_interval``); with a factor
+    of 3600 the dunning workflow's ten-day waits take four minutes. The replacement
+    keeps the original's contract: return early when the execution stops.
+    """
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function import (
+        wait_function,
+    )
+
+    _require(wait_function.WaitFunction, "_wait_interval")
+
+    def _wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
+        deadline = time.monotonic() + scaled(float(wait_seconds))
+        while env.is_running():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if env.program_state_event.wait(remaining) and env.is_running():
+                # Set by an unrelated state change: keep waiting without spinning.
+                time.sleep(min(remaining, 0.05))
+
+    wait_function.WaitFunction._wait_interval = _wait_interval
+
+
+def patch_retry_intervals_honour_time_factor() -> None:
+    """Retry intervals (IntervalSeconds × BackoffRate^n) are scaled like Wait states.
+
+    ``RetrierDecl`` sleeps with ``time.sleep`` from its module: that module's ``time``
+    is replaced by a namespace whose ``sleep`` is scaled.
+    """
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+    real_time = _require(retrier_decl, "time")
+    if real_time is not time:
+        raise PatchError("moto changed: retrier_decl.time is not the time module")
+    retrier_decl.time = types.SimpleNamespace(  # type: ignore[assignment]
+        sleep=lambda seconds: time.sleep(scaled(float(seconds))),
+        time=time.time,
+        monotonic=time.monotonic,
+    )
+
+
+# ------------------------------------------------------------------ (c) S3 records
+
+_sequencer = itertools.count(1)
+
+
+def patch_s3_notification_records_complete() -> None:
+    """S3 notification records carry the fields AWS sends.
+
+    moto's records lack ``userIdentity``, ``requestParameters``, ``responseElements``
+    and ``object.sequencer`` (powertools' strict ``S3Model`` rejects them), and encode
+    "/" in keys as %2F where AWS leaves it (keys are form-encoded: spaces as "+").
+    """
+    from urllib.parse import quote_plus
+
+    from moto.s3 import notifications
+
+    original: Callable[..., dict[str, Any]] = _require(notifications, "_get_s3_event")
+
+    def _get_s3_event(
+        event_name: str, bucket: Any, key: Any, notification_id: str
+    ) -> dict[str, Any]:
+        event = original(event_name, bucket, key, notification_id)
+        for record in event["Records"]:
+            record.setdefault("userIdentity", {"principalId": "AWS:LOCAL"})
+            record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
+            record.setdefault(
+                "responseElements",
+                {"x-amz-request-id": "LOCAL", "x-amz-id-2": "LOCAL"},
+            )
+            s3_object = record["s3"]["object"]
+            s3_object["key"] = quote_plus(key.name, safe="/")
+            s3_object.setdefault("sequencer", f"{next(_sequencer):016X}")
+            version_id = getattr(key, "version_id", None)
+            if version_id and version_id != "null":
+                s3_object.setdefault("versionId", version_id)
+            record["s3"]["bucket"].setdefault("ownerIdentity", {"principalId": "LOCAL"})
+        return event
+
+    notifications._get_s3_event = _get_s3_event
+
+
+PATCHES: dict[str, Callable[[], None]] = {
+    "lambda_invocations_run_in_process": patch_lambda_invocations_run_in_process,
+    "wait_states_honour_time_factor": patch_wait_states_honour_time_factor,
+    "retry_intervals_honour_time_factor": patch_retry_intervals_honour_time_factor,
+    "s3_notification_records_complete": patch_s3_notification_records_complete,
+}
+
+
+def apply_all(*, time_factor: float | None = None) -> list[str]:
+    """Apply every patch once (idempotent); returns the names of the applied patches."""
+    if time_factor is not None:
+        if time_factor <= 0:
+            raise ValueError("time_factor must be positive")
+        SETTINGS.time_factor = time_factor
+    with _apply_lock:
+        for name, patch in PATCHES.items():
+            if name not in _applied:
+                patch()
+                _applied.add(name)
+    return sorted(_applied)

@@ -1,0 +1,358 @@
+"""The whole platform in one process: what ``encaisse up`` (``make run``) starts.
+
+moto on 127.0.0.1 with our patches → every resource of template.yaml → the saved
+state (or the demo seed on a fresh folder) → SQS pollers and schedules feeding the
+real handlers in-process → the Chalice API, the portal (with the outbox) and SFTP →
+``endpoints.json``. Ctrl-C (SIGINT) or SIGTERM saves the state and stops everything.
+
+One platform per process: moto's state is process-wide.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from infra.local.emulator import Emulator, reset_backends
+from infra.local.invoke import INVOKER
+from infra.local.launcher import ENDPOINTS_FILE
+from infra.local.resources import Resources, create_resources
+from infra.local.runner import EventSources
+from infra.local.servers import ServerThread, api_server, portal_server
+from infra.local.sftp import SftpService, SftpUsers
+from infra.local.state import Snapshotter, StateStore, _write_atomic
+
+LOG = logging.getLogger("encaisse.local")
+
+DEMO_FILE = "demo.json"
+
+
+class Platform:
+    """The local platform; ports 0 mean "any free port"."""
+
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        seed: bool = True,
+        time_factor: float = 1.0,
+        api_port: int = 8700,
+        portal_port: int = 8701,
+        aws_port: int = 8702,
+        sftp_port: int = 8722,
+        host: str = "127.0.0.1",
+        snapshot_interval: float = 30.0,
+        schedules: bool = True,
+    ) -> None:
+        if time_factor <= 0:
+            raise ValueError("time_factor must be positive")
+        self.state_dir = state_dir.resolve()
+        self.seed = seed
+        self.time_factor = time_factor
+        self.host = host
+        self.ports = {"api": api_port, "portal": portal_port, "aws": aws_port, "sftp": sftp_port}
+        self.snapshot_interval = snapshot_interval
+        self.schedules_enabled = schedules
+        self.emulator = Emulator(aws_port, host=host, time_factor=time_factor)
+        self.store = StateStore(self.state_dir)
+        self.resources: Resources | None = None
+        self.event_sources: EventSources | None = None
+        self.api: ServerThread | None = None
+        self.portal: ServerThread | None = None
+        self.sftp: SftpService | None = None
+        self.snapshotter: Snapshotter | None = None
+        self.demo: dict[str, Any] | None = None
+        self.restored: dict[str, int] = {}
+        self.endpoints: dict[str, Any] = {}
+        self._started = False
+
+    # -------------------------------------------------------------- start
+
+    def start(self) -> dict[str, Any]:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        (self.state_dir / ENDPOINTS_FILE).unlink(missing_ok=True)
+        reset_backends()
+        url = self.emulator.start()
+        self._started = True
+        try:
+            return self._start_rest(url)
+        except BaseException:
+            self.stop(save=False)
+            raise
+
+    def _start_rest(self, aws_url: str) -> dict[str, Any]:
+        # The portal is bound first: its URL is PORTAL_BASE_URL in the functions' env.
+        self.portal = portal_server(self.host, self.ports["portal"])
+        portal_url = f"http://{self.host}:{self.portal.port}"
+        resources = create_resources(aws_url, environment_overrides={"PORTAL_BASE_URL": portal_url})
+        self.resources = resources
+        # One environment for every in-process handler, set before any handler import.
+        os.environ.update(resources.environment)
+        os.environ.update(self.emulator.client_environment())
+        INVOKER.register(resources.functions)
+
+        fresh = not self.store.exists()
+        if not fresh:
+            self.restored = self.store.restore(resources)
+            LOG.info("state restored from %s: %s", self.store.root, self.restored)
+        demo_path = self.state_dir / DEMO_FILE
+        if fresh and self.seed:
+            self.demo = self._seed(resources)
+            if self.demo is not None:
+                _write_atomic(demo_path, json.dumps(self.demo, indent=2).encode())
+        elif demo_path.exists():
+            self.demo = json.loads(demo_path.read_text(encoding="utf-8"))
+
+        users = SftpUsers(self.state_dir / "sftp_users.json", self._org_ids)
+        if self.demo and self.demo.get("sftp_username"):
+            users.add(
+                self.demo["sftp_username"], self.demo["org_id"], self.demo.get("sftp_password")
+            )
+        users.refresh()
+        self.sftp = SftpService(
+            host=self.host,
+            port=self.ports["sftp"],
+            host_key_path=self.state_dir / "sftp_host_key",
+            users=users,
+            upload=self._upload_to_inbox,
+        )
+        self.sftp.start()
+
+        try:
+            self.api = api_server(self.host, self.ports["api"])
+        except ImportError as e:  # the API is written in parallel with the platform
+            LOG.error("API not served: functions.api.app does not import (%s)", e)
+        self.event_sources = EventSources(
+            resources, time_factor=self.time_factor, schedules_enabled=self.schedules_enabled
+        )
+        scheduler = self.event_sources.scheduler
+        handler = self.portal.server.RequestHandlerClass
+        handler.api_url = self.api_url
+        handler.schedules = staticmethod(scheduler.describe)
+        handler.trigger = staticmethod(scheduler.trigger)
+        self.portal.start()
+        if self.api is not None:
+            self.api.start()
+        self.event_sources.start()
+        if fresh:
+            self.store.save(resources)  # the seed survives a crash right after start
+        self.snapshotter = Snapshotter(self.store, resources, self.snapshot_interval)
+        self.snapshotter.start()
+        self.endpoints = self._endpoints(aws_url, portal_url)
+        _write_atomic(
+            self.state_dir / ENDPOINTS_FILE, json.dumps(self.endpoints, indent=2).encode()
+        )
+        return self.endpoints
+
+    @property
+    def api_url(self) -> str | None:
+        return f"http://{self.host}:{self.api.port}" if self.api else None
+
+    def _seed(self, resources: Resources) -> dict[str, Any] | None:
+        try:
+            from infra.local.seed import seed_demo
+        except ImportError as e:
+            LOG.warning("no demo data: infra.local.seed does not import (%s)", e)
+            return None
+        LOG.info("seeding the demo landlord (fresh state folder)")
+        result: dict[str, Any] = seed_demo(dict(os.environ))
+        return result
+
+    def _org_ids(self) -> list[str]:
+        assert self.resources is not None
+        dynamodb = self.resources.client("dynamodb")
+        table = self.resources.tables["OrganisationsTable"]
+        ids = []
+        for page in dynamodb.get_paginator("scan").paginate(
+            TableName=table, ProjectionExpression="org_id"
+        ):
+            ids.extend(item["org_id"]["S"] for item in page["Items"])
+        return ids
+
+    def _upload_to_inbox(self, path: Path, key: str) -> None:
+        assert self.resources is not None
+        s3 = self.resources.client("s3")
+        with path.open("rb") as body:
+            s3.put_object(Bucket=self.resources.buckets["InboxBucket"], Key=key, Body=body)
+
+    def _endpoints(self, aws_url: str, portal_url: str) -> dict[str, Any]:
+        assert self.resources is not None and self.sftp is not None
+        res = self.resources
+        users = self.sftp.users.all()
+        demo_user = users.get((self.demo or {}).get("sftp_username", "")) or next(
+            iter(users.values()), None
+        )
+        return {
+            "api_url": self.api_url,
+            "portal_url": portal_url,
+            "aws_endpoint_url": aws_url,
+            "region": res.region,
+            "buckets": res.by_role("buckets"),
+            "tables": res.by_role("tables"),
+            "queues": res.by_role("queues"),
+            "topics": res.by_role("topics"),
+            "state_machines": res.by_role("state_machines"),
+            "functions": res.by_role("functions"),
+            "sftp": {
+                "host": self.host,
+                "port": self.sftp.port,
+                "username": demo_user.username if demo_user else None,
+                "password": demo_user.password if demo_user else None,
+                "org_id": demo_user.org_id if demo_user else None,
+            },
+            "outbox_url": f"{portal_url}/_local/outbox",
+            "schedules_url": f"{portal_url}/_local/schedules",
+            "demo": (
+                {"org_id": self.demo["org_id"], "api_key": self.demo["api_key"]}
+                if self.demo
+                else None
+            ),
+            "state_dir": str(self.state_dir),
+            "time_factor": self.time_factor,
+            "pid": os.getpid(),
+        }
+
+    # -------------------------------------------------------------- stop
+
+    def stop(self, *, save: bool = True) -> None:
+        """Stop everything; saves the state first unless ``save`` is False."""
+        if not self._started:
+            return
+        self._started = False
+        (self.state_dir / ENDPOINTS_FILE).unlink(missing_ok=True)
+        steps: list[tuple[str, Any]] = [
+            ("snapshotter", self.snapshotter.stop if self.snapshotter else None),
+            ("event sources", self.event_sources.stop if self.event_sources else None),
+            ("sftp", self.sftp.stop if self.sftp and self.sftp.port else None),
+            ("api", self.api.stop if self.api else None),
+            ("portal", self.portal.stop if self.portal else None),
+        ]
+        for name, stop in steps:
+            if stop is None:
+                continue
+            try:
+                stop()
+            except Exception:
+                LOG.exception("stopping %s failed", name)
+        if save and self.resources is not None:
+            try:
+                summary = self.store.save(self.resources)
+                LOG.info("state saved to %s (%s)", self.store.root, summary["taken_at"])
+            except Exception:
+                LOG.exception("saving the state failed")
+        INVOKER.clear()
+        self.emulator.stop()
+
+    # -------------------------------------------------------------- console
+
+    def describe(self) -> str:
+        e = self.endpoints
+        sftp = e["sftp"]
+        lines = [
+            "Encaisse local platform is up.",
+            "",
+            f"  API             {e['api_url'] or '(not served: functions.api.app missing)'}",
+            f"  Portal          {e['portal_url']}",
+            f"  Outbox          {e['outbox_url']}",
+            f"  AWS (moto)      {e['aws_endpoint_url']}  region {e['region']}",
+            f"  SFTP            sftp -P {sftp['port']} {sftp['username']}@{sftp['host']}"
+            f"  (password {sftp['password']})",
+        ]
+        if e["demo"]:
+            lines.append(f"  Demo landlord   {e['demo']['org_id']}  API key {e['demo']['api_key']}")
+        lines += [
+            f"  Inbox bucket    s3://{e['buckets']['inbox']}/<org_id>/",
+            f"  State folder    {e['state_dir']}"
+            + ("  (restored)" if self.restored else "  (fresh)"),
+            f"  Time factor     {self.time_factor:g} (a {self.time_factor:g} s wait takes 1 s)",
+            "",
+            "Ctrl-C saves the state and stops.",
+        ]
+        return "\n".join(lines)
+
+    def run_forever(self) -> None:
+        """Start, print the endpoints, and stop cleanly on Ctrl-C or SIGTERM."""
+        done = threading.Event()
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            done.set()
+
+        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self.start()
+            print(self.describe(), flush=True)
+            while not done.wait(1.0):
+                pass
+            print("\nStopping (saving the state)…", flush=True)
+        finally:
+            self.stop()
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+        print("Stopped.", flush=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="encaisse up", description="Run the whole Encaisse platform on this machine."
+    )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path(os.environ.get("ENCAISSE_STATE_DIR", ".encaisse")),
+        help="state folder: snapshot, endpoints.json, SFTP keys (default .encaisse)",
+    )
+    parser.add_argument("--no-seed", action="store_true", help="do not create the demo landlord")
+    parser.add_argument(
+        "--time-factor",
+        type=float,
+        default=1.0,
+        help="workflow time runs this many times faster (3600: an hour per second)",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--api-port", type=int, default=8700)
+    parser.add_argument("--portal-port", type=int, default=8701)
+    parser.add_argument("--aws-port", type=int, default=8702)
+    parser.add_argument("--sftp-port", type=int, default=8722)
+    parser.add_argument(
+        "--snapshot-interval", type=float, default=30.0, help="seconds between saves (0: on stop)"
+    )
+    parser.add_argument("--no-schedules", action="store_true", help="run schedules only on demand")
+    parser.add_argument("--log-level", default="INFO")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    platform = Platform(
+        args.state_dir,
+        seed=not args.no_seed,
+        time_factor=args.time_factor,
+        api_port=args.api_port,
+        portal_port=args.portal_port,
+        aws_port=args.aws_port,
+        sftp_port=args.sftp_port,
+        host=args.host,
+        snapshot_interval=args.snapshot_interval,
+        schedules=not args.no_schedules,
+    )
+    try:
+        platform.run_forever()
+    except OSError as e:  # typically a port in use
+        print(f"encaisse up: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,248 @@
+"""HTTP servers of the local platform: the Chalice API and the portal (with the outbox).
+
+The API is the same ``functions.api.app.app`` object API Gateway invokes in AWS, served
+by ``chalice.local`` (which routes like API Gateway REST and builds the same events).
+The portal server serves ``portal/`` as CloudFront would, plus pages that only exist
+locally under ``/_local/``: the outbox (e-mails and SMS the platform "sent", read from
+moto's backends) and the schedules (cron jobs run on demand).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import html
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from infra.local.template import ACCOUNT_ID, REGION, ROOT
+
+LOG = logging.getLogger("encaisse.local.servers")
+
+PORTAL_DIR = ROOT / "portal"
+
+
+class ServerThread:
+    """A ``serve_forever`` server on its own daemon thread."""
+
+    def __init__(self, server: Any, name: str) -> None:
+        self.server = server
+        self._thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(10)
+
+
+# ------------------------------------------------------------------ API
+
+
+def api_server(host: str, port: int) -> ServerThread:
+    """The Chalice app over HTTP (imports the app: the environment must be set)."""
+    from chalice.config import Config
+    from chalice.local import create_local_server
+
+    from functions.api.app import app
+
+    local = create_local_server(app, Config(chalice_stage="local"), host, port)
+    return ServerThread(local.server, "api")
+
+
+# ------------------------------------------------------------------ outbox
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    channel: str  # "email" | "sms"
+    message_id: str
+    sender: str
+    recipients: list[str]
+    subject: str
+    body: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "message_id": self.message_id,
+            "from": self.sender,
+            "to": self.recipients,
+            "subject": self.subject,
+            "body": self.body,
+        }
+
+
+def _raw_email(message_id: str, source: str, destinations: list[str], raw: str) -> OutboxMessage:
+    parsed = email.message_from_string(raw, policy=email.policy.default)
+    part = parsed.get_body(preferencelist=("plain", "html"))  # type: ignore[attr-defined]
+    body = part.get_content() if part is not None else ""
+    attachments = [a.get_filename() or "?" for a in parsed.iter_attachments()]  # type: ignore[attr-defined]
+    if attachments:
+        body += "\n\n[pièces jointes : " + ", ".join(attachments) + "]"
+    recipients = destinations or [str(parsed.get("To", ""))]
+    sender = source or str(parsed.get("From", ""))
+    return OutboxMessage(
+        "email", message_id, sender, recipients, str(parsed.get("Subject", "")), body
+    )
+
+
+def outbox_messages(account_id: str = ACCOUNT_ID, region: str = REGION) -> list[OutboxMessage]:
+    """E-mails (SES, SESv2) and SMS (SNS) sent through the emulator, oldest first."""
+    from moto.ses.models import RawMessage, ses_backends
+    from moto.sns.models import sns_backends
+
+    messages: list[OutboxMessage] = []
+    for sent in ses_backends[account_id][region].sent_messages:
+        if isinstance(sent, RawMessage):
+            messages.append(
+                _raw_email(sent.id, sent.source, list(sent.destinations), sent.raw_data)
+            )
+        elif hasattr(sent, "body"):
+            recipients = [
+                address for addresses in (sent.destinations or {}).values() for address in addresses
+            ]
+            messages.append(
+                OutboxMessage("email", sent.id, sent.source, recipients, sent.subject, sent.body)
+            )
+        else:  # templated e-mails
+            messages.append(
+                OutboxMessage(
+                    "email",
+                    getattr(sent, "id", "?"),
+                    sent.source,
+                    [],
+                    sent.template,
+                    str(sent.template_data),
+                )
+            )
+    for message_id, (phone, text) in sns_backends[account_id][region].sms_messages.items():
+        messages.append(OutboxMessage("sms", message_id, "SMS", [phone], "", text))
+    return messages
+
+
+def outbox_html(messages: list[OutboxMessage]) -> str:
+    rows = []
+    for m in reversed(messages):  # newest first
+        canal = "Courriel" if m.channel == "email" else "SMS"
+        rows.append(
+            "<article><header>"
+            f"<strong>{canal}</strong> · à {html.escape(', '.join(m.recipients))}"
+            f" · de {html.escape(m.sender)}</header>"
+            + (f"<h2>{html.escape(m.subject)}</h2>" if m.subject else "")
+            + f"<pre>{html.escape(m.body)}</pre></article>"
+        )
+    content = "\n".join(rows) or "<p>Aucun message envoyé pour l'instant.</p>"
+    return f"""<!doctype html>
+<html lang="fr"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Boîte d'envoi locale — Encaisse</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 50rem; margin: 1rem auto; padding: 0 1rem; }}
+article {{ border: 1px solid #ccc; border-radius: .5rem; padding: .75rem; margin: .75rem 0; }}
+pre {{ white-space: pre-wrap; font-family: inherit; }}
+h2 {{ font-size: 1.1rem; margin: .5rem 0; }}
+</style></head>
+<body><h1>Boîte d'envoi locale</h1>
+<p>Courriels et SMS envoyés par la plateforme locale (rien ne part vraiment).
+{len(messages)} message(s). <a href="?format=json">JSON</a></p>
+{content}
+</body></html>
+"""
+
+
+# ------------------------------------------------------------------ portal
+
+
+class PortalHandler(SimpleHTTPRequestHandler):
+    """Static files of portal/ plus the local-only pages under /_local/."""
+
+    # Set on the subclass built by portal_server().
+    api_url = ""
+    schedules: Callable[[], list[dict[str, Any]]] = staticmethod(list)  # type: ignore[assignment]
+    trigger: Callable[[str], str] | None = None
+
+    def log_message(self, format: str, *args: Any) -> None:
+        LOG.debug("portal: " + format, *args)
+
+    def _send(self, status: int, body: str | bytes, content_type: str) -> None:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _json(self, status: int, data: Any) -> None:
+        self._send(status, json.dumps(data, ensure_ascii=False, indent=2), "application/json")
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        if url.path in ("/_local/outbox", "/_local/outbox/"):
+            messages = outbox_messages()
+            if parse_qs(url.query).get("format") == ["json"]:
+                self._json(200, {"messages": [m.as_dict() for m in messages]})
+            else:
+                self._send(200, outbox_html(messages), "text/html; charset=utf-8")
+            return
+        if url.path == "/_local/schedules":
+            self._json(200, {"schedules": type(self).schedules()})
+            return
+        if url.path == "/config.json" and not (Path(self.directory) / "config.json").exists():
+            # The portal finds the API here (deployed as a file next to the portal in AWS).
+            self._json(200, {"api_url": type(self).api_url})
+            return
+        super().do_GET()
+
+    def do_POST(self) -> None:
+        url = urlsplit(self.path)
+        prefix = "/_local/schedules/"
+        trigger = type(self).trigger
+        if url.path.startswith(prefix) and trigger is not None:
+            name = url.path[len(prefix) :]
+            try:
+                result = trigger(name)
+            except KeyError:
+                self._json(404, {"detail": f"no schedule {name}"})
+                return
+            self._json(200, {"schedule": name, "result": result})
+            return
+        self._json(HTTPStatus.NOT_FOUND, {"detail": "not found"})
+
+
+def portal_server(
+    host: str,
+    port: int,
+    *,
+    directory: Path = PORTAL_DIR,
+    api_url: str = "",
+    schedules: Callable[[], list[dict[str, Any]]] | None = None,
+    trigger: Callable[[str], str] | None = None,
+) -> ServerThread:
+    directory.mkdir(parents=True, exist_ok=True)
+
+    class Handler(PortalHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(directory), **kwargs)
+
+    Handler.api_url = api_url
+    Handler.schedules = staticmethod(schedules or list)  # type: ignore[method-assign,assignment]
+    Handler.trigger = staticmethod(trigger) if trigger else None  # type: ignore[assignment]
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    return ServerThread(server, "portal")
