@@ -1,0 +1,219 @@
+"""An in-memory index of one organisation's leases, for matching at bank-file speed.
+
+Built once per organisation (the match handler caches it and refreshes it), it
+answers every lookup the matcher needs in constant time: vIBAN, RF reference,
+mandate (RUM), lease number, learned payer IBAN, surname, surname + first name,
+amount due. Leases that end stay in it: a former tenant may pay off arrears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from functions.core.lease import Lease
+from functions.core.names import PersonName, fold, parse_person
+
+
+class StrongDirectory(Protocol):
+    """Looks leases up by strong identifiers, within one organisation."""
+
+    def by_viban(self, org_id: str, iban: str) -> Lease | None: ...
+
+    def by_rf(self, org_id: str, reference: str) -> Lease | None: ...
+
+
+K = TypeVar("K")
+
+
+def _discard(index: dict[K, set[str]], key: K, lid: str) -> None:
+    ids = index.get(key)
+    if ids is not None:
+        ids.discard(lid)
+        if not ids:
+            del index[key]
+
+
+def compact(value: str) -> str:
+    """Upper case, letters and digits only: how identifiers are compared."""
+    return fold(value).replace(" ", "")
+
+
+def lease_refs(lease_id: str) -> set[str]:
+    """Ways a tenant writes a lease number: "TIL-00042" → TIL00042, TIL42."""
+    key = compact(lease_id)
+    refs = {key}
+    head = key.rstrip("0123456789")
+    digits = key[len(head) :]
+    if head and digits and digits.lstrip("0"):
+        refs.add(head + digits.lstrip("0"))
+    return {r for r in refs if len(r) >= 4}
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedLease:
+    lease: Lease
+    persons: tuple[PersonName, ...]
+    tenant_key: frozenset[str]
+    """The same tenant(s) on several leases (a flat and its parking) share this key."""
+    couples: frozenset[str]
+    """Surname words shared by two tenants of the lease (a married couple)."""
+
+
+def _indexed(lease: Lease) -> IndexedLease:
+    persons = tuple(parse_person(t.name) for t in lease.tenants)
+    key = frozenset(fold(t.name) for t in lease.tenants)
+    seen: dict[str, int] = {}
+    for p in persons:
+        for w in p.surname_parts():
+            seen[w] = seen.get(w, 0) + 1
+    couples = frozenset(w for w, n in seen.items() if n > 1)
+    return IndexedLease(lease, persons, key, couples)
+
+
+class LeaseIndex:
+    """Every lease of one organisation, looked up by what a payment may carry."""
+
+    def __init__(
+        self, org_id: str, leases: Iterable[Lease] = (), fallback: StrongDirectory | None = None
+    ) -> None:
+        self.org_id = org_id
+        self.fallback = fallback
+        self._leases: dict[str, IndexedLease] = {}
+        self._viban: dict[str, str] = {}
+        self._rf: dict[str, str] = {}
+        self._mandate: dict[str, str] = {}
+        self._ref: dict[str, set[str]] = {}
+        self._payer: dict[str, set[str]] = {}
+        self._surname: dict[str, set[str]] = {}
+        self._pair: dict[tuple[str, str], set[str]] = {}
+        self._amount: dict[int, set[str]] = {}
+        for lease in leases:
+            self.put(lease)
+
+    def __len__(self) -> int:
+        return len(self._leases)
+
+    def __iter__(self) -> Iterator[Lease]:
+        return (x.lease for x in self._leases.values())
+
+    # ------------------------------------------------------------ maintenance
+
+    def put(self, lease: Lease) -> None:
+        """Add a lease, or replace it by a newer version (balance, learned IBANs)."""
+        if lease.org_id != self.org_id:
+            return
+        old = self._leases.get(lease.lease_id)
+        if old is not None:
+            self._remove(old)
+        entry = _indexed(lease)
+        self._leases[lease.lease_id] = entry
+        lid = lease.lease_id
+        if lease.viban:
+            self._viban[compact(lease.viban)] = lid
+        if lease.rf_reference:
+            self._rf[compact(lease.rf_reference)] = lid
+        if lease.mandate_id:
+            self._mandate[compact(lease.mandate_id)] = lid
+        for ref in lease_refs(lid):
+            self._ref.setdefault(ref, set()).add(lid)
+        for iban in lease.payer_ibans:
+            self._payer.setdefault(compact(iban), set()).add(lid)
+        for word, pair in self._name_keys(entry):
+            self._surname.setdefault(word, set()).add(lid)
+            for p in pair:
+                self._pair.setdefault((word, p), set()).add(lid)
+        for amount in self._amounts(lease):
+            self._amount.setdefault(amount, set()).add(lid)
+
+    def _remove(self, entry: IndexedLease) -> None:
+        lid = entry.lease.lease_id
+        for iban in entry.lease.payer_ibans:
+            _discard(self._payer, compact(iban), lid)
+        for word, pair in self._name_keys(entry):
+            _discard(self._surname, word, lid)
+            for p in pair:
+                _discard(self._pair, (word, p), lid)
+        for amount in self._amounts(entry.lease):
+            _discard(self._amount, amount, lid)
+
+    @staticmethod
+    def _name_keys(entry: IndexedLease) -> list[tuple[str, frozenset[str]]]:
+        out: list[tuple[str, frozenset[str]]] = []
+        for person in entry.persons:
+            pair = person.first | person.initials
+            words = set(person.surname_parts())
+            for key in person.surname_keys():
+                words |= key
+            out.extend((w, pair) for w in words)
+        return out
+
+    @staticmethod
+    def _amounts(lease: Lease) -> set[int]:
+        out = {lease.monthly_due_cents} if lease.monthly_due_cents > 0 else set()
+        if lease.balance_cents > 0:
+            out.add(lease.balance_cents)
+        return out
+
+    # ------------------------------------------------------------ lookups
+
+    def get(self, lease_id: str) -> Lease | None:
+        entry = self._leases.get(lease_id)
+        return entry.lease if entry else None
+
+    def entry(self, lease_id: str) -> IndexedLease:
+        return self._leases[lease_id]
+
+    def by_viban(self, org_id: str, iban: str) -> Lease | None:
+        if org_id != self.org_id:
+            return None
+        lid = self._viban.get(compact(iban))
+        if lid is not None:
+            return self._leases[lid].lease
+        return self._from_fallback(self.fallback.by_viban(org_id, iban) if self.fallback else None)
+
+    def by_rf(self, org_id: str, reference: str) -> Lease | None:
+        if org_id != self.org_id:
+            return None
+        lid = self._rf.get(compact(reference))
+        if lid is not None:
+            return self._leases[lid].lease
+        return self._from_fallback(
+            self.fallback.by_rf(org_id, reference) if self.fallback else None
+        )
+
+    def _from_fallback(self, lease: Lease | None) -> Lease | None:
+        """A lease created after the index was built: found by its index, then kept."""
+        if lease is not None and lease.org_id == self.org_id:
+            self.put(lease)
+            return lease
+        return None
+
+    def by_mandate(self, mandate_id: str) -> Lease | None:
+        lid = self._mandate.get(compact(mandate_id))
+        return self._leases[lid].lease if lid else None
+
+    def by_ref(self, ref: str) -> set[str]:
+        return self._ref.get(ref, set())
+
+    def by_payer_iban(self, iban: str) -> set[str]:
+        return self._payer.get(compact(iban), set())
+
+    def by_surname(self, word: str) -> set[str]:
+        return self._surname.get(word, set())
+
+    def by_name_pair(self, surname_word: str, first_or_initial: str) -> set[str]:
+        return self._pair.get((surname_word, first_or_initial), set())
+
+    def by_amount(self, amount_cents: int) -> set[str]:
+        return self._amount.get(amount_cents, set())
+
+    def refs_in(self, words: Sequence[str]) -> set[str]:
+        """Lease ids written in a text's words ("TIL-00042", "TIL 42", "til00042")."""
+        found: set[str] = set()
+        for i, w in enumerate(words):
+            found |= self._ref.get(w, set())
+            if i + 1 < len(words):
+                found |= self._ref.get(w + words[i + 1], set())
+        return found
