@@ -1,0 +1,246 @@
+"""Ingest and match on the embedded emulator, through the real Lambda handlers.
+
+The S3 notification the ingest handler receives is the one the emulator really
+put on the ingest queue; the match handler gets what ingest really sent.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+from typing import Any
+
+import pytest
+
+from functions.adapters.dynamo import (
+    DynamoEntryRepository,
+    DynamoLeaseRepository,
+    DynamoLedgerRepository,
+    DynamoLedgerWriter,
+    DynamoOrganisationRepository,
+    DynamoTransactionRepository,
+)
+from functions.adapters.settings import Settings
+from functions.core.lease import Lease, Tenant
+from functions.core.organisation import Organisation
+from functions.core.viban import VirtualIbanRange
+from functions.leases.service import LeaseService, RentCall
+from tests.fixtures.camt054 import Credit, camt054
+
+pytestmark = pytest.mark.integration
+PAYER = "FR7630006000011234567890189"
+COLLECTION = "FR7630004008210000420001774"
+
+
+class _Context:
+    function_name = "test"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:eu-west-3:123456789012:function:test"
+    aws_request_id = "req-1"
+
+
+@pytest.fixture
+def settings(emulator: Any) -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture
+def org(settings: Settings) -> tuple[str, list[Lease]]:
+    """A landlord of its own (so tests do not see each other's data) with 3 leases."""
+    org_id = f"org-{uuid.uuid4().hex[:8]}"
+    orgs = DynamoOrganisationRepository(settings.organisations_table)
+    prefix = str(uuid.uuid4().int)[:4]
+    orgs.put(
+        Organisation(org_id, "Test HLM", COLLECTION, VirtualIbanRange("30004", "00821", prefix))
+    )
+    leases_repo = DynamoLeaseRepository(settings.leases_table)
+    service = LeaseService(
+        orgs, leases_repo, DynamoLedgerWriter(settings.ledger_table, settings.leases_table)
+    )
+    leases = []
+    for n in range(3):
+        lease, created = service.register(
+            Lease(
+                org_id,
+                f"L{n}",
+                (Tenant("Léa MARTIN"),),
+                "Les Tilleuls",
+                "Orléans",
+                "A1",
+                date(2024, 1, 1),
+                50_000,
+                6_000,
+                viban="",
+                rf_reference="",
+            )
+        )
+        assert created
+        service.post_rent_call(
+            RentCall(
+                org_id, lease.lease_id, f"L{n}:2026-11", "2026-11", date(2026, 11, 5), 50_000, 6_000
+            )
+        )
+        leases.append(lease)
+    return org_id, leases
+
+
+def _drain(emulator: Any, queue_url: str, org_id: str | None = None) -> list[dict[str, Any]]:
+    sqs = emulator.client("sqs")
+    out = []
+    for _ in range(10):
+        msgs = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", [])
+        if not msgs:
+            break
+        for m in msgs:
+            body = json.loads(m["Body"])
+            if org_id is None or body.get("org_id") == org_id or org_id in m["Body"]:
+                out.append(m)
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+    return out
+
+
+def _sqs_event(messages: list[dict[str, Any]], arn: str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": arn,
+                "awsRegion": "eu-west-3",
+            }
+            for m in messages
+        ]
+    }
+
+
+def _upload_and_run(emulator: Any, settings: Settings, org_id: str, name: str, body: bytes) -> Any:
+    from functions.ingest import handler as ingest
+    from functions.match import handler as match
+
+    emulator.client("s3").put_object(
+        Bucket=settings.inbox_bucket, Key=f"{org_id}/{name}", Body=body
+    )
+    ingest_url = emulator.queues["IngestQueue"].url
+    notes = _drain(emulator, ingest_url, org_id)
+    assert notes, "the inbox did not notify the ingest queue"
+    result = ingest.lambda_handler(_sqs_event(notes, "arn:ingest"), _Context())
+    assert result == {"batchItemFailures": []}
+    matches = _drain(emulator, settings.match_queue_url, org_id)
+    if matches:
+        assert match.lambda_handler(_sqs_event(matches, "arn:match"), _Context()) == {
+            "batchItemFailures": []
+        }
+    return matches
+
+
+def test_viban_credits_are_booked_once(
+    emulator: Any, settings: Settings, org: tuple[str, list[Lease]]
+) -> None:
+    org_id, leases = org
+    body = camt054(
+        COLLECTION,
+        [
+            Credit("560.00", leases[0].viban, "M. OU MME MARTIN", PAYER, "LOYER NOVEMBRE"),
+            Credit("200.00", leases[1].viban, "LEA MARTIN", PAYER),
+            Credit("99.99", "FR7610107001011234567890129", "INCONNU", PAYER),
+        ],
+    )
+    _upload_and_run(emulator, settings, org_id, "n1.xml", body)
+
+    repo = DynamoLeaseRepository(settings.leases_table)
+    assert repo.get(org_id, "L0").balance_cents == 0
+    assert repo.get(org_id, "L1").balance_cents == 36_000
+    assert repo.get(org_id, "L2").balance_cents == 56_000
+    entries, _ = DynamoEntryRepository(settings.entries_table).list_pending(org_id)
+    assert sorted((e.lease_id or "", e.amount_cents, e.source_type.value) for e in entries) == [
+        ("", 9_999, "unmatched"),
+        ("L0", 56_000, "allocation"),
+        ("L1", 20_000, "allocation"),
+    ]
+    lines = DynamoLedgerRepository(settings.ledger_table).lines(org_id, "L0")
+    assert [(x.kind.value, x.amount_cents) for x in lines] == [
+        ("rent_call", 56_000),
+        ("payment", -56_000),
+    ]
+    # the unknown payer waits for a person (review queue), its money in suspense meanwhile
+    txs = DynamoTransactionRepository(settings.transactions_table)
+    waiting = txs.list(org_id, "unmatched").items + txs.list(org_id, "review").items
+    assert [t["amount_cents"] for t in waiting] == [9_999]
+
+    # the same payments again, in a file with one more: only the new one is booked
+    body2 = camt054(
+        COLLECTION,
+        [
+            Credit("560.00", leases[0].viban, "M. OU MME MARTIN", PAYER, "LOYER NOVEMBRE"),
+            Credit("200.00", leases[1].viban, "LEA MARTIN", PAYER),
+            Credit("99.99", "FR7610107001011234567890129", "INCONNU", PAYER),
+            Credit("10.00", leases[2].viban, "M. X", PAYER),
+        ],
+    )
+    _upload_and_run(emulator, settings, org_id, "n2.xml", body2)
+    assert repo.get(org_id, "L0").balance_cents == 0
+    assert repo.get(org_id, "L2").balance_cents == 55_000
+    entries, _ = DynamoEntryRepository(settings.entries_table).list_pending(org_id)
+    assert len(entries) == 4
+
+
+def test_redelivered_match_message_books_nothing(
+    emulator: Any, settings: Settings, org: tuple[str, list[Lease]]
+) -> None:
+    from functions.match import handler as match
+
+    org_id, leases = org
+    body = camt054(COLLECTION, [Credit("1.00", leases[2].viban, "M. X", PAYER)], msg_id="R1")
+    messages = _upload_and_run(emulator, settings, org_id, "r1.xml", body)
+    assert messages
+    # SQS delivers at least once: the same message again
+    assert match.lambda_handler(_sqs_event(messages, "arn:match"), _Context()) == {
+        "batchItemFailures": []
+    }
+    assert DynamoLeaseRepository(settings.leases_table).get(org_id, "L2").balance_cents == 55_900
+
+
+def test_unreadable_file_is_quarantined_with_a_reason(
+    emulator: Any, settings: Settings, org: tuple[str, list[Lease]]
+) -> None:
+    org_id, _ = org
+    _upload_and_run(
+        emulator,
+        settings,
+        org_id,
+        "broken.xml",
+        b"<?xml version='1.0'?><Document><BkToCstmrStmt><Stmt>",
+    )
+    s3 = emulator.client("s3")
+    report = json.loads(
+        s3.get_object(Bucket=settings.quarantine_bucket, Key=f"{org_id}/broken.xml.error.json")[
+            "Body"
+        ].read()
+    )
+    assert report["file"] == "broken.xml" and report["reason"] and report["parser"]
+    kept = s3.get_object(Bucket=settings.quarantine_bucket, Key=f"{org_id}/broken.xml")
+    assert kept["Body"].read().startswith(b"<?xml")
+    with pytest.raises(s3.exceptions.NoSuchKey):
+        s3.get_object(Bucket=settings.inbox_bucket, Key=f"{org_id}/broken.xml")
+
+
+def test_file_outside_an_organisation_folder_is_quarantined(
+    emulator: Any, settings: Settings
+) -> None:
+    from functions.ingest import handler as ingest
+
+    emulator.client("s3").put_object(Bucket=settings.inbox_bucket, Key="stray.xml", Body=b"x")
+    notes = _drain(emulator, emulator.queues["IngestQueue"].url, "stray.xml")
+    ingest.lambda_handler(_sqs_event(notes, "arn:ingest"), _Context())
+    report = emulator.client("s3").get_object(
+        Bucket=settings.quarantine_bucket, Key="stray.xml.error.json"
+    )
+    assert "organisation" in json.loads(report["Body"].read())["reason"]
