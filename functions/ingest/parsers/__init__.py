@@ -13,15 +13,24 @@ from __future__ import annotations
 import importlib
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from functions.core.errors import StatementParseError, UnknownFormatError
-from functions.core.statements import ParsedFile
+from functions.core.statements import Entry, ParsedFile, Reject, Statement, Transaction
 from functions.ingest.parsers import camt
 from functions.ingest.parsers.detect import Kind, detect
 
-__all__ = ["MAX_ARCHIVE_BYTES", "MAX_ARCHIVE_MEMBERS", "parse_bytes", "parse_file"]
+__all__ = [
+    "MAX_ARCHIVE_BYTES",
+    "MAX_ARCHIVE_MEMBERS",
+    "StatementStream",
+    "parse_bytes",
+    "parse_file",
+    "stream_file",
+]
 
 # A ZIP from a bank holds a few statements; these limits stop a zip bomb.
 MAX_ARCHIVE_MEMBERS = 500
@@ -69,12 +78,17 @@ def parse_bytes(data: bytes, filename: str) -> ParsedFile:
         return _parser(kind)(data, filename)
     except StatementParseError:
         raise
-    except (ValueError, LookupError, TypeError, OverflowError, RecursionError) as e:
+    except _PARSER_BUGS as e:
         # A parser bug on odd input must still reach the caller as a parse error
         # so that the file is quarantined rather than retried for ever.
-        raise StatementParseError(
-            filename, None, f"unreadable: {type(e).__name__}: {e}", _MODULES[kind]
-        ) from e
+        raise _unreadable(filename, e, _MODULES[kind]) from e
+
+
+_PARSER_BUGS = (ValueError, LookupError, TypeError, OverflowError, RecursionError)
+
+
+def _unreadable(filename: str, e: Exception, parser: str) -> StatementParseError:
+    return StatementParseError(filename, None, f"unreadable: {type(e).__name__}: {e}", parser)
 
 
 def parse_file(path: str | Path) -> ParsedFile:
@@ -140,3 +154,84 @@ def _is_statement_member(info: zipfile.ZipInfo) -> bool:
     return not (
         "__MACOSX" in parts or base.startswith(".") or base.lower() in ("thumbs.db", "desktop.ini")
     )
+
+
+@dataclass
+class StatementStream:
+    """A bank file read entry by entry (see :func:`stream_file`).
+
+    ``transactions()`` yields what :meth:`ParsedFile.transactions` yields, in
+    the same order, so code written for a :class:`ParsedFile` (such as
+    ``bank_transactions``) takes a stream as well. The statements it yields
+    are headers without entries; ``statements`` lists each one once it has
+    ended. A stream is read once.
+    """
+
+    format: str
+    _items: Iterator[tuple[Statement, Entry | None]]
+    rejects: tuple[Reject, ...] = ()
+    statements: list[Statement] = field(default_factory=list)
+
+    def entries(self) -> Iterator[tuple[Statement, Entry]]:
+        for statement, entry in self._items:
+            if entry is None:
+                self.statements.append(statement)
+            else:
+                yield statement, entry
+
+    def transactions(self) -> Iterator[tuple[Statement, Entry, Transaction]]:
+        for statement, entry in self.entries():
+            if entry.transactions:
+                for tx in entry.transactions:
+                    yield statement, entry, tx
+            else:
+                yield statement, entry, Transaction(amount_cents=entry.amount_cents)
+
+
+def stream_file(source: IO[bytes], filename: str) -> StatementStream:
+    """Read a bank file from a binary file object without holding all of it.
+
+    A camt file is parsed as a stream: memory stays that of one entry however
+    long the file (a 120 MB, 100,000-entry statement needs ~30 MB, where
+    :func:`parse_file` keeps every entry). Other formats (MT940, CFONB, a
+    pain.002, a ZIP) are small in practice and are parsed whole by
+    :func:`parse_bytes`, then handed out the same way. Errors are those of
+    :func:`parse_bytes`; a camt error may surface while iterating, after the
+    entries before it have been yielded.
+    """
+    head = source.read(8192)
+    if detect(head) is Kind.CAMT:
+        source.seek(0)
+        try:
+            fmt, items = camt.iter_entries(source, filename)
+        except _PARSER_BUGS as e:
+            raise _unreadable(filename, e, _MODULES[Kind.CAMT]) from e
+        return StatementStream(fmt, _guarded(items, filename))
+    parsed = parse_bytes(head + source.read(), filename)
+    return StatementStream(parsed.format, _items_of(parsed), parsed.rejects)
+
+
+def _guarded(
+    items: Iterator[tuple[Statement, Entry | None]], filename: str
+) -> Iterator[tuple[Statement, Entry | None]]:
+    """As in :func:`parse_bytes`: a parser bug on odd input still reaches the
+    caller as a parse error, so the file is quarantined, not retried."""
+    try:
+        yield from items
+    except _PARSER_BUGS as e:
+        raise _unreadable(filename, e, _MODULES[Kind.CAMT]) from e
+
+
+def _items_of(parsed: ParsedFile) -> Iterator[tuple[Statement, Entry | None]]:
+    for statement in parsed.statements:
+        header = Statement(
+            statement.id,
+            statement.account_iban,
+            statement.account_other_id,
+            statement.currency,
+            statement.opening_balance,
+            statement.closing_balance,
+        )
+        for entry in statement.entries:
+            yield header, entry
+        yield header, None

@@ -25,10 +25,11 @@ Choices (see docs/parsers.md):
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Any
 
 from lxml import etree
@@ -91,6 +92,7 @@ _NAMES = (
     "Issr",
     "MndtId",
     "Nm",
+    "Ntry",
     "NtryDtls",
     "Othr",
     "Prtry",
@@ -126,6 +128,9 @@ class _Tags:
         prefix = f"{{{ns}}}" if ns else ""
         self.prefix = prefix
         self.t: dict[str, str] = {name: prefix + name for name in _NAMES}
+        # Clark name → local name, for dispatching on an element's tag with
+        # one dict look-up; a tag in another namespace is not in it.
+        self.names: dict[str, str] = {prefix + name: name for name in _NAMES}
         self._paths: dict[str, str] = {}
 
     def path(self, path: str) -> str:
@@ -150,8 +155,9 @@ class _Block:
     balance_currency: str | None = None
     opening: Balance | None = None
     closing: Balance | None = None
-    entries: list[Entry] = field(default_factory=list)
+    count: int = 0  # entries read so far
     header_read: bool = False
+    header: Statement | None = None  # built at the first entry
 
 
 def _local(tag: Any) -> str:
@@ -215,10 +221,31 @@ class _CamtReader:
         self.tags = _Tags(ns)
 
     def read(self) -> Iterator[Statement]:
-        """Yield each statement once its end tag is read."""
+        """Yield each statement, with its entries, once its end tag is read."""
+        entries: list[Entry] = []
+        owner: Statement | None = None  # the header the collected entries belong to
+        for header, entry in self.stream():
+            if header is not owner:
+                # A new block (a malformed file may open one inside another,
+                # whose entries so far are then dropped, as they always were).
+                entries = []
+                owner = header
+            if entry is None:
+                yield dataclasses.replace(header, entries=tuple(entries))
+                entries = []
+                owner = None
+            else:
+                entries.append(entry)
+
+    def stream(self) -> Iterator[tuple[Statement, Entry | None]]:
+        """``(statement, entry)`` for each entry as soon as it is read, then
+        ``(statement, None)`` when the statement ends. ``statement`` is the
+        header (``entries=()``): in every camt version the balances come
+        before the first ``Ntry``, so it is complete at the first entry."""
         block: _Block | None = None
         counts = dict.fromkeys(_BLOCKS, 0)
         started = False
+        ntry_tag = ""
         # resolve_entities/no_network: a bank file must not make us read
         # local files or the network (XXE).
         events = etree.iterparse(
@@ -235,15 +262,27 @@ class _CamtReader:
             for event, elem in events:
                 if not started:
                     self._start(elem.getroottree().getroot())
+                    ntry_tag = self.tags.t["Ntry"]
                     started = True
-                name = _local(elem.tag)
+                tag = elem.tag
+                # The document's own namespace first: no string slicing per entry.
+                name = "Ntry" if tag == ntry_tag else _local(tag)
                 if name == "Ntry":
                     if event == "start" or block is None:
                         continue
                     parent = elem.getparent()
-                    if not block.header_read:
-                        self._header(parent, block)
-                    block.entries.append(self._entry(elem, block, len(block.entries) + 1))
+                    if block.header is None:
+                        if not block.header_read:
+                            self._header(parent, block)
+                        block.count += 1
+                        entry = self._entry(elem, block, block.count)
+                        block.header = self._statement(block, entry.currency)
+                    else:
+                        block.count += 1
+                        entry = self._entry(elem, block, block.count)
+                    yield block.header, entry
+                    # Free the entry and the siblings read before it (the
+                    # header), so memory stays that of one entry.
                     elem.clear()
                     while elem.getprevious() is not None:
                         del parent[0]
@@ -253,7 +292,7 @@ class _CamtReader:
                 elif block is not None:
                     if not block.header_read:
                         self._header(elem, block)
-                    yield self._statement(block)
+                    yield block.header or self._statement(block, None), None
                     block = None
                     parent = elem.getparent()
                     elem.clear()
@@ -309,11 +348,10 @@ class _CamtReader:
         block.closing = balances.get("CLBD") or balances.get("CLAV")
         block.balance_currency = first_ccy
 
-    def _statement(self, block: _Block) -> Statement:
-        currency = block.currency
-        if currency is None and block.entries:
-            currency = block.entries[0].currency
-        currency = currency or block.balance_currency
+    def _statement(self, block: _Block, first_entry_currency: str | None) -> Statement:
+        """The statement header (no entries). Its currency is the account's,
+        else the first entry's, else the first balance's."""
+        currency = block.currency or first_entry_currency or block.balance_currency
         return Statement(
             id=block.id,
             account_iban=block.iban,
@@ -321,7 +359,6 @@ class _CamtReader:
             currency=currency or "XXX",
             opening_balance=block.opening,
             closing_balance=block.closing,
-            entries=tuple(block.entries),
         )
 
     # --- values ----------------------------------------------------------------
@@ -337,18 +374,27 @@ class _CamtReader:
         except ValueError as e:
             raise self._error(block, where, f"{text.strip()!r} is not a date") from e
 
-    def _date_of(self, elem: Any, block: _Block, where: str) -> Any:
-        if elem is None:
-            return None
+    def _date_of(self, elem: Any, block: _Block, index: int, what: str) -> Any:
+        """The first non-blank ``Dt``/``DtTm`` of ``Ntry[index]/<what>``."""
         for child in elem:
-            if child.text and child.text.strip():
-                return self._day(child.text, block, f"{where}/{_local(child.tag)}")
+            text = child.text
+            if text and text.strip():
+                try:
+                    return iso_day(text)
+                except ValueError as e:
+                    where = f"Ntry[{index}]/{what}/{_local(child.tag)}"
+                    raise self._error(block, where, f"{text.strip()!r} is not a date") from e
         return None
 
     # --- entries -------------------------------------------------------------
+    # The entry and transaction readers below visit each child element once
+    # and dispatch on its tag: a 100,000-entry file spends most of its time
+    # here, and one lxml ``find``/``findtext`` path lookup costs about as much
+    # as reading the whole element. Each multi-step lookup keeps the
+    # ElementPath meaning the parser always had: the first match in document
+    # order, even when its text is empty.
     def _entry(self, ntry: Any, block: _Block, index: int) -> Entry:
-        t = self.tags.t
-        where = f"Ntry[{index}]"
+        names = self.tags.names
         amount = None
         currency = "XXX"
         debit = False
@@ -359,51 +405,46 @@ class _CamtReader:
         code = None
         details: list[Any] = []
         for child in ntry:
-            tag = child.tag
-            if tag == t["Amt"]:
-                amount = self._cents(child.text, block, f"{where}/Amt")
+            name = names.get(child.tag)
+            if name is None:
+                continue
+            if name == "Amt":
+                amount = self._cents(child.text, block, f"Ntry[{index}]/Amt")
                 currency = child.get("Ccy") or block.currency or "XXX"
-            elif tag == t["CdtDbtInd"]:
+            elif name == "CdtDbtInd":
                 indicator = (child.text or "").strip()
                 if indicator not in ("CRDT", "DBIT"):
                     raise self._error(
-                        block, f"{where}/CdtDbtInd", f"{indicator!r} is neither CRDT nor DBIT"
+                        block,
+                        f"Ntry[{index}]/CdtDbtInd",
+                        f"{indicator!r} is neither CRDT nor DBIT",
                     )
                 debit = indicator == "DBIT"
-            elif tag == t["RvslInd"]:
+            elif name == "RvslInd":
                 reversal = (child.text or "").strip().lower() in ("true", "1")
-            elif tag == t["Sts"]:
-                # Sts is a plain code up to v7, <Sts><Cd>…</Cd></Sts> from v8 on.
-                text = child.findtext(t["Cd"]) or child.findtext(t["Prtry"]) or child.text or ""
-                status = _STATUS.get(text.strip().upper(), EntryStatus.INFO)
-            elif tag == t["BookgDt"]:
-                booking = self._date_of(child, block, f"{where}/BookgDt")
-            elif tag == t["ValDt"]:
-                value = self._date_of(child, block, f"{where}/ValDt")
-            elif tag == t["AcctSvcrRef"]:
+            elif name == "Sts":
+                status = self._status(child)
+            elif name == "BookgDt":
+                booking = self._date_of(child, block, index, "BookgDt")
+            elif name == "ValDt":
+                value = self._date_of(child, block, index, "ValDt")
+            elif name == "AcctSvcrRef":
                 reference = clean(child.text)
-            elif tag == t["BkTxCd"]:
+            elif name == "BkTxCd":
                 code = self._bank_code(child)
-            elif tag == t["NtryDtls"]:
-                details.extend(child.iterchildren(t["TxDtls"]))
+            elif name == "NtryDtls":
+                tx_tag = self.tags.t["TxDtls"]
+                details.extend(tx for tx in child if tx.tag == tx_tag)
         if amount is None:
-            raise self._error(block, f"{where}/Amt", "entry without an amount")
+            raise self._error(block, f"Ntry[{index}]/Amt", "entry without an amount")
         if reference is None and len(details) == 1:
             # Some banks (Goldman Sachs) give the servicer reference only per transaction.
             reference = clean(details[0].findtext(self.tags.path("Refs/AcctSvcrRef")))
         if debit:
             amount = -amount
+        count = len(details)
         transactions = tuple(
-            self._transaction(
-                tx,
-                block,
-                f"{where}/NtryDtls/TxDtls[{i}]",
-                amount,
-                currency,
-                not debit,
-                reversal,
-                len(details),
-            )
+            self._transaction(tx, block, index, i, amount, currency, not debit, reversal, count)
             for i, tx in enumerate(details, start=1)
         )
         return Entry(
@@ -418,63 +459,179 @@ class _CamtReader:
             transactions=transactions,
         )
 
-    def _bank_code(self, bktx: Any) -> str | None:
-        p = self.tags.path
-        domain = clean(bktx.findtext(p("Domn/Cd")))
-        if domain:
-            family = clean(bktx.findtext(p("Domn/Fmly/Cd"))) or ""
-            sub = clean(bktx.findtext(p("Domn/Fmly/SubFmlyCd"))) or ""
-            return "-".join(part for part in (domain, family, sub) if part)
-        return clean(bktx.findtext(p("Prtry/Cd")))
+    def _status(self, sts: Any) -> EntryStatus:
+        # Sts is a plain code up to v7, <Sts><Cd>…</Cd></Sts> from v8 on.
+        names = self.tags.names
+        cd = prtry = None
+        for child in sts:
+            name = names.get(child.tag)
+            if name == "Cd" and cd is None:
+                cd = child.text or ""
+            elif name == "Prtry" and prtry is None:
+                prtry = child.text or ""
+        text = cd or prtry or sts.text or ""
+        return _STATUS.get(text.strip().upper(), EntryStatus.INFO)
 
-    def _party_name(self, parties: Any, role: str) -> str | None:
-        p = self.tags.path
-        # v1-v7: <Dbtr><Nm>; v8+: <Dbtr><Pty><Nm> or <Dbtr><Agt><FinInstnId><Nm>.
-        for path in (f"{role}/Nm", f"{role}/Pty/Nm", f"{role}/Agt/FinInstnId/Nm"):
-            name = clean(parties.findtext(p(path)))
-            if name:
-                return name
-        return None
+    def _bank_code(self, bktx: Any) -> str | None:
+        names = self.tags.names
+        domain = family = sub = proprietary = None
+        for part in bktx:
+            name = names.get(part.tag)
+            if name == "Domn":
+                for child in part:
+                    child_name = names.get(child.tag)
+                    if child_name == "Cd" and domain is None:
+                        domain = _text(child)
+                    elif child_name == "Fmly":
+                        for leaf in child:
+                            leaf_name = names.get(leaf.tag)
+                            if leaf_name == "Cd" and family is None:
+                                family = _text(leaf)
+                            elif leaf_name == "SubFmlyCd" and sub is None:
+                                sub = _text(leaf)
+            elif name == "Prtry" and proprietary is None:
+                for child in part:
+                    if names.get(child.tag) == "Cd":
+                        proprietary = _text(child)
+                        break
+        domain = clean(domain)
+        if domain:
+            parts = (domain, clean(family) or "", clean(sub) or "")
+            return "-".join(part for part in parts if part)
+        return clean(proprietary)
+
+    def _party(self, elem: Any, found: dict[str, str]) -> None:
+        """First ``Nm``, ``Pty/Nm`` and ``Agt/FinInstnId/Nm`` of a party
+        (v1-v7: ``<Dbtr><Nm>``; v8+: ``<Dbtr><Pty><Nm>`` or
+        ``<Dbtr><Agt><FinInstnId><Nm>``), or ``Id/IBAN`` of an account,
+        keyed by path; a key already found is kept."""
+        names = self.tags.names
+        for child in elem:
+            name = names.get(child.tag)
+            if name == "Nm":
+                found.setdefault("Nm", _text(child))
+            elif name == "Pty":
+                if "Pty" not in found:
+                    for leaf in child:
+                        if names.get(leaf.tag) == "Nm":
+                            found["Pty"] = _text(leaf)
+                            break
+            elif name == "Agt":
+                if "Agt" not in found:
+                    for inst in child:
+                        if names.get(inst.tag) == "FinInstnId":
+                            for leaf in inst:
+                                if names.get(leaf.tag) == "Nm":
+                                    found["Agt"] = _text(leaf)
+                                    break
+                            if "Agt" in found:
+                                break
+            elif name == "Id" and "IBAN" not in found:
+                for leaf in child:
+                    if names.get(leaf.tag) == "IBAN":
+                        found["IBAN"] = _text(leaf)
+                        break
 
     def _transaction(
         self,
         tx: Any,
         block: _Block,
-        where: str,
+        entry_index: int,
+        index: int,
         entry_amount: int,
         entry_currency: str,
         credit: bool,
         reversal: bool,
         siblings: int,
     ) -> Transaction:
-        t = self.tags.t
-        p = self.tags.path
-        amount = self._tx_amount(tx, block, where, entry_amount, entry_currency, siblings)
+        names = self.tags.names
+        amt = tx_amt = instd_amt = None
+        refs = rtr = parties = rmt = None
+        for child in tx:
+            name = names.get(child.tag)
+            if name is None:
+                continue
+            if name == "Amt":
+                if amt is None:
+                    amt = child
+            elif name == "AmtDtls":
+                for kind in child:
+                    kind_name = names.get(kind.tag)
+                    if (kind_name == "TxAmt" and tx_amt is None) or (
+                        kind_name == "InstdAmt" and instd_amt is None
+                    ):
+                        for leaf in kind:
+                            if names.get(leaf.tag) == "Amt":
+                                if kind_name == "TxAmt":
+                                    tx_amt = leaf
+                                else:
+                                    instd_amt = leaf
+                                break
+            elif name == "Refs":
+                if refs is None:
+                    refs = child
+            elif name == "RtrInf":
+                if rtr is None:
+                    rtr = child
+            elif name == "RltdPties":
+                if parties is None:
+                    parties = child
+            elif name == "RmtInf" and rmt is None:
+                rmt = child
+
+        amount = self._tx_amount(
+            (amt, tx_amt, instd_amt),
+            block,
+            entry_index,
+            index,
+            entry_amount,
+            entry_currency,
+            siblings,
+        )
 
         end_to_end = mandate = None
-        refs = tx.find(t["Refs"])
         if refs is not None:
-            end_to_end = clean(refs.findtext(t["EndToEndId"]))
+            e2e_text = mandate_text = None
+            for child in refs:
+                name = names.get(child.tag)
+                if name == "EndToEndId" and e2e_text is None:
+                    e2e_text = _text(child)
+                elif name == "MndtId" and mandate_text is None:
+                    mandate_text = _text(child)
+            end_to_end = clean(e2e_text)
             if end_to_end and end_to_end.upper() == _NOT_PROVIDED:
                 end_to_end = None
-            mandate = clean(refs.findtext(t["MndtId"]))
+            mandate = clean(mandate_text)
 
         return_reason = None
-        rtr = tx.find(t["RtrInf"])
         if rtr is not None:
-            return_reason = clean(rtr.findtext(p("Rsn/Cd"))) or clean(rtr.findtext(p("Rsn/Prtry")))
+            reason_cd = reason_prtry = None
+            for rsn in rtr:
+                if names.get(rsn.tag) != "Rsn":
+                    continue
+                for leaf in rsn:
+                    leaf_name = names.get(leaf.tag)
+                    if leaf_name == "Cd" and reason_cd is None:
+                        reason_cd = _text(leaf)
+                    elif leaf_name == "Prtry" and reason_prtry is None:
+                        reason_prtry = _text(leaf)
+            return_reason = clean(reason_cd) or clean(reason_prtry)
         is_return = rtr is not None or reversal
 
         name = iban = creditor_account = None
-        parties = tx.find(t["RltdPties"])
         if parties is not None:
+            found: dict[str, dict[str, str]] = {}
+            for child in parties:
+                role = names.get(child.tag)
+                if role in _ROLES:
+                    self._party(child, found.setdefault(role, {}))
             debtor = (
-                self._party_name(parties, "Dbtr") or self._party_name(parties, "UltmtDbtr"),
-                normalize_iban(parties.findtext(p("DbtrAcct/Id/IBAN"))),
+                _party_name(found.get("Dbtr")) or _party_name(found.get("UltmtDbtr")),
+                normalize_iban(found.get("DbtrAcct", {}).get("IBAN")),
             )
             creditor = (
-                self._party_name(parties, "Cdtr") or self._party_name(parties, "UltmtCdtr"),
-                normalize_iban(parties.findtext(p("CdtrAcct/Id/IBAN"))),
+                _party_name(found.get("Cdtr")) or _party_name(found.get("UltmtCdtr")),
+                normalize_iban(found.get("CdtrAcct", {}).get("IBAN")),
             )
             if credit:
                 creditor_account = creditor[1]
@@ -488,13 +645,19 @@ class _CamtReader:
             creditor_account = block.iban
 
         remittance = structured = None
-        rmt = tx.find(t["RmtInf"])
         if rmt is not None:
-            lines = [clean(u.text) for u in rmt.iterchildren(t["Ustrd"])]
-            remittance = " ".join(line for line in lines if line) or None
-            structured = normalize_reference(rmt.findtext(p("Strd/CdtrRefInf/Ref"))) or find_rf(
-                remittance
-            )
+            lines: list[str] = []
+            reference_text = None
+            for child in rmt:
+                part = names.get(child.tag)
+                if part == "Ustrd":
+                    line = clean(child.text)
+                    if line:
+                        lines.append(line)
+                elif part == "Strd" and reference_text is None:
+                    reference_text = self._creditor_reference(child)
+            remittance = " ".join(lines) or None
+            structured = normalize_reference(reference_text) or find_rf(remittance)
 
         return Transaction(
             amount_cents=amount,
@@ -509,35 +672,70 @@ class _CamtReader:
             original_end_to_end_id=end_to_end if is_return else None,
         )
 
+    def _creditor_reference(self, strd: Any) -> str | None:
+        """Text of the first ``CdtrRefInf/Ref`` of a ``Strd`` (``""`` when empty)."""
+        names = self.tags.names
+        for info in strd:
+            if names.get(info.tag) == "CdtrRefInf":
+                for leaf in info:
+                    if names.get(leaf.tag) == "Ref":
+                        return _text(leaf)
+        return None
+
     def _tx_amount(
         self,
-        tx: Any,
+        amounts: tuple[Any, Any, Any],
         block: _Block,
-        where: str,
+        entry_index: int,
+        index: int,
         entry_amount: int,
         entry_currency: str,
         siblings: int,
     ) -> int:
-        t = self.tags.t
-        p = self.tags.path
-        candidates: list[tuple[str, int]] = []
-        for at in ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/InstdAmt/Amt"):
-            elem = tx.find(t["Amt"] if at == "Amt" else p(at))
+        """``amounts``: the first ``Amt``, ``AmtDtls/TxAmt/Amt`` and
+        ``AmtDtls/InstdAmt/Amt`` elements of the transaction (or ``None``)."""
+        candidates: list[int] = []
+        for at, elem in zip(_TX_AMOUNTS, amounts, strict=True):
             if elem is None:
                 continue
             # The instructed amount may be in the payer's currency (FX).
-            if at.endswith("InstdAmt/Amt") and elem.get("Ccy", entry_currency) != entry_currency:
+            if at == "AmtDtls/InstdAmt/Amt" and elem.get("Ccy", entry_currency) != entry_currency:
                 continue
-            candidates.append((at, abs(self._cents(elem.text, block, f"{where}/{at}"))))
+            try:
+                cents = cents_from_text(elem.text)
+            except ValueError as e:
+                where = f"Ntry[{entry_index}]/NtryDtls/TxDtls[{index}]/{at}"
+                raise self._error(block, where, str(e)) from e
+            candidates.append(abs(cents))
         # The only transaction of the entry: when one of its amounts is the
         # booked amount, that is the one (a Swiss sample puts 4500.00 in
         # InstdAmt and 0.04 in TxAmt for a 4500.00 entry).
-        if siblings == 1 and (not candidates or any(c == abs(entry_amount) for _, c in candidates)):
+        if siblings == 1 and (not candidates or abs(entry_amount) in candidates):
             return entry_amount
         if not candidates:
             return entry_amount
-        cents = candidates[0][1]
+        cents = candidates[0]
         return -cents if entry_amount < 0 else cents  # signed like the entry
+
+
+_TX_AMOUNTS = ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/InstdAmt/Amt")
+_ROLES = frozenset(("Dbtr", "UltmtDbtr", "Cdtr", "UltmtCdtr", "DbtrAcct", "CdtrAcct"))
+
+
+def _text(elem: Any) -> str:
+    """An element's text as ``findtext`` gives it: ``""`` rather than ``None``."""
+    text: str | None = elem.text
+    return text or ""
+
+
+def _party_name(found: dict[str, str] | None) -> str | None:
+    if not found:
+        return None
+    for key in ("Nm", "Pty", "Agt"):
+        name = clean(found.get(key))
+        if name:
+            return name
+    return None
 
 
 def iter_statements(source: IO[bytes], filename: str) -> tuple[str, Iterator[Statement]]:
@@ -551,6 +749,26 @@ def iter_statements(source: IO[bytes], filename: str) -> tuple[str, Iterator[Sta
         if first is not None:
             yield first
             yield from statements
+
+    return reader.format, chained()
+
+
+def iter_entries(
+    source: IO[bytes], filename: str
+) -> tuple[str, Iterator[tuple[Statement, Entry | None]]]:
+    """Stream a camt file entry by entry, in memory bounded by one entry:
+    ``(statement, entry)`` for each entry, then ``(statement, None)`` at the
+    end of each statement (so a statement without entries is seen too).
+    ``statement`` is the header, without entries. The format is returned
+    with the iterator, which is primed."""
+    reader = _CamtReader(source, filename)
+    items = reader.stream()
+    first = next(items, None)
+
+    def chained() -> Iterator[tuple[Statement, Entry | None]]:
+        if first is not None:
+            yield first
+            yield from items
 
     return reader.format, chained()
 

@@ -26,6 +26,11 @@ def cents_from_text(text: str | None) -> int:
     """
     if text is None:
         raise ValueError("missing amount")
+    # Fast path for the usual "612.51": the same result as the pattern below
+    # (``\\d`` and ``str.isdecimal`` accept the same digits) without a regex.
+    whole, dot, frac = text.strip().partition(".")
+    if dot and len(frac) == 2 and 0 < len(whole) <= 18 and whole.isdecimal() and frac.isdecimal():
+        return int(whole) * 100 + int(frac)
     m = _AMOUNT.fullmatch(text.strip())
     if m is None:
         raise ValueError(f"{text.strip()[:40]!r} is not an amount")
