@@ -19,10 +19,12 @@ from botocore.exceptions import ClientError
 
 from functions.adapters.aws import client
 from functions.core.accounting import AccountingEntry, EntryLine, SourceType
+from functions.core.allocation import Allocation
+from functions.core.booking import Booking
 from functions.core.errors import ConflictError, EncaisseError, NotFoundError, ValidationError
 from functions.core.lease import Lease, PaymentMethod, Tenant
 from functions.core.ledger import LedgerLine, LineKind
-from functions.core.matching import MatchDecision
+from functions.core.matching import CollectionRecord, MatchDecision, MatchPolicy
 from functions.core.organisation import ChartOfAccounts, Organisation
 from functions.core.transactions import BankTransaction, TransactionKind, TransactionStatus
 from functions.core.viban import VirtualIbanRange
@@ -172,6 +174,29 @@ class DynamoOrganisationRepository:
         if "Item" not in resp:
             raise NotFoundError("organisation", org_id)
         return organisation_from_item(from_ddb(resp["Item"]))
+
+    def matching_policy(self, org_id: str) -> MatchPolicy:
+        """The organisation's matching settings (attribute ``matching_policy``) over defaults."""
+        resp = client("dynamodb").get_item(
+            TableName=self.table,
+            Key={"org_id": {"S": org_id}},
+            ProjectionExpression="matching_policy",
+        )
+        stored = from_ddb(resp.get("Item", {})).get("matching_policy")
+        return MatchPolicy.from_dict(stored if isinstance(stored, dict) else None)
+
+    def set_matching_policy(self, org_id: str, settings: dict[str, Any]) -> MatchPolicy:
+        policy = MatchPolicy.from_dict(settings)  # refuse bad settings before storing them
+        client("dynamodb").update_item(
+            TableName=self.table,
+            Key={"org_id": {"S": org_id}},
+            UpdateExpression="SET matching_policy = :p",
+            ConditionExpression="attribute_exists(org_id)",
+            ExpressionAttributeValues=to_ddb(
+                {":p": json.loads(json.dumps(settings), parse_float=Decimal)}
+            ),
+        )
+        return policy
 
     def exists(self, org_id: str) -> bool:
         try:
@@ -510,6 +535,36 @@ class DynamoTransactionRepository:
             (transaction_from_item(i) for i in items), key=lambda t: order[t.transaction_id]
         )
 
+    def get_item(self, org_id: str, transaction_id: str) -> dict[str, Any]:
+        """The stored record (transaction, decision, revision, history)."""
+        if not transaction_id.startswith("tx_"):
+            raise NotFoundError("transaction", transaction_id)
+        resp = client("dynamodb").get_item(
+            TableName=self.table,
+            Key={"org_id": {"S": org_id}, "transaction_id": {"S": transaction_id}},
+            ConsistentRead=True,
+        )
+        if "Item" not in resp:
+            raise NotFoundError("transaction", transaction_id)
+        return from_ddb(resp["Item"])
+
+    def collection(self, org_id: str, end_to_end_id: str) -> CollectionRecord | None:
+        """The direct-debit collection booked with this end-to-end id, if any."""
+        resp = client("dynamodb").get_item(
+            TableName=self.table,
+            Key=to_ddb(collection_key(org_id, end_to_end_id)),
+            ConsistentRead=True,
+        )
+        if "Item" not in resp:
+            return None
+        item = from_ddb(resp["Item"])
+        return CollectionRecord(
+            transaction_id=item["collection_of"],
+            allocations=allocations_from_item(item),
+            booking_date=_d(item.get("booking_date")),
+            reversed_by=item.get("reversed_by"),
+        )
+
     def list(
         self, org_id: str, status: str | None = None, limit: int = 100, cursor: str | None = None
     ) -> Page:
@@ -522,8 +577,8 @@ class DynamoTransactionRepository:
             }
         else:
             kwargs |= {
-                "KeyConditionExpression": "org_id = :o",
-                "ExpressionAttributeValues": {":o": {"S": org_id}},
+                "KeyConditionExpression": "org_id = :o AND begins_with(transaction_id, :tx)",
+                "ExpressionAttributeValues": {":o": {"S": org_id}, ":tx": {"S": "tx_"}},
             }
         start = decode_cursor(cursor)
         if start:
@@ -765,55 +820,116 @@ class BookingTables:
     entries: str
 
 
+COLLECTION_PREFIX = "~e2e#"
+"""Items of the transactions table that remember a direct-debit collection by its
+end-to-end id (so that its return reverses it once). Transaction ids start with
+``tx_``: listings read that prefix only."""
+
+
+def collection_key(org_id: str, end_to_end_id: str) -> dict[str, Any]:
+    return {"org_id": org_id, "transaction_id": f"{COLLECTION_PREFIX}{end_to_end_id}"}
+
+
 class DynamoBooker:
     """Writes one transaction's outcome in a single DynamoDB transaction.
 
-    The transaction's status moves from ``new`` (condition) to its outcome, the
-    ledger lines and accounting entries are created (conditions: not there yet),
-    and each lease's cached balance moves with its version checked. Either all of
-    it is written or none: a retry after a failure books exactly once.
+    The transaction's status moves from the expected one (``new`` for the
+    matcher; the queue's status for a person's decision, with the decision's
+    revision checked) to its outcome, the previous decision is kept in its
+    history, the ledger lines and accounting entries are created (conditions:
+    not there yet), and each lease's cached balance moves with its version
+    checked — with the payer IBANs it learned and the dunning flag of a
+    direct-debit return. Either all of it is written or none: a retry after a
+    failure books exactly once.
     """
 
     def __init__(self, tables: BookingTables) -> None:
         self.t = tables
 
-    def book(
-        self,
-        tx: BankTransaction,
-        decision: MatchDecision,
-        lines: Sequence[LedgerLine],
-        entries: Sequence[AccountingEntry],
-        leases: dict[str, Lease],
-        decided_at: datetime,
-    ) -> bool:
-        """Returns False if the transaction was booked already (a re-delivery)."""
+    def book(self, booking: Booking, leases: dict[str, Lease]) -> bool:
+        """Returns False if the transaction had left the expected status already."""
+        tx, decision = booking.tx, booking.decision
         status = decision.outcome.value
-        tx_update: dict[str, Any] = {
-            "Update": {
-                "TableName": self.t.transactions,
-                "Key": to_ddb({"org_id": tx.org_id, "transaction_id": tx.transaction_id}),
-                "UpdateExpression": "SET #s = :s, org_status = :os, decision = :d",
-                "ConditionExpression": "#s = :new",
-                "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": to_ddb(
-                    {
-                        ":s": status,
-                        ":os": f"{tx.org_id}#{status}",
-                        ":new": TransactionStatus.NEW.value,
-                        ":d": decision_to_item(decision, decided_at),
-                    }
-                ),
-            }
+        values: dict[str, Any] = {
+            ":s": status,
+            ":os": f"{tx.org_id}#{status}",
+            ":expected": booking.expected_status,
+            ":d": decision_to_item(decision, booking.decided_at),
+            ":rev": booking.revision + (0 if booking.expected_status == "new" else 1),
         }
-        items: list[dict[str, Any]] = [tx_update]
-        items += ledger_write_items(self.t.ledger, self.t.leases, lines, leases)
-        for entry in entries:
+        update = "SET #s = :s, org_status = :os, decision = :d, revision = :rev"
+        condition = "#s = :expected"
+        if booking.expected_status != "new":
+            values[":old_rev"] = booking.revision
+            values[":empty"] = []
+            update += ", history = list_append(if_not_exists(history, :empty), :prev)"
+            condition += " AND (attribute_not_exists(revision) OR revision = :old_rev)"
+            values[":prev"] = [
+                (booking.previous_decision or {})
+                | {"revision": booking.revision, "replaced_at": booking.decided_at.isoformat()}
+            ]
+        items: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self.t.transactions,
+                    "Key": to_ddb({"org_id": tx.org_id, "transaction_id": tx.transaction_id}),
+                    "UpdateExpression": update,
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": to_ddb(values),
+                }
+            }
+        ]
+        items += [
+            {
+                "Put": {
+                    "TableName": self.t.ledger,
+                    "Item": to_ddb(ledger_line_to_item(line)),
+                    "ConditionExpression": "attribute_not_exists(line_id)",
+                }
+            }
+            for line in booking.lines
+        ]
+        items += self._lease_updates(booking, leases)
+        items += [
+            {
+                "Put": {
+                    "TableName": self.t.entries,
+                    "Item": to_ddb(entry_to_item(entry)),
+                    "ConditionExpression": "attribute_not_exists(entry_id)",
+                }
+            }
+            for entry in booking.entries
+        ]
+        if booking.collection_e2e:
             items.append(
                 {
                     "Put": {
-                        "TableName": self.t.entries,
-                        "Item": to_ddb(entry_to_item(entry)),
-                        "ConditionExpression": "attribute_not_exists(entry_id)",
+                        "TableName": self.t.transactions,
+                        "Item": to_ddb(
+                            collection_key(tx.org_id, booking.collection_e2e)
+                            | {
+                                "collection_of": tx.transaction_id,
+                                "booking_date": _iso(tx.booking_date),
+                                "allocations": [
+                                    {"lease_id": a.lease_id, "amount_cents": a.amount_cents}
+                                    for a in decision.allocations
+                                ],
+                            }
+                        ),
+                    }
+                }
+            )
+        if booking.reverses_e2e:
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.t.transactions,
+                        "Key": to_ddb(collection_key(tx.org_id, booking.reverses_e2e)),
+                        "UpdateExpression": "SET reversed_by = :r",
+                        "ConditionExpression": "attribute_not_exists(reversed_by) "
+                        "OR reversed_by = :r",
+                        "ExpressionAttributeValues": to_ddb({":r": tx.transaction_id}),
                     }
                 }
             )
@@ -824,15 +940,56 @@ class DynamoBooker:
                 raise StorageError(str(e)) from e
             reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
             if reasons and reasons[0] == "ConditionalCheckFailed":
-                return False  # the transaction left "new" already: booked before
+                return False  # the transaction left the expected status already
             raise ConflictError(
                 f"transaction {tx.transaction_id}: concurrent update ({reasons}); retry"
             ) from e
         return True
 
+    def _lease_updates(self, booking: Booking, leases: dict[str, Lease]) -> list[dict[str, Any]]:
+        deltas: dict[str, int] = {}
+        for line in booking.lines:
+            deltas[line.lease_id] = deltas.get(line.lease_id, 0) + line.amount_cents
+        touched = list(deltas) + [
+            lid for lid in (*booking.payer_ibans, *booking.dunning) if lid not in deltas
+        ]
+        out = []
+        for lease_id in dict.fromkeys(touched):
+            lease = leases[lease_id]
+            values: dict[str, Any] = {
+                ":d": deltas.get(lease_id, 0),
+                ":one": 1,
+                ":v": lease.version,
+            }
+            sets = ["balance_cents = balance_cents + :d", "version = version + :one"]
+            removes = []
+            if lease_id in booking.payer_ibans:
+                ibans = list(booking.payer_ibans[lease_id])
+                if ibans:
+                    sets.append("payer_ibans = :p")
+                    values[":p"] = ibans
+                else:
+                    removes.append("payer_ibans")
+            if lease_id in booking.dunning:
+                sets.append("dunning_flag = :f")
+                values[":f"] = booking.dunning[lease_id].as_item()
+            expr = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+            out.append(
+                {
+                    "Update": {
+                        "TableName": self.t.leases,
+                        "Key": to_ddb({"org_id": lease.org_id, "lease_id": lease_id}),
+                        "UpdateExpression": expr,
+                        "ConditionExpression": "version = :v",
+                        "ExpressionAttributeValues": to_ddb(values),
+                    }
+                }
+            )
+        return out
+
 
 def decision_to_item(decision: MatchDecision, decided_at: datetime) -> dict[str, Any]:
-    return {
+    item: dict[str, Any] = {
         "outcome": decision.outcome.value,
         "method": decision.method.value if decision.method else None,
         "score": Decimal(str(decision.score)),
@@ -841,9 +998,40 @@ def decision_to_item(decision: MatchDecision, decided_at: datetime) -> dict[str,
         "allocations": [
             {"lease_id": a.lease_id, "amount_cents": a.amount_cents} for a in decision.allocations
         ],
+        "suggestions": [
+            {
+                "lease_id": sg.lease_id,
+                "score": Decimal(str(sg.score)),
+                "reasons": list(sg.reasons),
+                "allocations": [
+                    {"lease_id": a.lease_id, "amount_cents": a.amount_cents} for a in sg.allocations
+                ],
+            }
+            for sg in decision.suggestions
+        ],
         "decided_at": decided_at.isoformat(),
-        "confirmed_by": None,
+        "confirmed_by": decision.confirmed_by,
     }
+    if decision.reject is not None:
+        r = decision.reject
+        item["reject"] = {
+            "reason_code": r.reason_code,
+            "reason_label": r.reason_label,
+            "category": r.category,
+            "original_end_to_end_id": r.original_end_to_end_id,
+            "original_transaction_id": r.original_transaction_id,
+        }
+    return {k: v for k, v in item.items() if v is not None} | {
+        "confirmed_by": decision.confirmed_by
+    }
+
+
+def allocations_from_item(decision: dict[str, Any] | None) -> tuple[Allocation, ...]:
+    if not decision:
+        return ()
+    return tuple(
+        Allocation(a["lease_id"], int(a["amount_cents"])) for a in decision.get("allocations", [])
+    )
 
 
 # ---------------------------------------------------------------- files

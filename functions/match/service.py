@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from functions.core.accounting import AccountingEntry, payment_entry, suspense_entry
+from functions.core.booking import Booking, plan_booking
 from functions.core.errors import ConflictError
 from functions.core.lease import Lease
-from functions.core.ledger import LedgerLine, LineKind, payment_line_id
-from functions.core.matching import LeaseDirectory, MatchDecision, Outcome, decide
+from functions.core.lease_index import LeaseIndex, StrongDirectory
+from functions.core.matching import Collections, MatchPolicy, decide
 from functions.core.organisation import Organisation
 from functions.core.transactions import BankTransaction, TransactionStatus
 
@@ -20,24 +20,21 @@ class Organisations(Protocol):
     def get(self, org_id: str) -> Organisation: ...
 
 
-class Leases(LeaseDirectory, Protocol):
+class Policies(Protocol):
+    def matching_policy(self, org_id: str) -> MatchPolicy: ...
+
+
+class Leases(StrongDirectory, Protocol):
     def get(self, org_id: str, lease_id: str) -> Lease: ...
+    def iter_all(self, org_id: str) -> Iterable[Lease]: ...
 
 
-class Transactions(Protocol):
+class Transactions(Collections, Protocol):
     def get_many(self, org_id: str, transaction_ids: Sequence[str]) -> list[BankTransaction]: ...
 
 
 class Booker(Protocol):
-    def book(
-        self,
-        tx: BankTransaction,
-        decision: MatchDecision,
-        lines: Sequence[LedgerLine],
-        entries: Sequence[AccountingEntry],
-        leases: dict[str, Lease],
-        decided_at: datetime,
-    ) -> bool: ...
+    def book(self, booking: Booking, leases: dict[str, Lease]) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +43,32 @@ class MatchResult:
     outcome: str
     lease_ids: tuple[str, ...] = ()
     booked: bool = True
+    method: str | None = None
+
+
+@dataclass
+class LeaseIndexCache:
+    """One index per organisation, loaded once and refreshed after ``ttl``.
+
+    Bookings update it in place (balances, learned IBANs), and a vIBAN or RF
+    reference it does not know is looked up in the store (a lease created since
+    the load). Decisions made in the API (another process) reach it at the next
+    refresh; their bookings re-read every lease anyway.
+    """
+
+    leases: Leases
+    clock: Callable[[], datetime]
+    ttl: timedelta = timedelta(minutes=5)
+    _cache: dict[str, tuple[datetime, LeaseIndex]] = field(default_factory=dict)
+
+    def get(self, org_id: str) -> LeaseIndex:
+        now = self.clock()
+        hit = self._cache.get(org_id)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        index = LeaseIndex(org_id, self.leases.iter_all(org_id), fallback=self.leases)
+        self._cache[org_id] = (now, index)
+        return index
 
 
 @dataclass
@@ -56,57 +79,66 @@ class PaymentMatcher:
     booker: Booker
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     attempts: int = 5
+    policies: Policies | None = None
+    indexes: LeaseIndexCache | None = None
+
+    def __post_init__(self) -> None:
+        if self.indexes is None:
+            self.indexes = LeaseIndexCache(self.leases, self.clock)
+        if self.policies is None and hasattr(self.orgs, "matching_policy"):
+            self.policies = self.orgs  # type: ignore[assignment]
 
     def match(self, org_id: str, transaction_ids: Sequence[str]) -> list[MatchResult]:
         org = self.orgs.get(org_id)
+        policy = self.policies.matching_policy(org_id) if self.policies else MatchPolicy()
+        assert self.indexes is not None
+        index = self.indexes.get(org_id)
         results = []
         for tx in self.transactions.get_many(org_id, transaction_ids):
             if tx.status is not TransactionStatus.NEW:
                 results.append(MatchResult(tx.transaction_id, tx.status.value, booked=False))
                 continue
-            results.append(self._match_one(org, tx))
+            results.append(self._match_one(org, tx, index, policy))
         return results
 
-    def _match_one(self, org: Organisation, tx: BankTransaction) -> MatchResult:
-        decision = decide(tx, self.leases)
-        lease_ids = tuple(a.lease_id for a in decision.allocations)
+    def _match_one(
+        self, org: Organisation, tx: BankTransaction, index: LeaseIndex, policy: MatchPolicy
+    ) -> MatchResult:
+        decision = decide(tx, index, policy, self.transactions)
+        lease_ids = decision.lease_ids
         for attempt in range(self.attempts):
             now = self.clock()
             # Fresh reads on every attempt: the balance update checks their version.
             leases = {lid: self.leases.get(org.org_id, lid) for lid in lease_ids}
-            lines, entries = _bookings(org, tx, decision, now)
+            booking = plan_booking(org, tx, decision, leases, now, policy.learn_payer_ibans)
             try:
-                booked = self.booker.book(tx, decision, lines, entries, leases, now)
+                booked = self.booker.book(booking, leases)
             except ConflictError:
                 if attempt == self.attempts - 1:
                     raise
                 continue
-            return MatchResult(tx.transaction_id, decision.outcome.value, lease_ids, booked)
+            if booked:
+                for lease in booked_leases(booking, leases):
+                    index.put(lease)
+            method = decision.method.value if decision.method else None
+            return MatchResult(tx.transaction_id, decision.outcome.value, lease_ids, booked, method)
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _bookings(
-    org: Organisation, tx: BankTransaction, decision: MatchDecision, now: datetime
-) -> tuple[list[LedgerLine], list[AccountingEntry]]:
-    lines: list[LedgerLine] = []
-    entries: list[AccountingEntry] = []
-    day = tx.booking_date or tx.value_date or now.date()
-    if decision.outcome is Outcome.ALLOCATED:
-        for alloc in decision.allocations:
-            lines.append(
-                LedgerLine(
-                    org_id=org.org_id,
-                    lease_id=alloc.lease_id,
-                    line_id=payment_line_id(day, tx.transaction_id, alloc.lease_id),
-                    kind=LineKind.PAYMENT,
-                    date=day,
-                    amount_cents=-alloc.amount_cents,
-                    label=f"Paiement reçu — {tx.counterparty_name or 'virement'}"[:120],
-                    source_id=tx.transaction_id,
-                    recorded_at=now,
-                )
+def booked_leases(booking: Booking, leases: dict[str, Lease]) -> list[Lease]:
+    """The leases as the booking left them (balance, version, learned IBANs)."""
+    deltas: dict[str, int] = {}
+    for line in booking.lines:
+        deltas[line.lease_id] = deltas.get(line.lease_id, 0) + line.amount_cents
+    out = []
+    for lid in dict.fromkeys([*deltas, *booking.payer_ibans, *booking.dunning]):
+        lease = leases[lid]
+        out.append(
+            replace(
+                lease,
+                balance_cents=lease.balance_cents + deltas.get(lid, 0),
+                version=lease.version + 1,
+                payer_ibans=booking.payer_ibans.get(lid, lease.payer_ibans),
             )
-            entries.append(payment_entry(org.chart, tx, alloc.lease_id, alloc.amount_cents, now))
-    elif decision.outcome is Outcome.UNMATCHED and tx.amount_cents > 0:
-        entries.append(suspense_entry(org.chart, tx, now))
-    return lines, entries
+        )
+    return out
