@@ -210,8 +210,9 @@ class Platform:
             },
             "outbox_url": f"{portal_url}/_local/outbox",
             "schedules_url": f"{portal_url}/_local/schedules",
+            # What the seed returned (org_id, api_key, collection_iban …); SFTP is above.
             "demo": (
-                {"org_id": self.demo["org_id"], "api_key": self.demo["api_key"]}
+                {k: v for k, v in self.demo.items() if not k.startswith("sftp_")}
                 if self.demo
                 else None
             ),
