@@ -3,11 +3,17 @@
     uv run python -m bench.parsers.bench_parsers [--entries 100000] [--write-docs]
 
 Generates one file per format with ``functions.ingest.parsers.render``
-(~0.9 KB per camt entry), then times each parser in a fresh subprocess so
-that the peak resident size (``VmHWM``) is that measurement's own. Reference points: raw
-``lxml.etree.iterparse`` counting ``Ntry`` elements, and the PyPI libraries
-``camt053``, ``mt-940`` and ``python-cfonb`` when installed (otherwise the
-table says so).
+(camt entries padded with what real French bank files carry and we do not
+read: postal addresses, agents' BICs, payment ids, purpose, additional
+information, to ~1.2 KB per entry), then times each parser in a fresh
+subprocess so that the peak resident size (``VmHWM``) is that measurement's
+own. Each measurement runs ``--repeat`` times; the table keeps the fastest
+run (the machine is shared, slower runs measure the neighbours) and the
+highest peak. Reference points: raw ``lxml.etree.iterparse`` counting
+``Ntry`` elements, and the PyPI libraries ``camt053`` (0.0.20: 0.0.23 pins a
+certifi release PyPI does not have), ``mt-940`` and ``python-cfonb`` from the
+``bench`` dependency group (``make bench``); without them the table says
+"not installed".
 """
 
 from __future__ import annotations
@@ -63,6 +69,61 @@ def _statement(count: int) -> Statement:
     )
 
 
+def _realistic_camt_entry(entry: Entry, i: int) -> str:
+    """A rendered ``Ntry`` with the elements a French bank adds that the
+    parser skips (same schema order as camt.053.001.02)."""
+    xml = render.camt_entry(entry, "053")
+    xml = xml.replace(
+        "</Cd></Fmly></Domn></BkTxCd>",
+        "</Cd></Fmly></Domn><Prtry><Cd>0117</Cd><Issr>CFONB</Issr></Prtry></BkTxCd>",
+        1,
+    ).replace(
+        "</SubFmlyCd></Fmly></Domn></BkTxCd>",
+        "</SubFmlyCd></Fmly></Domn><Prtry><Cd>0117</Cd><Issr>CFONB</Issr></Prtry></BkTxCd>",
+    )
+    xml = xml.replace(
+        "<Refs>",
+        f"<Refs><AcctSvcrRef>SVC{i:012d}</AcctSvcrRef>"
+        f"<PmtInfId>PMT{i:012d}</PmtInfId><InstrId>INS{i:012d}</InstrId>",
+        1,
+    ).replace("</Refs>", f"<TxId>TX{i:014d}</TxId></Refs>", 1)
+    address = (
+        "<PstlAdr><StrtNm>RUE DES TILLEULS</StrtNm><PstCd>69003</PstCd>"
+        "<TwnNm>LYON</TwnNm><Ctry>FR</Ctry></PstlAdr>"
+    )
+    xml = xml.replace("</Nm></Dbtr>", f"</Nm>{address}</Dbtr>", 1).replace(
+        "</Nm></Cdtr>", f"</Nm>{address}</Cdtr>", 1
+    )
+    xml = xml.replace(
+        "</RltdPties>",
+        "</RltdPties><RltdAgts><DbtrAgt><FinInstnId><BIC>CCBPFRPPLYO</BIC></FinInstnId>"
+        "</DbtrAgt>"
+        "</RltdAgts><Purp><Cd>RENT</Cd></Purp>",
+        1,
+    )
+    xml = xml.replace(
+        "</RmtInf>",
+        "</RmtInf>",
+        1,
+    )
+    return xml.replace(
+        "</NtryDtls></Ntry>",
+        "</NtryDtls><AddtlNtryInf>VIR SEPA RECU /DE LOCATAIRE /MOTIF LOYER MARS 2024"
+        "</AddtlNtryInf></Ntry>",
+        1,
+    )
+
+
+def _write_camt(path: Path, statement: Statement) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        out.write(render.camt_header("053"))
+        out.write(render.camt_block_start(statement, "053"))
+        for i, entry in enumerate(statement.entries):
+            out.write(_realistic_camt_entry(entry, i))
+        out.write(render.camt_block_end("053"))
+        out.write(render.camt_footer("053"))
+
+
 def generate(folder: Path, count: int) -> dict[str, Path]:
     statement = _statement(count)
     files = {
@@ -70,7 +131,7 @@ def generate(folder: Path, count: int) -> dict[str, Path]:
         "mt940": folder / "bench.sta",
         "cfonb120": folder / "bench.cfonb120.txt",
     }
-    files["camt"].write_bytes(render.render_camt([statement], "053"))
+    _write_camt(files["camt"], statement)
     mt940 = _statement(count)
     files["mt940"].write_bytes(render.render_mt940([mt940]))
     # CFONB statements are daily: split into blocks of 1,000 operations.
@@ -96,6 +157,12 @@ import json, resource, sys, time
 kind, path = sys.argv[1], sys.argv[2]
 start = time.perf_counter()
 if kind == "ours":
+    # The streaming path the ingest uses: memory of one entry at a time.
+    from functions.ingest.parsers import stream_file
+    with open(path, "rb") as f:
+        n = sum(1 for _ in stream_file(f, path).entries())
+elif kind == "ours (whole file)":
+    # parse_file keeps every entry: the model of the CLI and the tests.
     from functions.ingest.parsers import parse_file
     parsed = parse_file(path)
     n = sum(len(s.entries) for s in parsed.statements)
@@ -109,15 +176,18 @@ elif kind == "raw-iterparse":
             del el.getparent()[0]
 elif kind == "mt-940":
     import mt940
-    n = sum(1 for _ in mt940.parse(path))
+    n = sum(len(s) for s in [mt940.parse(path)])
 elif kind == "python-cfonb":
     from cfonb import StatementReader
-    with open(path) as f:
+    with open(path, encoding="iso-8859-1") as f:
         n = sum(len(s.lines) for s in StatementReader().parse(f))
 elif kind == "camt053":
-    import camt053
-    doc = camt053.parse(path)
-    n = sum(len(s.entries) for s in doc.statements)
+    import logging
+    logging.disable(logging.INFO)  # it logs a JSON event per statement
+    from camt053.parse.statement_parser import iter_statement_entries
+    # Its streaming reader (bounded memory); it takes the XML as a str.
+    with open(path, encoding="utf-8") as f:
+        n = sum(1 for _ in iter_statement_entries(f.read()))
 seconds = time.perf_counter() - start
 # VmHWM belongs to this process image; ru_maxrss would carry the parent's
 # peak across fork and exec.
@@ -142,6 +212,18 @@ def measure(kind: str, path: Path) -> dict[str, float] | str:
     return data
 
 
+def best_of(kind: str, path: Path, repeat: int) -> dict[str, float] | str:
+    """The fastest of ``repeat`` runs, with the highest peak of them."""
+    runs = [measure(kind, path) for _ in range(repeat)]
+    failed = [r for r in runs if isinstance(r, str)]
+    if failed:
+        return failed[0]
+    good = [r for r in runs if not isinstance(r, str)]
+    best = dict(min(good, key=lambda r: r["seconds"]))
+    best["peak_mb"] = max(r["peak_mb"] for r in good)
+    return best
+
+
 def _cpuinfo() -> list[str]:
     try:
         return Path("/proc/cpuinfo").read_text().splitlines()
@@ -149,39 +231,77 @@ def _cpuinfo() -> list[str]:
         return []
 
 
+# (format, parser, file, reference for the ratio, target ratio, target text)
+_PLAN = [
+    ("camt.053", "ours", "camt", "raw-iterparse", 0.5, "≥ 50 % of raw iterparse"),
+    ("camt.053", "ours (whole file)", "camt", "raw-iterparse", None, ""),
+    ("camt.053", "raw-iterparse", "camt", None, None, "ceiling"),
+    ("camt.053", "camt053", "camt", "raw-iterparse", None, ""),
+    ("MT940", "ours", "mt940", "mt-940", 3.0, "≥ 3× mt-940"),
+    ("MT940", "mt-940", "mt940", None, None, ""),
+    ("CFONB 120", "ours", "cfonb120", "python-cfonb", 15.0, "≥ 15× python-cfonb"),
+    ("CFONB 120", "python-cfonb", "cfonb120", None, None, ""),
+]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement")
     parser.add_argument(
         "--write-docs",
         action="store_true",
         help="replace the 'Statement parsers' section of docs/benchmarks.md",
     )
     args = parser.parse_args(argv)
-    rows = []
+    results: dict[tuple[str, str], dict[str, float] | str] = {}
+    sizes: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         files = generate(Path(tmp), args.entries)
-        plan = [
-            ("camt.053", "ours", files["camt"]),
-            ("camt.053", "raw-iterparse", files["camt"]),
-            ("camt.053", "camt053", files["camt"]),
-            ("MT940", "ours", files["mt940"]),
-            ("MT940", "mt-940", files["mt940"]),
-            ("CFONB 120", "ours", files["cfonb120"]),
-            ("CFONB 120", "python-cfonb", files["cfonb120"]),
-        ]
-        for fmt, kind, path in plan:
-            size_mb = path.stat().st_size / 1e6
-            outcome = measure(kind, path)
-            if isinstance(outcome, str):
-                rows.append(f"| {fmt} | {kind} | {size_mb:.0f} MB | {outcome} | | |")
-            else:
-                rate = outcome["entries"] / outcome["seconds"]
-                rows.append(
-                    f"| {fmt} | {kind} | {size_mb:.0f} MB | {outcome['entries']:.0f} | "
-                    f"{rate:,.0f} | {outcome['peak_mb']:.0f} MB |"
-                )
-            print(rows[-1], flush=True)
+        for fmt, kind, file_key, *_ in _PLAN:
+            path = files[file_key]
+            sizes[fmt] = path.stat().st_size / 1e6
+            results[fmt, kind] = best_of(kind, path, args.repeat)
+            print(fmt, kind, results[fmt, kind], flush=True)
+
+    def rate(fmt: str, kind: str) -> float | None:
+        r = results.get((fmt, kind))
+        return None if r is None or isinstance(r, str) else r["entries"] / r["seconds"]
+
+    rows = []
+    verdicts = []
+    camt_ours, camt_ref = rate("camt.053", "ours"), rate("camt.053", "camt053")
+    for fmt, kind, _, ref, target, text in _PLAN:
+        outcome = results[fmt, kind]
+        head = f"| {fmt} | {kind} | {sizes[fmt]:.0f} MB |"
+        if isinstance(outcome, str):
+            rows.append(f"{head} {outcome} | | | |")
+            continue
+        mine, other = rate(fmt, kind), rate(fmt, ref) if ref else None
+        ratio = ""
+        if mine and other:
+            ratio = f"{mine / other:.0%} of {ref}" if ref == "raw-iterparse" else ""
+            ratio = ratio or f"{mine / other:.1f}× {ref}"
+        rows.append(
+            f"{head} {outcome['entries']:.0f} | {mine:,.0f} | {outcome['peak_mb']:.0f} MB "
+            f"| {ratio} |"
+        )
+        if target and mine and other:
+            met = mine / other >= target
+            verdicts.append(f"{fmt} speed {text}: {'met' if met else '**not met**'}")
+    if camt_ours and camt_ref:
+        met = camt_ours / camt_ref >= 3
+        verdicts.append(
+            f"camt.053 speed ≥ 3× camt053: {camt_ours / camt_ref:.1f}×, "
+            f"{'met' if met else '**not met**'}"
+        )
+    camt = results["camt.053", "ours"]
+    if not isinstance(camt, str):
+        met = camt["peak_mb"] < 100
+        verdicts.append(
+            f"camt.053 peak memory < 100 MB on the {sizes['camt.053']:.0f} MB file "
+            f"(streaming path): {camt['peak_mb']:.0f} MB, {'met' if met else '**not met**'}"
+        )
     cpu = next(
         (line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")),
         platform.processor() or "cpu",
@@ -192,12 +312,24 @@ def main(argv: list[str] | None = None) -> int:
         [
             "## Statement parsers",
             "",
-            f"`python -m bench.parsers.bench_parsers --entries {args.entries}` on {machine}.",
-            "Each row is a fresh process; peak is its `VmHWM` (interpreter included).",
+            f"`make bench` (`python -m bench.parsers.bench_parsers --entries {args.entries} "
+            f"--repeat {args.repeat}`) on {machine}.",
+            f"Generated files of {args.entries:,} entries (camt.053: "
+            f"{sizes['camt.053'] * 1e3 / args.entries:.1f} KB per entry; CFONB: daily "
+            "blocks of 1,000 operations). Each row is a fresh process, the fastest of "
+            f"{args.repeat} runs; peak is its `VmHWM` (interpreter included), the highest of "
+            "the runs. `ours` is `stream_file` (what the ingest can use, memory of one entry); "
+            "`ours (whole file)` is `parse_file`, which keeps every entry in a `ParsedFile`. "
+            "`camt053` is its streaming `iter_statement_entries` (0.0.20: 0.0.23 cannot be "
+            "installed from PyPI without `--no-deps`).",
             "",
-            "| format | parser | file | entries | entries/s | peak |",
-            "|---|---|---|---|---|---|",
+            "| format | parser | file | entries | entries/s | peak | ratio |",
+            "|---|---|---|---|---|---|---|",
             *rows,
+            "",
+            "Targets (issue 3):",
+            "",
+            *[f"- {v}" for v in verdicts],
             "",
         ]
     )
