@@ -256,8 +256,21 @@ def test_api_events_match_the_chalice_routes(template: dict[str, Any]) -> None:
         if method.upper() != "OPTIONS"
     }
     template_routes = _api_events(template)
-    assert sorted(app_routes - template_routes) == [], "routes missing from template.yaml"
+    missing = sorted(app_routes - template_routes)
+    # Ready to paste under ApiFunction's Events in template.yaml.
+    snippet = "".join(
+        f"        {_event_name(method, path)}:\n          Type: Api\n"
+        f"          Properties:\n            RestApiId: !Ref EncaisseApi\n"
+        f'            Path: "{path}"\n            Method: {method}\n'
+        for path, method in missing
+    )
+    assert missing == [], f"routes missing from template.yaml, add:\n{snippet}"
     assert sorted(template_routes - app_routes) == [], "template events without a route"
+
+
+def _event_name(method: str, path: str) -> str:
+    words = re.findall(r"[a-z0-9]+", path.replace("/v1/", "/").replace("{", "by-").lower())
+    return method.capitalize() + "".join(w.capitalize() for w in words)
 
 
 # ------------------------------------------------------------------ ASL
