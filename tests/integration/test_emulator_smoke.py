@@ -379,3 +379,55 @@ def test_dunning_defaults_its_delays(emulator: Any, stand_in: dict[str, Any]) ->
         "letter": 1296000,
         "referral": 1296000,
     }
+
+
+# ------------------------------------------------------------------ event sources
+
+
+def test_sqs_poller_deletes_successes_and_redrives_failures(
+    emulator: Any, stand_in: dict[str, Any], event_sources: Any
+) -> None:
+    run = uuid.uuid4().hex[:6]
+
+    def match(event: dict[str, Any]) -> Any:
+        failures = []
+        for record in event["Records"]:
+            assert record["eventSource"] == "aws:sqs"
+            assert record["eventSourceARN"] == emulator.queues["MatchQueue"].arn
+            assert record["awsRegion"] == "eu-west-3"
+            assert int(record["attributes"]["ApproximateReceiveCount"]) >= 1
+            if json.loads(record["body"]).get("fail"):
+                failures.append({"itemIdentifier": record["messageId"]})
+        return {"batchItemFailures": failures}
+
+    stand_in["match"] = match
+    stand_in["ingest"] = lambda event: {"batchItemFailures": []}
+    sqs = emulator.client("sqs")
+    queue = emulator.queues["MatchQueue"].url
+    for body in ({"run": run, "n": 1}, {"run": run, "n": 2, "fail": True}, {"run": run, "n": 3}):
+        sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(body))
+
+    def bodies() -> list[dict[str, Any]]:
+        return [
+            json.loads(record["body"])
+            for call in CALLS
+            if call["to"] == "match"
+            for record in call["Records"]
+            if json.loads(record["body"]).get("run") == run
+        ]
+
+    dead_letter = emulator.queues["MatchDeadLetterQueue"].url
+    deadline = time.monotonic() + 60
+    dead: list[dict[str, Any]] = []
+    while not dead and time.monotonic() < deadline:
+        for message in sqs.receive_message(QueueUrl=dead_letter, WaitTimeSeconds=1).get(
+            "Messages", []
+        ):
+            dead.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=dead_letter, ReceiptHandle=message["ReceiptHandle"])
+    # The failing message was retried until maxReceiveCount (5), then moved to the DLQ;
+    # the others were handled once and deleted.
+    assert dead == [{"run": run, "n": 2, "fail": True}]
+    seen = [b["n"] for b in bodies()]
+    assert sorted(n for n in seen if n != 2) == [1, 3]
+    assert seen.count(2) == 5
