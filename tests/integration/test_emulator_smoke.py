@@ -431,3 +431,30 @@ def test_sqs_poller_deletes_successes_and_redrives_failures(
     seen = [b["n"] for b in bodies()]
     assert sorted(n for n in seen if n != 2) == [1, 3]
     assert seen.count(2) == 5
+
+
+def test_schedules_fire_their_targets_with_the_template_input(
+    emulator: Any, stand_in: dict[str, Any]
+) -> None:
+    from infra.local.runner import Scheduler, rate_seconds
+
+    stand_in["notify"] = lambda event: {"opened": 0}
+    stand_in["erp"] = lambda event: {"organisations": []}
+    scheduler = Scheduler(emulator, time_factor=3600, enabled=False)
+    assert {s["name"]: s["local_period_seconds"] for s in scheduler.describe()} == {
+        "ErpPushStateMachine.Every15Minutes": 60.0,  # 900 s / 3600, but at least a minute
+        "NotifyFunction.DailyOpenCases": None,  # cron: on demand only
+    }
+    assert rate_seconds("rate(15 minutes)") == 900 and rate_seconds("rate(1 day)") == 86400
+
+    assert json.loads(scheduler.trigger("NotifyFunction.DailyOpenCases")) == {"opened": 0}
+    assert CALLS == [{"to": "notify", "action": "open_cases"}]
+
+    execution = scheduler.trigger("ErpPushStateMachine.Every15Minutes")
+    sfn = emulator.client("stepfunctions")
+    deadline = time.monotonic() + 30
+    while sfn.describe_execution(executionArn=execution)["status"] == "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
+    assert CALLS[-1] == {"to": "erp", "action": "list_organisations"}
