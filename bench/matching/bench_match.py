@@ -48,8 +48,15 @@ CATEGORIES = ("vIBAN", "RF reference", "direct debit", "generic IBAN", "not rent
 
 def _entries(txs: Iterable[Transaction], day: date, code: str) -> tuple[Entry, ...]:
     return tuple(
-        Entry(t.amount_cents, "EUR", day, day, bank_reference=f"BR{n:09d}{code[-4:]}",
-              bank_transaction_code=code, transactions=(t,))
+        Entry(
+            t.amount_cents,
+            "EUR",
+            day,
+            day,
+            bank_reference=f"BR{n:09d}{code[-4:]}",
+            bank_transaction_code=code,
+            transactions=(t,),
+        )
         for n, t in enumerate(txs)
     )
 
@@ -62,23 +69,34 @@ def bank_files(p: Portfolio, m: Month) -> list[tuple[str, bytes]]:
     def st(sid: str, entries: tuple[Entry, ...]) -> Statement:
         day = entries[0].booking_date if entries else MONTH
         total = sum(e.amount_cents for e in entries)
-        return Statement(
-            sid, acct, None, "EUR", Balance(0, day), Balance(total, day), entries
-        )
+        return Statement(sid, acct, None, "EUR", Balance(0, day), Balance(total, day), entries)
 
     batch = Entry(
-        sum(t.amount_cents for t in m.dd_batch), "EUR", d5, d5, bank_reference="SDD-BATCH-2611",
-        bank_transaction_code="PMNT-RDDT-ESDD", transactions=tuple(m.dd_batch),
+        sum(t.amount_cents for t in m.dd_batch),
+        "EUR",
+        d5,
+        d5,
+        bank_reference="SDD-BATCH-2611",
+        bank_transaction_code="PMNT-RDDT-ESDD",
+        transactions=tuple(m.dd_batch),
     )
     files = [
-        ("camt053_20261105.xml", render_camt(
-            [st("STMT-1105", (batch, *_entries(m.statement, d5, "PMNT-RCDT-ESCT")))], "053")),
-        ("camt054_viban_20261108.xml", render_camt(
-            [st("NTF-1108", _entries(m.viban, d8, "PMNT-RCDT-ESCT"))], "054")),
+        (
+            "camt053_20261105.xml",
+            render_camt(
+                [st("STMT-1105", (batch, *_entries(m.statement, d5, "PMNT-RCDT-ESCT")))], "053"
+            ),
+        ),
+        (
+            "camt054_viban_20261108.xml",
+            render_camt([st("NTF-1108", _entries(m.viban, d8, "PMNT-RCDT-ESCT"))], "054"),
+        ),
         ("mt940_20261108.sta", render_mt940([st("MT-1108", _entries(m.mt940, d8, "NTRF"))])),
         ("cfonb120_20261108.txt", render_cfonb120([st("CF-1108", _entries(m.cfonb, d8, "05"))])),
-        ("camt054_returns_20261112.xml", render_camt(
-            [st("RET-1112", _entries(m.returns, d12, "PMNT-RDDT-UPDD"))], "054")),
+        (
+            "camt054_returns_20261112.xml",
+            render_camt([st("RET-1112", _entries(m.returns, d12, "PMNT-RDDT-UPDD"))], "054"),
+        ),
         ("pain002_20261114.xml", _pain002(m.pain002)),
     ]
     del d14
@@ -129,7 +147,9 @@ def _correct(outcome: str, allocations: tuple[tuple[str, int], ...], truth: Trut
     return False
 
 
-def run_accuracy(n_leases: int, seed: int) -> tuple[dict[str, Tally], dict[str, Tally], dict[str, int]]:
+def run_accuracy(
+    n_leases: int, seed: int
+) -> tuple[dict[str, Tally], dict[str, Tally], dict[str, int]]:
     p = portfolio(n_leases, seed)
     m = month(p, seed + 1)
     leases = MemoryLeases(p.leases)
@@ -187,14 +207,27 @@ def run_throughput(n_leases: int, seed: int, repeat: int = 3) -> dict[str, float
     index = LeaseIndex(ORG_ID, p.leases)
     build = time.perf_counter() - t0
     day = MONTH + timedelta(days=7)
-    st = Statement("T", p.org.collection_iban, None, "EUR", None, None,
-                   (*_entries(m.viban, day, "X"), *_entries(m.statement, day, "X"),
-                    *_entries(m.mt940, day, "X"), *_entries(m.cfonb, day, "X"),
-                    *_entries(m.dd_batch, day, "X"), *_entries(m.returns, day, "X")))
+    st = Statement(
+        "T",
+        p.org.collection_iban,
+        None,
+        "EUR",
+        None,
+        None,
+        (
+            *_entries(m.viban, day, "X"),
+            *_entries(m.statement, day, "X"),
+            *_entries(m.mt940, day, "X"),
+            *_entries(m.cfonb, day, "X"),
+            *_entries(m.dd_batch, day, "X"),
+            *_entries(m.returns, day, "X"),
+        ),
+    )
     txs = list(bank_transactions(ORG_ID, ParsedFile("bench", (st,)), "f"))
     records = {
         t.end_to_end_id: CollectionRecord("tx_x", ((p.leases[0].lease_id, t.amount_cents),))
-        for t in m.dd_batch if t.end_to_end_id
+        for t in m.dd_batch
+        if t.end_to_end_id
     }
     collections = _Collections(records)
     policy = MatchPolicy()
@@ -213,19 +246,26 @@ def _pct(a: int, b: int) -> str:
 
 
 def table(by: dict[str, Tally], order: Iterable[str]) -> list[str]:
-    rows = ["| category | count | automatic | precision of automatic | wrong |", "|---|---|---|---|---|"]
+    rows = [
+        "| category | count | automatic | precision of automatic | wrong |",
+        "|---|---|---|---|---|",
+    ]
     total = Tally()
     for cat in order:
         t = by.get(cat)
         if not t:
             continue
-        rows.append(f"| {cat} | {t.count} | {_pct(t.automatic, t.count)} | "
-                    f"{_pct(t.correct, t.automatic)} | {t.wrong} |")
+        rows.append(
+            f"| {cat} | {t.count} | {_pct(t.automatic, t.count)} | "
+            f"{_pct(t.correct, t.automatic)} | {t.wrong} |"
+        )
         total.count += t.count
         total.automatic += t.automatic
         total.correct += t.correct
-    rows.append(f"| **all** | {total.count} | {_pct(total.automatic, total.count)} | "
-                f"{_pct(total.correct, total.automatic)} | {total.wrong} |")
+    rows.append(
+        f"| **all** | {total.count} | {_pct(total.automatic, total.count)} | "
+        f"{_pct(total.correct, total.automatic)} | {total.wrong} |"
+    )
     return rows
 
 
@@ -292,8 +332,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(case_rows))
     print(f"\nformats: {', '.join(f'{k} {v}' for k, v in sorted(formats.items()))}")
     print(f"accuracy run: {accuracy_s:.1f} s (render, parse, match, book)")
-    print(f"throughput: {tp['per_second']:,.0f} transactions/s against {tp['leases']:,} leases "
-          f"({tp['transactions']:,} transactions; index built in {tp['index_s']:.1f} s)")
+    print(
+        f"throughput: {tp['per_second']:,.0f} transactions/s against {tp['leases']:,} leases "
+        f"({tp['transactions']:,} transactions; index built in {tp['index_s']:.1f} s)"
+    )
     for label, ok in checks:
         print(f"  [{'x' if ok else ' '}] {label}")
 
@@ -305,8 +347,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"`python -m bench.matching.bench_match --leases {args.leases} --seed {args.seed}` "
                 f"on {_machine()}.",
                 "",
-                f"A generated portfolio of {args.leases:,} leases and one month of its bank activity "
-                "in real formats (" + ", ".join(f"{k}: {v}" for k, v in sorted(formats.items()))
+                f"A generated portfolio of {args.leases:,} leases and one month of its bank "
+                "activity "
+                "in real formats ("
+                + ", ".join(f"{k}: {v}" for k, v in sorted(formats.items()))
                 + "), parsed by the production parsers and matched and booked by the production "
                 "service on in-memory stores. *Automatic* counts allocations and not-rent "
                 "decisions made without a person; *precision* is the share of those that are "
@@ -323,7 +367,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"({tp['transactions']:,} transactions, best of 3; the index builds in "
                 f"{tp['index_s']:.1f} s, once per organisation and cold start).",
                 "",
-                "Targets: " + "; ".join(f"{label} {'✔' if ok else '✘'}" for label, ok in checks)
+                "Targets: "
+                + "; ".join(f"{label} {'✔' if ok else '✘'}" for label, ok in checks)
                 + ".",
                 "",
                 "Reviewed cases are by design: a payer nobody has seen with no reference and "

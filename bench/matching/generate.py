@@ -29,35 +29,230 @@ ORG_ID = "org-bench"
 MONTH = date(2026, 11, 1)
 
 EXTRA_SURNAMES = (
-    "Lefebvre", "Bonnet", "Marchand", "Duval", "Denis", "Masson", "Boyer", "Lucas", "Joly",
-    "Gaillard", "Brun", "Roy", "Meunier", "Brunet", "Blanchard", "Barbier", "Arnaud", "Giraud",
-    "Rolland", "Leclerc", "Renard", "Aubert", "Lemoine", "Colin", "Vidal", "Caron", "Picard",
-    "Roger", "Fabre", "Aubry", "Hoarau", "Payet", "Boucher", "Perret", "Carpentier", "Maillard",
-    "Huet", "Rey", "Charpentier", "Bailly", "Hervé", "Schmitt", "Leroux", "Poirier", "Guillot",
-    "Cordier", "Bouvier", "Tessier", "Lebrun", "Collet", "Pierre", "Royer", "Prévost", "Baron",
-    "Jacquet", "Rémy", "Benoît", "Carré", "Besson", "Lefort", "Couturier", "Bertin", "Gomez",
-    "Sanchez", "Pereira", "Fernandes", "Gonçalves", "Rocher", "Vasseur", "Chauvin", "Langlois",
-    "Bouchet", "Weber", "Klein", "Marie", "Bourgeois", "Lacroix", "Moulin", "Fleury", "Etienne",
-    "Lambert-Dubois", "Dos Santos", "Le Roux", "De Oliveira", "El Amrani", "Ould Ahmed",
-    "Mbappé", "Kouassi", "Camara", "Cissé", "Touré", "Sow", "Bah", "Fofana", "Konaté",
-    "Nguyen Van", "Tran", "Pham", "Le Goff", "Le Bihan", "Kerjean", "Quéméner", "Abalain",
+    "Lefebvre",
+    "Bonnet",
+    "Marchand",
+    "Duval",
+    "Denis",
+    "Masson",
+    "Boyer",
+    "Lucas",
+    "Joly",
+    "Gaillard",
+    "Brun",
+    "Roy",
+    "Meunier",
+    "Brunet",
+    "Blanchard",
+    "Barbier",
+    "Arnaud",
+    "Giraud",
+    "Rolland",
+    "Leclerc",
+    "Renard",
+    "Aubert",
+    "Lemoine",
+    "Colin",
+    "Vidal",
+    "Caron",
+    "Picard",
+    "Roger",
+    "Fabre",
+    "Aubry",
+    "Hoarau",
+    "Payet",
+    "Boucher",
+    "Perret",
+    "Carpentier",
+    "Maillard",
+    "Huet",
+    "Rey",
+    "Charpentier",
+    "Bailly",
+    "Hervé",
+    "Schmitt",
+    "Leroux",
+    "Poirier",
+    "Guillot",
+    "Cordier",
+    "Bouvier",
+    "Tessier",
+    "Lebrun",
+    "Collet",
+    "Pierre",
+    "Royer",
+    "Prévost",
+    "Baron",
+    "Jacquet",
+    "Rémy",
+    "Benoît",
+    "Carré",
+    "Besson",
+    "Lefort",
+    "Couturier",
+    "Bertin",
+    "Gomez",
+    "Sanchez",
+    "Pereira",
+    "Fernandes",
+    "Gonçalves",
+    "Rocher",
+    "Vasseur",
+    "Chauvin",
+    "Langlois",
+    "Bouchet",
+    "Weber",
+    "Klein",
+    "Marie",
+    "Bourgeois",
+    "Lacroix",
+    "Moulin",
+    "Fleury",
+    "Etienne",
+    "Lambert-Dubois",
+    "Dos Santos",
+    "Le Roux",
+    "De Oliveira",
+    "El Amrani",
+    "Ould Ahmed",
+    "Mbappé",
+    "Kouassi",
+    "Camara",
+    "Cissé",
+    "Touré",
+    "Sow",
+    "Bah",
+    "Fofana",
+    "Konaté",
+    "Nguyen Van",
+    "Tran",
+    "Pham",
+    "Le Goff",
+    "Le Bihan",
+    "Kerjean",
+    "Quéméner",
+    "Abalain",
 )
 EXTRA_FIRST = (
-    "Lucas", "Hugo", "Louis", "Gabriel", "Arthur", "Jules", "Adam", "Raphaël", "Camille",
-    "Manon", "Sarah", "Lina", "Jade", "Louise", "Ambre", "Rose", "Nour", "Amine", "Bilal",
-    "Rayan", "Samir", "Nadia", "Leïla", "Sofiane", "Thomas", "Nicolas", "Julien", "Mathilde",
-    "Pauline", "Élodie", "Véronique", "Brigitte", "Bernard", "Gérard", "Christiane", "Odile",
-    "Maëlle", "Yannick", "Gwenaël", "Soizic", "Thi Lan", "Minh", "Ousmane", "Mamadou", "Awa",
-    "Aminata", "Moussa", "Ibrahim", "Youssef", "Khadija", "Rachid", "Farid", "Malika", "Hervé",
+    "Lucas",
+    "Hugo",
+    "Louis",
+    "Gabriel",
+    "Arthur",
+    "Jules",
+    "Adam",
+    "Raphaël",
+    "Camille",
+    "Manon",
+    "Sarah",
+    "Lina",
+    "Jade",
+    "Louise",
+    "Ambre",
+    "Rose",
+    "Nour",
+    "Amine",
+    "Bilal",
+    "Rayan",
+    "Samir",
+    "Nadia",
+    "Leïla",
+    "Sofiane",
+    "Thomas",
+    "Nicolas",
+    "Julien",
+    "Mathilde",
+    "Pauline",
+    "Élodie",
+    "Véronique",
+    "Brigitte",
+    "Bernard",
+    "Gérard",
+    "Christiane",
+    "Odile",
+    "Maëlle",
+    "Yannick",
+    "Gwenaël",
+    "Soizic",
+    "Thi Lan",
+    "Minh",
+    "Ousmane",
+    "Mamadou",
+    "Awa",
+    "Aminata",
+    "Moussa",
+    "Ibrahim",
+    "Youssef",
+    "Khadija",
+    "Rachid",
+    "Farid",
+    "Malika",
+    "Hervé",
 )
 _SYL1 = (
-    "Bou", "Char", "Del", "Fon", "Gar", "Lam", "Mar", "Per", "Rou", "Ber", "Cha", "Dur", "Fau",
-    "Gir", "Lec", "Mor", "Pic", "Ren", "Vil", "Bes", "Cou", "Duf", "Gau", "Hub", "Jol", "Lar",
-    "Mal", "Pel", "Ques", "Rob", "Sau", "Tes", "Vau", "Bro", "Cor", "Gué", "Lau", "Mé", "Tou",
+    "Bou",
+    "Char",
+    "Del",
+    "Fon",
+    "Gar",
+    "Lam",
+    "Mar",
+    "Per",
+    "Rou",
+    "Ber",
+    "Cha",
+    "Dur",
+    "Fau",
+    "Gir",
+    "Lec",
+    "Mor",
+    "Pic",
+    "Ren",
+    "Vil",
+    "Bes",
+    "Cou",
+    "Duf",
+    "Gau",
+    "Hub",
+    "Jol",
+    "Lar",
+    "Mal",
+    "Pel",
+    "Ques",
+    "Rob",
+    "Sau",
+    "Tes",
+    "Vau",
+    "Bro",
+    "Cor",
+    "Gué",
+    "Lau",
+    "Mé",
+    "Tou",
 )
 _SYL2 = (
-    "bert", "chard", "mont", "tin", "ron", "ville", "lier", "neau", "rand", "vert", "quet",
-    "lin", "det", "gnon", "rault", "chet", "mier", "zier", "dieu", "court", "gès", "nard",
+    "bert",
+    "chard",
+    "mont",
+    "tin",
+    "ron",
+    "ville",
+    "lier",
+    "neau",
+    "rand",
+    "vert",
+    "quet",
+    "lin",
+    "det",
+    "gnon",
+    "rault",
+    "chet",
+    "mier",
+    "zier",
+    "dieu",
+    "court",
+    "gès",
+    "nard",
 )
 
 
@@ -77,8 +272,11 @@ def _ascii_upper(text: str) -> str:
 
 
 def _iban(rng: random.Random) -> str:
-    rib = VirtualIbanRange(rng.choice(("30003", "30004", "10278", "20041", "16006", "30002")),
-                           f"{rng.randrange(100, 99_999):05d}", "0")
+    rib = VirtualIbanRange(
+        rng.choice(("30003", "30004", "10278", "20041", "16006", "30002")),
+        f"{rng.randrange(100, 99_999):05d}",
+        "0",
+    )
     return rib.iban_for(rng.randrange(0, 10**9))
 
 
@@ -154,7 +352,9 @@ def portfolio(n: int, seed: int = 20261123) -> Portfolio:
             rent_cents=rent,
             charges_cents=charges,
             apl_cents=apl,
-            payment_method=PaymentMethod.DIRECT_DEBIT if dd and not ended else PaymentMethod.TRANSFER,
+            payment_method=PaymentMethod.DIRECT_DEBIT
+            if dd and not ended
+            else PaymentMethod.TRANSFER,
             mandate_id=f"RUM-BH-{len(leases) + 1:07d}" if dd and not ended else None,
             viban=viban,
             rf_reference=rf_reference_for_viban(viban),
@@ -163,9 +363,12 @@ def portfolio(n: int, seed: int = 20261123) -> Portfolio:
         balance = (due * (2 if arrears else 1)) if not ended else rng.randrange(20_000, 90_000)
         own = _iban(rng)
         learned = rng.random() < 0.78
-        lease = replace(lease, balance_cents=balance, payer_ibans=(own,) if learned else ())
+        known = (own, cotenant[2]) if cotenant else (own,)
+        lease = replace(lease, balance_cents=balance, payer_ibans=known if learned else ())
         leases.append(lease)
-        profiles[lease.lease_id] = Profile(lease, first, surname, own, learned, None, cotenant, same)
+        profiles[lease.lease_id] = Profile(
+            lease, first, surname, own, learned, None, cotenant, same
+        )
         if rng.random() < 0.08 and len(leases) < n and not ended:  # a parking, same tenants
             p_viban = viban_range.iban_for(len(leases))
             p_rent = rng.randrange(3_000, 6_000)
@@ -235,8 +438,16 @@ def _name(rng: random.Random, first: str, surname: str, couple: bool = False) ->
 
 
 REMITTANCES = (
-    "LOYER", "LOYER NOVEMBRE", "LOYER 11/2026", "VIR SEPA LOYER", "", "LOYER + CHARGES",
-    "loyer nov", "PAIEMENT LOYER", "VIREMENT PERMANENT", "Loyer novembre 2026 merci",
+    "LOYER",
+    "LOYER NOVEMBRE",
+    "LOYER 11/2026",
+    "VIR SEPA LOYER",
+    "",
+    "LOYER + CHARGES",
+    "loyer nov",
+    "PAIEMENT LOYER",
+    "VIREMENT PERMANENT",
+    "Loyer novembre 2026 merci",
 )
 
 
@@ -277,29 +488,53 @@ def month(p: Portfolio, seed: int = 7) -> Month:
         parking = p.parkings.get(lid)
         if lease.end_date is not None:  # a former tenant paying off arrears to the vIBAN
             amount = min(lease.balance_cents, rng.choice((5_000, 10_000, 15_000)))
-            add(m.viban, Transaction(amount, name, prof.own_iban, lease.viban, e2e(), remittance="SOLDE"),
-                Truth("vIBAN", "ended lease", ((lid, amount),)))
+            add(
+                m.viban,
+                Transaction(amount, name, prof.own_iban, lease.viban, e2e(), remittance="SOLDE"),
+                Truth("vIBAN", "ended lease", ((lid, amount),)),
+            )
             continue
         if lease.mandate_id:
-            t = Transaction(due, name, prof.own_iban, end_to_end_id=e2e("SDD"), mandate_id=lease.mandate_id)
+            t = Transaction(
+                due, name, prof.own_iban, end_to_end_id=e2e("SDD"), mandate_id=lease.mandate_id
+            )
             add(m.dd_batch, t, Truth("direct debit", "collection", ((lid, due),)))
             if parking:
                 pk = p.profiles[parking].lease
-                t2 = Transaction(pk.monthly_due_cents, name, prof.own_iban, end_to_end_id=e2e("SDD"),
-                                 mandate_id=pk.mandate_id)
-                add(m.dd_batch, t2, Truth("direct debit", "collection", ((parking, pk.monthly_due_cents),)))
+                t2 = Transaction(
+                    pk.monthly_due_cents,
+                    name,
+                    prof.own_iban,
+                    end_to_end_id=e2e("SDD"),
+                    mandate_id=pk.mandate_id,
+                )
+                add(
+                    m.dd_batch,
+                    t2,
+                    Truth("direct debit", "collection", ((parking, pk.monthly_due_cents),)),
+                )
             if rng.random() < 0.04:
-                reason = rng.choices(("AM04", "MD06", "AC04", "MS02", "MD07"), (60, 15, 10, 10, 5))[0]
+                reason = rng.choices(("AM04", "MD06", "AC04", "MS02", "MD07"), (60, 15, 10, 10, 5))[
+                    0
+                ]
                 assert t.end_to_end_id
-                ret = Transaction(-due, name, prof.own_iban, end_to_end_id=t.end_to_end_id,
-                                  mandate_id=lease.mandate_id, return_reason=reason)
+                ret = Transaction(
+                    -due,
+                    name,
+                    prof.own_iban,
+                    end_to_end_id=t.end_to_end_id,
+                    mandate_id=lease.mandate_id,
+                    return_reason=reason,
+                )
                 m.returns.append(ret)
                 m.truth[("return", t.end_to_end_id)] = Truth(
                     "direct debit", f"return {reason}", ((lid, -due),)
                 )
                 if rng.random() < 0.5:  # the same return in the bank's pain.002
                     m.pain002.append((t.end_to_end_id, due, reason, lease.mandate_id))
-                    m.truth[("pain", t.end_to_end_id)] = Truth("direct debit", "pain.002 repeat", "nothing")
+                    m.truth[("pain", t.end_to_end_id)] = Truth(
+                        "direct debit", "pain.002 repeat", "nothing"
+                    )
             continue
         channel = rng.random()
         if channel < 0.33:
@@ -307,19 +542,39 @@ def month(p: Portfolio, seed: int = 7) -> Month:
             if rng.random() < 0.15:  # somebody else pays to the tenant's vIBAN
                 payer_name, payer_iban = _name(rng, rng.choice(FIRSTS), "Durand"), _iban(rng)
             amount = due if rng.random() < 0.85 else rng.randrange(due // 3, due)
-            add(m.viban, Transaction(amount, payer_name, payer_iban, lease.viban, e2e(),
-                                     remittance=rng.choice(REMITTANCES)),
-                Truth("vIBAN", "transfer", ((lid, amount),)))
+            add(
+                m.viban,
+                Transaction(
+                    amount,
+                    payer_name,
+                    payer_iban,
+                    lease.viban,
+                    e2e(),
+                    remittance=rng.choice(REMITTANCES),
+                ),
+                Truth("vIBAN", "transfer", ((lid, amount),)),
+            )
             if parking:
                 pk = p.profiles[parking].lease
-                add(m.viban, Transaction(pk.monthly_due_cents, name, prof.own_iban, pk.viban, e2e()),
-                    Truth("vIBAN", "parking", ((parking, pk.monthly_due_cents),)))
+                add(
+                    m.viban,
+                    Transaction(pk.monthly_due_cents, name, prof.own_iban, pk.viban, e2e()),
+                    Truth("vIBAN", "parking", ((parking, pk.monthly_due_cents),)),
+                )
             continue
         if channel < 0.43:
             amount = due if rng.random() < 0.9 else due * 2
-            add(m.statement, Transaction(amount, name, prof.own_iban, end_to_end_id=e2e(),
-                                         structured_reference=lease.rf_reference),
-                Truth("RF reference", "structured", ((lid, amount),)))
+            add(
+                m.statement,
+                Transaction(
+                    amount,
+                    name,
+                    prof.own_iban,
+                    end_to_end_id=e2e(),
+                    structured_reference=lease.rf_reference,
+                ),
+                Truth("RF reference", "structured", ((lid, amount),)),
+            )
             continue
         _generic(rng, p, m, prof, name, e2e, add)
 
@@ -338,12 +593,22 @@ def month(p: Portfolio, seed: int = 7) -> Month:
                 ("CONSEIL DEPARTEMENTAL 45", "SUBVENTION REHABILITATION {n}"),
             )
         )
-        t = Transaction(rng.randrange(5_000, 5_000_000), payer, _iban(rng), end_to_end_id=e2e(),
-                        remittance=text.format(n=rng.randrange(1000, 99999)))
+        t = Transaction(
+            rng.randrange(5_000, 5_000_000),
+            payer,
+            _iban(rng),
+            end_to_end_id=e2e(),
+            remittance=text.format(n=rng.randrange(1000, 99999)),
+        )
         add(rng.choice((m.statement, m.mt940)), t, Truth("not rent", payer.split()[0], "not_rent"))
     for _ in range(max(3, n // 200)):
-        t = Transaction(-rng.randrange(10_000, 2_000_000), "ENTREPRISE BATIPRO", _iban(rng),
-                        end_to_end_id=e2e(), remittance=f"FACTURE {rng.randrange(1000, 9999)}")
+        t = Transaction(
+            -rng.randrange(10_000, 2_000_000),
+            "ENTREPRISE BATIPRO",
+            _iban(rng),
+            end_to_end_id=e2e(),
+            remittance=f"FACTURE {rng.randrange(1000, 9999)}",
+        )
         add(m.statement, t, Truth("debit", "supplier", "not_rent"))
     return m
 
@@ -359,8 +624,11 @@ def _generic(rng, p, m, prof, name, e2e, add) -> None:  # type: ignore[no-untype
     if parking and prof.learned:
         pk = p.profiles[parking].lease
         total = due + pk.monthly_due_cents
-        add(where, Transaction(total, name, prof.own_iban, end_to_end_id=e2e(), remittance=remit),
-            Truth("generic IBAN", "flat + parking", ((lid, due), (parking, pk.monthly_due_cents))))
+        add(
+            where,
+            Transaction(total, name, prof.own_iban, end_to_end_id=e2e(), remittance=remit),
+            Truth("generic IBAN", "flat + parking", ((lid, due), (parking, pk.monthly_due_cents))),
+        )
         return
     if prof.cotenant is not None:
         half = due // 2
@@ -369,42 +637,85 @@ def _generic(rng, p, m, prof, name, e2e, add) -> None:  # type: ignore[no-untype
             (prof.first, prof.surname, prof.own_iban, half),
             (c_first, c_surname, c_iban, due - half),
         ):
-            add(where, Transaction(amount, _name(rng, who_first, who_surname), iban,
-                                   end_to_end_id=e2e(), remittance=remit),
-                Truth("generic IBAN", "co-tenant share", ((lid, amount),)))
+            add(
+                where,
+                Transaction(
+                    amount,
+                    _name(rng, who_first, who_surname),
+                    iban,
+                    end_to_end_id=e2e(),
+                    remittance=remit,
+                ),
+                Truth("generic IBAN", "co-tenant share", ((lid, amount),)),
+            )
         return
     if prof.learned:
         r = rng.random()
-        amount = due if r < 0.8 else (rng.randrange(due // 4, due) if r < 0.9 else due * rng.choice((2, 3)))
-        case = "known payer" if r < 0.8 else ("known payer, partial" if r < 0.9 else "known payer, lump")
-        add(where, Transaction(amount, name, prof.own_iban, end_to_end_id=e2e(), remittance=remit),
-            Truth("generic IBAN", case, ((lid, amount),)))
+        amount = (
+            due
+            if r < 0.8
+            else (rng.randrange(due // 4, due) if r < 0.9 else due * rng.choice((2, 3)))
+        )
+        case = (
+            "known payer"
+            if r < 0.8
+            else ("known payer, partial" if r < 0.9 else "known payer, lump")
+        )
+        add(
+            where,
+            Transaction(amount, name, prof.own_iban, end_to_end_id=e2e(), remittance=remit),
+            Truth("generic IBAN", case, ((lid, amount),)),
+        )
         return
     # a payer Encaisse has not seen yet: a CFONB 120 statement carries no IBAN at all
     where = m.cfonb if rng.random() < 0.5 else m.statement
     r = rng.random()
     if r < 0.45:
         amount = due if lease.balance_cents <= due or rng.random() < 0.5 else lease.balance_cents
-        add(where, Transaction(amount, name, _iban(rng), end_to_end_id=e2e(), remittance=remit),
-            Truth("generic IBAN", "new payer, name + amount", ((lid, amount),)))
+        add(
+            where,
+            Transaction(amount, name, _iban(rng), end_to_end_id=e2e(), remittance=remit),
+            Truth("generic IBAN", "new payer, name + amount", ((lid, amount),)),
+        )
     elif r < 0.65:
         amount = rng.choice((due, due, rng.randrange(due // 3, due)))
-        add(where, Transaction(amount, name, _iban(rng), end_to_end_id=e2e(),
-                               remittance=_ref_text(rng, lid)),
-            Truth("generic IBAN", "lease number in text", ((lid, amount),)))
+        add(
+            where,
+            Transaction(
+                amount, name, _iban(rng), end_to_end_id=e2e(), remittance=_ref_text(rng, lid)
+            ),
+            Truth("generic IBAN", "lease number in text", ((lid, amount),)),
+        )
     elif r < 0.8:
-        relative = _name(rng, rng.choice(FIRSTS), rng.choice(("Benali", "Traoré", "Morel", "Girard")))
-        text = f"LOYER {rng.choice(('MME', 'M', ''))} {_ascii_upper(prof.surname)} {_ascii_upper(prof.first)}"
-        add(where, Transaction(due, relative, _iban(rng), end_to_end_id=e2e(), remittance=text.strip()),
-            Truth("generic IBAN", "relative, tenant named", ((lid, due),)))
+        relative = _name(
+            rng, rng.choice(FIRSTS), rng.choice(("Benali", "Traoré", "Morel", "Girard"))
+        )
+        who = f"{_ascii_upper(prof.surname)} {_ascii_upper(prof.first)}"
+        text = f"LOYER {rng.choice(('MME', 'M', ''))} {who}"
+        add(
+            where,
+            Transaction(due, relative, _iban(rng), end_to_end_id=e2e(), remittance=text.strip()),
+            Truth("generic IBAN", "relative, tenant named", ((lid, due),)),
+        )
     elif r < 0.88:
-        add(where, Transaction(due * 2, name, _iban(rng), end_to_end_id=e2e(), remittance="LOYERS OCT NOV"),
-            Truth("generic IBAN", "new payer, two months", ((lid, due * 2),)))
+        add(
+            where,
+            Transaction(
+                due * 2, name, _iban(rng), end_to_end_id=e2e(), remittance="LOYERS OCT NOV"
+            ),
+            Truth("generic IBAN", "new payer, two months", ((lid, due * 2),)),
+        )
     elif r < 0.94:
         amount = rng.randrange(due // 4, due - 100)
-        add(where, Transaction(amount, name, _iban(rng), end_to_end_id=e2e(), remittance=remit),
-            Truth("generic IBAN", "new payer, partial", ((lid, amount),)))
+        add(
+            where,
+            Transaction(amount, name, _iban(rng), end_to_end_id=e2e(), remittance=remit),
+            Truth("generic IBAN", "new payer, partial", ((lid, amount),)),
+        )
     else:
         stranger = _name(rng, rng.choice(FIRSTS), rng.choice(("Durand", "Petit", "Roux")))
-        add(where, Transaction(due, stranger, _iban(rng), end_to_end_id=e2e(), remittance="VIREMENT"),
-            Truth("generic IBAN", "unknown third party", ((lid, due),)))
+        add(
+            where,
+            Transaction(due, stranger, _iban(rng), end_to_end_id=e2e(), remittance="VIREMENT"),
+            Truth("generic IBAN", "unknown third party", ((lid, due),)),
+        )

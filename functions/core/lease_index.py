@@ -59,6 +59,8 @@ class IndexedLease:
     """The same tenant(s) on several leases (a flat and its parking) share this key."""
     couples: frozenset[str]
     """Surname words shared by two tenants of the lease (a married couple)."""
+    explained: frozenset[str]
+    """Every name word of the lease's tenants (first names, surnames, glued forms)."""
 
 
 def _indexed(lease: Lease) -> IndexedLease:
@@ -66,10 +68,16 @@ def _indexed(lease: Lease) -> IndexedLease:
     key = frozenset(fold(t.name) for t in lease.tenants)
     seen: dict[str, int] = {}
     for p in persons:
-        for w in p.surname_parts():
+        for w in p.surname_parts:
             seen[w] = seen.get(w, 0) + 1
     couples = frozenset(w for w, n in seen.items() if n > 1)
-    return IndexedLease(lease, persons, key, couples)
+    explained: set[str] = set()
+    for p in persons:
+        explained |= p.first | p.surname_parts
+        explained.update(w for k in p.surname_keys for w in k)
+        explained.update(p.surname)
+        explained.update(w for name in p.other_surnames for w in name)
+    return IndexedLease(lease, persons, key, couples, frozenset(explained))
 
 
 class LeaseIndex:
@@ -88,6 +96,7 @@ class LeaseIndex:
         self._payer: dict[str, set[str]] = {}
         self._surname: dict[str, set[str]] = {}
         self._pair: dict[tuple[str, str], set[str]] = {}
+        self._couple: dict[str, set[str]] = {}
         self._amount: dict[int, set[str]] = {}
         for lease in leases:
             self.put(lease)
@@ -124,6 +133,8 @@ class LeaseIndex:
             self._surname.setdefault(word, set()).add(lid)
             for p in pair:
                 self._pair.setdefault((word, p), set()).add(lid)
+        for word in entry.couples:
+            self._couple.setdefault(word, set()).add(lid)
         for amount in self._amounts(lease):
             self._amount.setdefault(amount, set()).add(lid)
 
@@ -135,6 +146,8 @@ class LeaseIndex:
             _discard(self._surname, word, lid)
             for p in pair:
                 _discard(self._pair, (word, p), lid)
+        for word in entry.couples:
+            _discard(self._couple, word, lid)
         for amount in self._amounts(entry.lease):
             _discard(self._amount, amount, lid)
 
@@ -143,8 +156,8 @@ class LeaseIndex:
         out: list[tuple[str, frozenset[str]]] = []
         for person in entry.persons:
             pair = person.first | person.initials
-            words = set(person.surname_parts())
-            for key in person.surname_keys():
+            words = set(person.surname_parts)
+            for key in person.surname_keys:
                 words |= key
             out.extend((w, pair) for w in words)
         return out
@@ -205,6 +218,13 @@ class LeaseIndex:
 
     def by_name_pair(self, surname_word: str, first_or_initial: str) -> set[str]:
         return self._pair.get((surname_word, first_or_initial), set())
+
+    def couples_named(self, surname_word: str) -> set[str]:
+        """Leases of a couple sharing this surname ("M OU MME DUPONT")."""
+        return self._couple.get(surname_word, set())
+
+    def is_surname(self, word: str) -> bool:
+        return word in self._surname
 
     def by_amount(self, amount_cents: int) -> set[str]:
         return self._amount.get(amount_cents, set())

@@ -181,6 +181,7 @@ class Weights:
     name_couple: float = 0.75  # "M OU MME DUPONT" and the lease's couple is DUPONT
     name_partial: float = 0.70  # one half of a compound surname and the first name
     name_surname: float = 0.35  # surname only
+    name_other_surname: float = 0.50  # … but the payer name has a surname the tenants lack
     remittance_full: float = 0.80  # the remittance names a tenant (a relative paying)
     remittance_initial: float = 0.70
     remittance_surname: float = 0.20
@@ -468,13 +469,12 @@ class _Candidate:
     lease_id: str
     clues: list[tuple[float, str, Method | None]] = field(default_factory=list)
     amount: tuple[float, str] | None = None
+    base: float = 0.0
+    total: float = 0.0
 
-    def base(self) -> float:
-        return _combine(w for w, _, _ in self.clues)
-
-    def score(self) -> float:
-        extra = (self.amount[0],) if self.amount else ()
-        return _combine([*(w for w, _, _ in self.clues), *extra])
+    def settle(self) -> None:
+        self.base = _combine(w for w, _, _ in self.clues)
+        self.total = _combine([self.base, self.amount[0]]) if self.amount else self.base
 
     def reasons(self) -> tuple[str, ...]:
         out = [r for _, r, _ in sorted(self.clues, key=lambda c: -c[0])]
@@ -497,7 +497,7 @@ def _combine(weights: Iterable[float]) -> float:
     return round(1.0 - miss, 4)
 
 
-CROWDED = 48  # above this many leases for a surname, only leases with a 2nd clue are scored
+CROWDED = 8  # above this many leases for a surname, only leases with a 2nd clue are scored
 _NO_PAYER = parse_payer("")
 
 
@@ -555,7 +555,7 @@ def _decide_by_score(tx: BankTransaction, index: LeaseIndex, policy: MatchPolicy
     for c in cands.values():
         entry = index.entry(c.lease_id)
         if payer.words:
-            clue = _name_clue(payer, entry, w, payer_side=True)
+            clue = _name_clue(payer, entry, w, payer_side=True, index=index)
             if clue:
                 c.clues.append(clue)
         if remit.words:
@@ -563,10 +563,11 @@ def _decide_by_score(tx: BankTransaction, index: LeaseIndex, policy: MatchPolicy
             if clue:
                 c.clues.append(clue)
         c.amount = _amount_clue(amount, entry.lease, w)
+        c.settle()
 
     not_rent = _not_rent_word(payer, remit, policy)
-    ranked = sorted(cands.values(), key=lambda c: (-c.score(), c.lease_id))
-    best_score = ranked[0].score() if ranked else 0.0
+    ranked = sorted(cands.values(), key=lambda c: (-c.total, c.lease_id))
+    best_score = ranked[0].total if ranked else 0.0
     if not_rent and best_score < policy.not_rent_ceiling:
         return MatchDecision(
             Outcome.NOT_RENT,
@@ -583,24 +584,23 @@ def _decide_by_score(tx: BankTransaction, index: LeaseIndex, policy: MatchPolicy
 
     best = ranked[0]
     best_entry = index.entry(best.lease_id)
-    group = [
-        c
-        for c in ranked
-        if index.entry(c.lease_id).tenant_key == best_entry.tenant_key
-        and best.base() - c.base() < policy.margin
-        and c.base() > 0
-    ]
-    others = [c for c in ranked if c not in group]
-    competitor = max([background, *(c.score() for c in others[:1])])
-    suggestions = tuple(
-        Suggestion(c.lease_id, c.score(), c.reasons(), (Allocation(c.lease_id, amount),))
-        for c in ranked[:5]
-        if c.score() >= policy.suggest_floor
-    )
+    group = [best]
+    if best.base > 0:
+        group += [
+            c
+            for c in ranked[1:]
+            if best.base - c.base < policy.margin
+            and c.base > 0
+            and index.entry(c.lease_id).tenant_key == best_entry.tenant_key
+        ]
+    in_group = {id(c) for c in group}
+    other = next((c.total for c in ranked if id(c) not in in_group), 0.0)
+    competitor = max(background, other)
+    suggestions = _Suggestions(ranked, amount, policy.suggest_floor)
     amount_members = [c for c in group if c.amount]
     if len(group) >= 2 and not (len(amount_members) == 1 and amount_members[0] is best):
         split = split_payment(amount, [index.entry(c.lease_id).lease for c in group])
-        score = _combine([best.base(), w.amount_due if split.exact else 0.0])
+        score = _combine([best.base, w.amount_due if split.exact else 0.0])
         evidence = (*best.reasons(), f"same tenant on {len(group)} leases", split.explanation)
         group_suggestion = Suggestion(best.lease_id, score, evidence, split.allocations)
         if split.exact and score >= policy.auto_threshold and score - competitor >= policy.margin:
@@ -615,14 +615,14 @@ def _decide_by_score(tx: BankTransaction, index: LeaseIndex, policy: MatchPolicy
             Outcome.REVIEW,
             score=score,
             reason="one payment for several leases of the same tenant: confirm the split",
-            suggestions=(group_suggestion, *suggestions),
+            suggestions=(group_suggestion, *suggestions.top()),
         )
-    score = best.score()
+    score = best.total
     if len(group) >= 2:
         # The tenant's other leases owe other amounts: the amount says which lease it pays.
         second = competitor
     else:
-        second = max(competitor, ranked[1].score() if len(ranked) > 1 else 0.0)
+        second = max(competitor, ranked[1].total if len(ranked) > 1 else 0.0)
     if score >= policy.auto_threshold and score - second >= policy.margin:
         return MatchDecision(
             Outcome.ALLOCATED,
@@ -635,9 +635,26 @@ def _decide_by_score(tx: BankTransaction, index: LeaseIndex, policy: MatchPolicy
         why = f"best score {score:.2f} is below the threshold {policy.auto_threshold:.2f}"
     else:
         why = f"best score {score:.2f} is within {policy.margin:.2f} of the next ({second:.2f})"
-    if not suggestions:
+    top = suggestions.top()
+    if not top:
         return MatchDecision(Outcome.UNMATCHED, score=score, reason=f"no likely lease ({why})")
-    return MatchDecision(Outcome.REVIEW, score=score, reason=why, suggestions=suggestions)
+    return MatchDecision(Outcome.REVIEW, score=score, reason=why, suggestions=top)
+
+
+@dataclass(frozen=True, slots=True)
+class _Suggestions:
+    """Built only when a person will need them (automatic decisions skip the work)."""
+
+    ranked: list[_Candidate]
+    amount: int
+    floor: float
+
+    def top(self) -> tuple[Suggestion, ...]:
+        return tuple(
+            Suggestion(c.lease_id, c.total, c.reasons(), (Allocation(c.lease_id, self.amount),))
+            for c in self.ranked[:5]
+            if c.total >= self.floor
+        )
 
 
 def _name_candidates(
@@ -660,6 +677,8 @@ def _name_candidates(
             if other != word:
                 out |= index.by_name_pair(word, other)
         out |= ids & amount_ids
+        if name.couple:
+            out |= index.couples_named(word)
         if is_payer:
             background = max(background, w.name_couple if name.couple else w.name_surname)
         else:
@@ -668,7 +687,11 @@ def _name_candidates(
 
 
 def _name_clue(
-    name: PayerName, entry: IndexedLease, w: Weights, payer_side: bool
+    name: PayerName,
+    entry: IndexedLease,
+    w: Weights,
+    payer_side: bool,
+    index: LeaseIndex | None = None,
 ) -> tuple[float, str, Method | None] | None:
     best = NameMatch.NONE
     order = (NameMatch.FULL, NameMatch.INITIAL, NameMatch.PARTIAL, NameMatch.SURNAME)
@@ -681,6 +704,12 @@ def _name_clue(
     if best == NameMatch.NONE:
         return None
     where = "payer name" if payer_side else "remittance text"
+    if payer_side and index is not None:
+        # "JADE LAMBERT-DUBOIS" is not "Jade LAMBERT": a surname the tenants do not
+        # have points to somebody else (words after "NEE" are not counted).
+        foreign = [x for x in name.plain if x not in entry.explained and index.is_surname(x)]
+        if foreign:
+            return (w.name_other_surname, f"{where}: a tenant's name and another surname", None)
     if payer_side:
         if best == NameMatch.SURNAME and name.couple and entry.couples & name.words:
             return (w.name_couple, f"{where}: the couple of the lease", None)

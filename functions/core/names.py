@@ -82,6 +82,9 @@ class PayerName:
     """Single letters, read as first-name initials ("J DUPONT")."""
     couple: bool
     """"M OU MME", "EPOUX", "MR ET MME": an account held by a couple."""
+    plain: tuple[str, ...] = ()
+    """The words as printed (no glued pairs), except those after "NEE"/"EP": a name
+    word the tenant does not have is a sign of another person."""
 
 
 @lru_cache(maxsize=65_536)
@@ -92,13 +95,18 @@ def parse_payer(text: str) -> PayerName:
     civilities = 0
     couple = False
     kept: list[str] = []
+    plain: list[str] = []
+    linked = False
     for w in raw:
         if w in COUPLE_WORDS:
             couple = True
         if w in CIVILITIES:
             civilities += 1
             continue
-        if w in JOINERS or w in NAME_LINKS or w in COUPLE_WORDS:
+        if w in NAME_LINKS:
+            linked = True
+            continue
+        if w in JOINERS or w in COUPLE_WORDS:
             continue
         if w.isdigit():
             continue
@@ -108,11 +116,13 @@ def parse_payer(text: str) -> PayerName:
             continue
         words.add(w)
         kept.append(w)
+        if not linked and w not in PARTICLES:
+            plain.append(w)
     if civilities >= 2 or (civilities and ("OU" in raw or "ET" in raw)):
         couple = True
     for a, b in itertools.pairwise(kept):
         words.add(a + b)  # "DA SILVA" → "DASILVA", "N DIAYE" → "NDIAYE"
-    return PayerName(frozenset(words), frozenset(initials), couple)
+    return PayerName(frozenset(words), frozenset(initials), couple, tuple(plain))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,32 +135,36 @@ class PersonName:
     """Surname words in order, particles included ("DA", "SILVA")."""
     other_surnames: tuple[tuple[str, ...], ...] = ()
     """Birth or married surnames given after "née"/"épouse"."""
+    initials: frozenset[str] = frozenset()
+    surname_keys: tuple[frozenset[str], ...] = ()
+    """Ways a bank may write each surname: its distinctive words, or glued whole."""
+    surname_parts: frozenset[str] = frozenset()
+    """Distinctive single words of the surnames (one half of a compound surname)."""
 
-    @property
-    def initials(self) -> frozenset[str]:
-        return frozenset(w[0] for w in self.first if w)
-
-    def surname_keys(self) -> tuple[frozenset[str], ...]:
-        """Ways a bank may write each surname: its distinctive words, or glued whole."""
-        out = []
-        for name in (self.surname, *self.other_surnames):
+    @classmethod
+    def of(
+        cls,
+        first: frozenset[str],
+        surname: tuple[str, ...],
+        other_surnames: tuple[tuple[str, ...], ...] = (),
+    ) -> PersonName:
+        keys = []
+        for name in (surname, *other_surnames):
             if not name:
                 continue
             core = frozenset(w for w in name if w not in PARTICLES and len(w) > 1)
             if core:
-                out.append(core)
+                keys.append(core)
             if len(name) > 1:
-                out.append(frozenset({"".join(name)}))
-        return tuple(out)
-
-    def surname_parts(self) -> frozenset[str]:
-        """Distinctive single words of the surnames (one half of a compound surname)."""
-        return frozenset(
+                keys.append(frozenset({"".join(name)}))
+        parts = frozenset(
             w
-            for name in (self.surname, *self.other_surnames)
+            for name in (surname, *other_surnames)
             for w in name
             if w not in PARTICLES and len(w) > 1
         )
+        initials = frozenset(w[0] for w in first if w)
+        return cls(first, surname, other_surnames, initials, tuple(keys), parts)
 
 
 def _split_first(words: list[str]) -> frozenset[str]:
@@ -196,7 +210,7 @@ def parse_person(text: str) -> PersonName:
         surname_raw, first_raw = main, []
     surname = tuple(t for w in surname_raw for t in tokens(w))
     other = tuple(tuple(t for w in o for t in tokens(w)) for o in others if o)
-    return PersonName(_split_first(first_raw), surname, other)
+    return PersonName.of(_split_first(first_raw), surname, other)
 
 
 class NameMatch:
@@ -211,7 +225,7 @@ class NameMatch:
 
 def match_person(payer: PayerName, person: PersonName) -> str:
     words = payer.words
-    surname = any(key <= words for key in person.surname_keys())
+    surname = any(key <= words for key in person.surname_keys)
     first = bool(person.first & words)
     if surname:
         if first:
@@ -219,6 +233,6 @@ def match_person(payer: PayerName, person: PersonName) -> str:
         if person.initials & payer.initials:
             return NameMatch.INITIAL
         return NameMatch.SURNAME
-    if first and person.surname_parts() & words:
+    if first and person.surname_parts & words:
         return NameMatch.PARTIAL
     return NameMatch.NONE

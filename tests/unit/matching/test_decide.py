@@ -352,3 +352,26 @@ def test_other_landlords_leases_never_match() -> None:
     d = decide(tx(56_000, "LEFEVRE ZOE", creditor_account_iban=theirs.viban), index(theirs))
     assert d.outcome is Outcome.UNMATCHED and theirs.org_id != ORG
     assert COLLECTION
+
+
+def test_a_payer_with_a_surname_the_tenant_lacks_is_somebody_else() -> None:
+    short = lease(1, "Jade LAMBERT", rent=40_000)
+    compound = lease(2, "Jade LAMBERT-DUBOIS", rent=45_000)
+    d = decide(tx(51_000, "JADE LAMBERT-DUBOIS", counterparty_iban=None), index(short, compound))
+    assert _alloc(d) == [("TIL-00002", 51_000)]
+    other = lease(3, "Paul DUBOIS")  # DUBOIS is a surname of the portfolio
+    d = decide(tx(46_000, "LAMBERT DUBOIS JADE", counterparty_iban=None), index(short, other))
+    assert d.outcome is Outcome.REVIEW
+    # a birth name after NEE is not somebody else
+    d = decide(
+        tx(46_000, "MME JADE LAMBERT NEE DUBOIS", counterparty_iban=None), index(short, other)
+    )
+    assert _alloc(d) == [("TIL-00001", 46_000)]
+
+
+def test_a_couple_account_is_found_among_many_namesakes() -> None:
+    many = [lease(n, f"Paul{n} PETIT", rent=40_000 + n * 100) for n in range(1, 40)]
+    couple = lease(100, "Jean PETIT", "Anne PETIT")
+    d = decide(tx(112_000, "M OU MME PETIT", counterparty_iban=None), index(*many, couple))
+    assert d.outcome is Outcome.REVIEW  # two months by surname only: a person confirms
+    assert d.suggestions[0].lease_id == "TIL-00100"
