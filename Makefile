@@ -8,7 +8,7 @@ export UV_PYTHON := python3.11
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen --all-extras
 # Debian packages WeasyPrint needs (PDF rendering: RIB, notices, letters).
-DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 .PHONY: help deps system-deps python-deps run test lint bench bench-match deploy clean
 

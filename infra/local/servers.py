@@ -15,6 +15,8 @@ import html
 import json
 import logging
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -191,8 +193,31 @@ class PortalHandler(SimpleHTTPRequestHandler):
     def _json(self, status: int, data: Any) -> None:
         self._send(status, json.dumps(data, ensure_ascii=False, indent=2), "application/json")
 
+    def _proxy_api(self) -> None:
+        """``/v1/*`` goes to the API, as CloudFront routes it in AWS: the portal's pages
+        call the API on their own origin (no CORS, and the tenant token stays first-party)."""
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        request = urllib.request.Request(  # noqa: S310 (the local API on loopback)
+            type(self).api_url.rstrip("/") + self.path, data=body, method=self.command
+        )
+        for name in ("Authorization", "Content-Type", "Accept", "Idempotency-Key"):
+            if self.headers.get(name):
+                request.add_header(name, self.headers[name])
+        try:
+            with urllib.request.urlopen(request, timeout=60) as resp:  # noqa: S310
+                status, data = resp.status, resp.read()
+                content_type = resp.headers.get("Content-Type", "application/json")
+        except urllib.error.HTTPError as e:
+            status, data = e.code, e.read()
+            content_type = e.headers.get("Content-Type", "application/json")
+        self._send(status, data, content_type)
+
     def do_GET(self) -> None:
         url = urlsplit(self.path)
+        if url.path.startswith("/v1/") and type(self).api_url:
+            self._proxy_api()
+            return
         if url.path in ("/_local/outbox", "/_local/outbox/"):
             messages = outbox_messages()
             if parse_qs(url.query).get("format") == ["json"]:
@@ -211,6 +236,9 @@ class PortalHandler(SimpleHTTPRequestHandler):
 
     def do_POST(self) -> None:
         url = urlsplit(self.path)
+        if url.path.startswith("/v1/") and type(self).api_url:
+            self._proxy_api()
+            return
         prefix = "/_local/schedules/"
         trigger = type(self).trigger
         if url.path.startswith(prefix) and trigger is not None:

@@ -41,7 +41,6 @@ pytestmark = pytest.mark.integration
 
 REGION = "eu-west-3"
 TODAY = datetime.now(UTC).date()
-PORTAL = "https://portail.example.fr"
 
 
 class _Context:
@@ -52,71 +51,6 @@ class _Context:
 
 
 # ------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[Any]:
-    """TEMPORARY stand-in for the session ``emulator`` fixture of tests/conftest.py (not
-    there yet): moto in-process, the resources this test needs created from template.yaml.
-    """
-    import os
-    from unittest import mock
-
-    import boto3
-    from moto import mock_aws
-
-    from functions.adapters.aws import client
-    from infra.local.template import TEMPLATE_PATH, Stack, load_template
-
-    stack = Stack(load_template())
-    stack.queue_urls = {
-        lid: f"https://sqs.{REGION}.amazonaws.com/{DEFAULT_ACCOUNT_ID}/{stack.physical_name(lid)}"
-        for lid in stack.of_type("AWS::SQS::Queue")
-    }
-    fn = stack.resources["NotifyFunction"]["Properties"]
-    env = {k: str(v) for k, v in stack.resolve(fn["Environment"])["Variables"].items()}
-    env |= {
-        "PORTAL_BASE_URL": PORTAL,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-    }
-    with mock.patch.dict(os.environ, env), mock_aws():
-        client.cache_clear()
-        ddb = boto3.client("dynamodb", region_name=REGION)
-        for lid in ("OrganisationsTable", "LeasesTable", "LedgerTable", "DunningCasesTable"):
-            props = stack.properties(lid)
-            keep = (
-                "TableName",
-                "AttributeDefinitions",
-                "KeySchema",
-                "BillingMode",
-                "GlobalSecondaryIndexes",
-            )
-            ddb.create_table(**{k: props[k] for k in keep if k in props})
-        boto3.client("s3", region_name=REGION).create_bucket(
-            Bucket=stack.physical_name("DocumentsBucket"),
-            CreateBucketConfiguration={"LocationConstraint": REGION},
-        )
-        boto3.client("ses", region_name=REGION).verify_email_identity(
-            EmailAddress=env["MAIL_SENDER"]
-        )
-        sm = stack.properties("DunningStateMachine")
-        definition = (TEMPLATE_PATH.parent / sm["DefinitionUri"]).read_text()
-        for name, value in sm["DefinitionSubstitutions"].items():
-            definition = definition.replace("${" + name + "}", str(value))
-        boto3.client("stepfunctions", region_name=REGION).create_state_machine(
-            name=sm["Name"],
-            definition=definition,
-            roleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/local",
-        )
-
-        class _Aws:
-            def client(self, service: str) -> Any:
-                return boto3.client(service, region_name=REGION)
-
-        yield _Aws()
-    client.cache_clear()
 
 
 @pytest.fixture(scope="module")
@@ -357,7 +291,7 @@ def test_reminders_go_by_email_and_sms_once(notify: Any, landlord: Landlord) -> 
     assert format_cents_fr(56_000) in body
     assert format_iban(lease.viban) in body
     assert format_rf(lease.rf_reference) in body
-    assert f"{PORTAL}/?ref={lease.rf_reference}" in body
+    assert f"{landlord.settings.portal_base_url.rstrip('/')}/?ref={lease.rf_reference}" in body
     assert "conseillère sociale" in body
     sms = _sent_sms(landlord.mobile)
     assert len(sms) == 1

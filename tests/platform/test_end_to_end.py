@@ -20,12 +20,11 @@ import paramiko
 import pytest
 
 from infra.local.client import ApiClient
-from tests.fixtures.camt054 import Credit, camt054
+from tests.fixtures.camt054 import Credit, camt054, payer_iban
 
 pytestmark = pytest.mark.platform
 
 UNKNOWN_IBAN = "FR7610107001011234567890129"  # a valid IBAN that is no vIBAN of ours
-PAYER_IBAN = "FR7630006000011234567890189"
 
 
 def _wait(predicate: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
@@ -128,10 +127,16 @@ def test_viban_payments_reach_the_erp_and_the_unknown_one_is_unmatched(
     body = camt054(
         running_platform["demo"].get("collection_iban", UNKNOWN_IBAN),
         [
-            Credit(a, lease["viban"], f"PAYEUR {i}", PAYER_IBAN, f"LOYER {lease['lease_id']}")
+            Credit(
+                a,
+                lease["viban"],
+                f"PAYEUR {i}",
+                payer_iban(offset + i),
+                f"LOYER {lease['lease_id']}",
+            )
             for i, (a, lease) in enumerate(zip(amounts, chosen, strict=True))
         ]
-        + [Credit("77.70", UNKNOWN_IBAN, "INCONNU SARL", PAYER_IBAN, "FACTURE 12")],
+        + [Credit("77.70", UNKNOWN_IBAN, "INCONNU SARL", payer_iban(900 + offset), "FACTURE 12")],
         msg_id=f"E2E-{via}",
     )
     name = f"notification-{via}.xml"
@@ -181,7 +186,9 @@ def test_same_file_twice_books_nothing_twice(
 ) -> None:
     lease = leases[40]
     body = camt054(
-        UNKNOWN_IBAN, [Credit("100.00", lease["viban"], "M. TEST", PAYER_IBAN)], msg_id="E2E-TWICE"
+        UNKNOWN_IBAN,
+        [Credit("100.00", lease["viban"], "M. TEST", payer_iban(100))],
+        msg_id="E2E-TWICE",
     )
     _upload_s3(s3, running_platform, "twice-1.xml", body)
     first = _wait(lambda: _file_status(api, "twice-1.xml"), "first upload")
@@ -222,7 +229,9 @@ def test_not_a_statement_is_quarantined_and_the_next_file_goes_on(
     _upload_s3(s3, running_platform, "invoice.pdf", b"%PDF-1.7\nnot a bank statement\n")
     lease = leases[50]
     good = camt054(
-        UNKNOWN_IBAN, [Credit("55.00", lease["viban"], "M. APRES", PAYER_IBAN)], msg_id="E2E-AFTER"
+        UNKNOWN_IBAN,
+        [Credit("55.00", lease["viban"], "M. APRES", payer_iban(101))],
+        msg_id="E2E-AFTER",
     )
     _upload_s3(s3, running_platform, "after-bad.xml", good)
 
@@ -259,7 +268,9 @@ def test_cli_upload_and_leases_list(
     path = tmp_path / "cli-upload.xml"
     path.write_bytes(
         camt054(
-            UNKNOWN_IBAN, [Credit("42.00", lease["viban"], "M. CLI", PAYER_IBAN)], msg_id="E2E-CLI"
+            UNKNOWN_IBAN,
+            [Credit("42.00", lease["viban"], "M. CLI", payer_iban(102))],
+            msg_id="E2E-CLI",
         )
     )
     state = running_platform["state_dir"]
