@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from functions.core.errors import EncaisseError
+from infra.local import cli_review
 from infra.local.client import api_client, load_endpoints, state_dir
 
 
@@ -239,6 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     link = tenant.add_parser("link", help="a signed portal link for a lease's tenants")
     link.add_argument("lease_id")
     link.set_defaults(func=cmd_tenant_link)
+
+    cli_review.add_parsers(sub)
 
     statement = sub.add_parser("statement", help="bank files").add_subparsers(
         dest="action", required=True
