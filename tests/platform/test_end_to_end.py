@@ -136,7 +136,7 @@ def test_viban_payments_reach_the_erp_and_the_unknown_one_is_unmatched(
             )
             for i, (a, lease) in enumerate(zip(amounts, chosen, strict=True))
         ]
-        + [Credit("77.70", UNKNOWN_IBAN, "INCONNU SARL", payer_iban(900 + offset), "FACTURE 12")],
+        + [Credit("77.70", UNKNOWN_IBAN, "VERLAINE ANTOINE", payer_iban(900 + offset), "VIREMENT")],
         msg_id=f"E2E-{via}",
     )
     name = f"notification-{via}.xml"
@@ -173,7 +173,9 @@ def test_viban_payments_reach_the_erp_and_the_unknown_one_is_unmatched(
         assert after == before[lease["lease_id"]] - Decimal(a)
 
     unmatched = [t for t in txs if t["status"] == "unmatched"]
-    assert [(t["amount"], t["counterparty_name"]) for t in unmatched] == [("77.70", "INCONNU SARL")]
+    assert [(t["amount"], t["counterparty_name"]) for t in unmatched] == [
+        ("77.70", "VERLAINE ANTOINE")
+    ]
     listed = {t["transaction_id"] for t in api.iterate("/v1/transactions", status="unmatched")}
     assert unmatched[0]["transaction_id"] in listed
 
