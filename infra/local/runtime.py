@@ -269,8 +269,15 @@ class Platform:
         ]
         if e["demo"]:
             lines.append(f"  Demo landlord   {e['demo']['org_id']}  API key {e['demo']['api_key']}")
+        buckets = e["buckets"]
         lines += [
-            f"  Inbox bucket    s3://{e['buckets']['inbox']}/<org_id>/",
+            f"  Inbox bucket    s3://{buckets['inbox']}/<org_id>/<file>  (statement files in)",
+            *(
+                f"  {role.capitalize():<15} s3://{name}"
+                for role, name in buckets.items()
+                if role != "inbox"
+            ),
+            f"  Endpoints file  {Path(e['state_dir']) / 'endpoints.json'}",
             f"  State folder    {e['state_dir']}"
             + ("  (restored)" if self.restored else "  (fresh)"),
             f"  Time factor     {self.time_factor:g} (a {self.time_factor:g} s wait takes 1 s)",
