@@ -9,6 +9,8 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen --all-extras
 # Debian packages WeasyPrint needs (PDF rendering: RIB, notices, letters).
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# The portal's end-to-end tests run it in headless Chromium.
+TEST_DEB_PACKAGES := chromium
 
 .PHONY: help deps system-deps python-deps run test lint bench bench-match deploy clean
 
@@ -23,7 +25,7 @@ help:
 deps: system-deps python-deps
 
 system-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(DEB_PACKAGES) $(EXTRA_DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -38,6 +40,7 @@ python-deps:
 run: deps
 	$(RUN) encaisse up $(ARGS)
 
+test: EXTRA_DEB_PACKAGES = $(TEST_DEB_PACKAGES)
 test: deps
 	$(RUN) pytest $(PYTEST_ARGS)
 

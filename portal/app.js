@@ -113,7 +113,7 @@ async function start() {
   } catch (e) {
     fail(e.message);
   }
-  $("main").focus();
+  $("main").focus({ preventScroll: true });
 }
 
 start();

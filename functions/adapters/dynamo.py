@@ -95,6 +95,11 @@ def _query_page(table: str, org_id: str, limit: int, cursor: str | None, **extra
         "ExpressionAttributeValues": {":o": {"S": org_id}},
         "Limit": limit,
     } | extra
+    return query_page(kwargs, cursor)
+
+
+def query_page(kwargs: dict[str, Any], cursor: str | None) -> Page:
+    """Run one query from the API's cursor; the next cursor encodes where it stopped."""
     start = decode_cursor(cursor)
     if start:
         kwargs["ExclusiveStartKey"] = to_ddb(start)
@@ -580,12 +585,7 @@ class DynamoTransactionRepository:
                 "KeyConditionExpression": "org_id = :o AND begins_with(transaction_id, :tx)",
                 "ExpressionAttributeValues": {":o": {"S": org_id}, ":tx": {"S": "tx_"}},
             }
-        start = decode_cursor(cursor)
-        if start:
-            kwargs["ExclusiveStartKey"] = to_ddb(start)
-        resp = client("dynamodb").query(**kwargs)
-        last = from_ddb(resp["LastEvaluatedKey"]) if "LastEvaluatedKey" in resp else None
-        return Page([from_ddb(i) for i in resp["Items"]], encode_cursor(last))
+        return query_page(kwargs, cursor)
 
 
 # ---------------------------------------------------------------- entries and ledger

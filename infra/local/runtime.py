@@ -273,7 +273,7 @@ class Platform:
         lines += [
             f"  Inbox bucket    s3://{buckets['inbox']}/<org_id>/<file>  (statement files in)",
             *(
-                f"  {role.capitalize():<15} s3://{name}"
+                f"  {'Portal files' if role == 'portal' else role.capitalize():<15} s3://{name}"
                 for role, name in buckets.items()
                 if role != "inbox"
             ),

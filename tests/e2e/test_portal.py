@@ -1,0 +1,78 @@
+"""The tenant portal in headless Chromium, against the running platform."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from typing import Any
+
+import pytest
+
+from infra.local.client import ApiClient
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _render(url: str) -> str:
+    """The DOM after the page's scripts ran (Chromium's own headless mode)."""
+    if CHROMIUM is None:
+        pytest.fail("chromium is not installed: `make test` installs it (Debian package chromium)")
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--virtual-time-budget=8000",
+                "--dump-dom",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def api(running_platform: dict[str, Any]) -> ApiClient:
+    return ApiClient(running_platform["api_url"], running_platform["demo"]["api_key"])
+
+
+def test_tenant_sees_balance_iban_and_qr(running_platform: dict[str, Any], api: ApiClient) -> None:
+    lease = api.get("/v1/leases", limit=1)["items"][0]
+    link = api.post(f"/v1/leases/{lease['lease_id']}/tenant-link", {})["url"]
+    dom = _render(link)
+    assert "Bonjour " + lease["tenants"][0]["name"] in dom
+    assert "Reste à payer" in dom or "Votre compte est à jour" in dom
+    iban = lease["viban"]
+    assert " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)) in dom
+    assert "data:image/svg+xml" in dom  # the EPC QR code
+    assert "Avis d'échéance" in dom  # the history
+
+
+def test_payment_page_by_reference_shows_no_personal_data(
+    running_platform: dict[str, Any], api: ApiClient
+) -> None:
+    lease = api.get("/v1/leases", limit=1)["items"][0]
+    dom = _render(f"{running_platform['portal_url']}/?ref={lease['rf_reference']}")
+    assert "Payer par virement" in dom
+    assert lease["tenants"][0]["name"] not in dom
+    assert "Reste à payer" not in dom
+
+
+def test_expired_or_forged_link_is_explained(running_platform: dict[str, Any]) -> None:
+    dom = _render(f"{running_platform['portal_url']}/#t=v1.e30.forged")
+    assert "Ce lien n'est plus valable" in dom
