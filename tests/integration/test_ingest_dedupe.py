@@ -1,0 +1,106 @@
+"""The same payment delivered again, in any wrapping, is recorded once.
+
+Intraday CAMT.052 then the day's CAMT.053, a ZIP holding an already-seen
+statement, the same file under another name: each payment keeps one record.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import zipfile
+from datetime import date
+from typing import Any
+
+import pytest
+
+from functions.adapters.dynamo import DynamoOrganisationRepository
+from functions.adapters.settings import Settings
+from functions.bootstrap import build_ingestor
+from functions.core.organisation import Organisation
+from functions.core.statements import Balance, Entry, Statement, Transaction
+from functions.core.viban import VirtualIbanRange
+from functions.ingest.parsers.render import render_camt
+from tests.fixtures.camt054 import payer_iban
+
+pytestmark = pytest.mark.integration
+ACCOUNT = "FR7630004008210000420001774"
+DAY = date(2026, 11, 20)
+
+
+def _entry(n: int, cents: int) -> Entry:
+    return Entry(
+        cents,
+        "EUR",
+        DAY,
+        DAY,
+        bank_reference=f"REF-{n}",
+        transactions=(
+            Transaction(
+                cents,
+                f"PAYEUR {n}",
+                payer_iban(n),
+                end_to_end_id=f"E2E-{n}",
+                remittance=f"LOYER {n}",
+            ),
+        ),
+    )
+
+
+def _statement(*entries: Entry) -> Statement:
+    return Statement("STMT-1", ACCOUNT, None, "EUR", Balance(0, DAY), None, entries)
+
+
+def _as_camt052(camt053: bytes) -> bytes:
+    """The intraday report of the same bookings (camt.052 shares camt.053's entry shape)."""
+    text = camt053.decode()
+    text = text.replace("camt.053.001.02", "camt.052.001.02")
+    text = text.replace("BkToCstmrStmt", "BkToCstmrAcctRpt")
+    text = text.replace("<Stmt>", "<Rpt>").replace("</Stmt>", "</Rpt>")
+    return text.encode()
+
+
+@pytest.fixture
+def org(emulator: Any) -> str:
+    settings = Settings.from_env()
+    org_id = f"org-{uuid.uuid4().hex[:8]}"
+    DynamoOrganisationRepository(settings.organisations_table).put(
+        Organisation(org_id, "HLM", ACCOUNT, VirtualIbanRange("30004", "00821", "77"))
+    )
+    return org_id
+
+
+def _ingest(emulator: Any, org_id: str, name: str, body: bytes) -> Any:
+    settings = Settings.from_env()
+    key = f"{org_id}/{name}"
+    emulator.client("s3").put_object(Bucket=settings.inbox_bucket, Key=key, Body=body)
+    return build_ingestor(settings).ingest(settings.inbox_bucket, key)
+
+
+def test_intraday_report_then_day_statement(emulator: Any, org: str) -> None:
+    morning = _as_camt052(render_camt([_statement(_entry(1, 50_000), _entry(2, 61_000))]))
+    first = _ingest(emulator, org, "intraday.xml", morning)
+    assert first.format == "camt.052.001.02" and first.new_transactions == 2
+    day = render_camt([_statement(_entry(1, 50_000), _entry(2, 61_000), _entry(3, 7_000))])
+    second = _ingest(emulator, org, "statement.xml", day)
+    assert (second.status, second.transactions, second.new_transactions) == ("ingested", 3, 1)
+
+
+def test_zip_holding_a_seen_statement_adds_only_the_new_one(emulator: Any, org: str) -> None:
+    seen = render_camt([_statement(_entry(11, 1_000), _entry(12, 2_000))])
+    assert _ingest(emulator, org, "s1.xml", seen).new_transactions == 2
+    fresh = render_camt([_statement(_entry(13, 3_000))], "054")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a/s1.xml", seen)
+        archive.writestr("a/n2.xml", fresh)
+    result = _ingest(emulator, org, "bundle.zip", buffer.getvalue())
+    assert (result.status, result.transactions, result.new_transactions) == ("ingested", 3, 1)
+
+
+def test_two_identical_payments_in_one_file_stay_two(emulator: Any, org: str) -> None:
+    same = Entry(2_500, "EUR", DAY, DAY, transactions=(Transaction(2_500, "M. DUPONT"),))
+    result = _ingest(emulator, org, "twins.xml", render_camt([_statement(same, same)]))
+    assert result.new_transactions == 2
+    again = _ingest(emulator, org, "twins-again.xml", render_camt([_statement(same, same, same)]))
+    assert again.new_transactions == 1
