@@ -8,6 +8,10 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from aws_lambda_powertools.utilities.idempotency import (
+    BasePersistenceLayer,
+    IdempotencyConfig,
+)
 from chalice import Blueprint, Chalice, Response
 
 from functions.adapters.dynamo import (
@@ -20,7 +24,9 @@ from functions.adapters.dynamo import (
     DynamoOrganisationRepository,
     DynamoTransactionRepository,
 )
+from functions.adapters.idempotency import idempotency_store
 from functions.adapters.settings import Settings
+from functions.api import idempotency
 from functions.api.auth import authenticate
 from functions.core.errors import (
     AuthenticationError,
@@ -71,6 +77,14 @@ class _Deps:
         return DynamoLedgerRepository(self.settings.ledger_table)
 
     @functools.cached_property
+    def idempotency(self) -> BasePersistenceLayer:
+        return idempotency_store(self.settings.idempotency_table)
+
+    @functools.cached_property
+    def idempotency_config(self) -> IdempotencyConfig:
+        return idempotency.idempotency_config()
+
+    @functools.cached_property
     def lease_service(self) -> LeaseService:
         s = self.settings
         return LeaseService(
@@ -81,6 +95,7 @@ class _Deps:
 deps = _Deps()
 
 _STATUS = {
+    idempotency.IdempotencyKeyReusedError: (422, "idempotency-key-reused", "Key reused"),
     ValidationError: (400, "invalid-request", "Invalid request"),
     AuthenticationError: (401, "unauthenticated", "Authentication required"),
     PermissionDeniedError: (403, "forbidden", "Forbidden"),
@@ -126,10 +141,23 @@ class Routes:
                 try:
                     if scope is None:
                         return view(**params)
-                    headers = dict(self.target.current_request.headers)
+                    request = self.target.current_request
+                    headers = dict(request.headers)
                     principal = authenticate(deps.keys, headers)
                     principal.require(scope)
-                    return view(principal, **params)
+                    key = idempotency.key_from_headers(headers)
+                    if key is None or request.method not in idempotency.WRITE_METHODS:
+                        return view(principal, **params)
+                    return idempotency.run_once(
+                        deps.idempotency,
+                        deps.idempotency_config,
+                        principal.org_id,
+                        key,
+                        idempotency.fingerprint(
+                            request.method, request.path, request.uri_params, request.raw_body
+                        ),
+                        lambda: view(principal, **params),
+                    )
                 except EncaisseError as e:
                     return problem(e)
 

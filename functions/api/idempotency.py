@@ -1,0 +1,144 @@
+"""``Idempotency-Key`` on write routes, with powertools idempotency.
+
+The key is scoped to the organisation. The first request with a key runs and its
+response (2xx only) is kept 24 hours; the same key with the same request (method,
+path, JSON body) replays that response with ``Idempotent-Replayed: true``; the same key
+with another request is refused (422). Error responses are not kept: the client can
+correct its request and retry with the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    BasePersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from chalice import Response
+
+from functions.core.errors import ConflictError, ValidationError
+
+HEADER = "Idempotency-Key"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+KEEP_SECONDS = 24 * 3600
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+class IdempotencyKeyReusedError(ValidationError):
+    """The key was already used for another request (HTTP 422)."""
+
+
+class _ApiGatewayContext:
+    """API Gateway gives a request 29 s: an unfinished first request frees its key then."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 29_000
+
+
+def idempotency_config() -> IdempotencyConfig:
+    config = IdempotencyConfig(
+        event_key_jmespath="[org_id, key]",
+        payload_validation_jmespath="fingerprint",
+        expires_after_seconds=KEEP_SECONDS,
+    )
+    config.register_lambda_context(_ApiGatewayContext())  # type: ignore[arg-type]
+    return config
+
+
+def key_from_headers(headers: dict[str, str]) -> str | None:
+    lower = {k.lower(): v for k, v in headers.items()}
+    raw = lower.get(HEADER.lower())
+    if raw is None:
+        return None
+    if not _KEY.match(raw):
+        raise ValidationError(HEADER, "1 to 255 printable ASCII characters, no spaces")
+    return raw
+
+
+def fingerprint(
+    method: str, path: str, path_params: dict[str, str] | None, raw_body: bytes | None
+) -> str:
+    """The request as compared on replay: JSON bodies by content, not by spacing."""
+    body = raw_body or b""
+    path = f"{path} {json.dumps(path_params or {}, sort_keys=True)}"
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except (ValueError, UnicodeDecodeError):
+        canonical = body
+    return hashlib.sha256(f"{method} {path}\n".encode() + canonical).hexdigest()
+
+
+class _NotKeptError(Exception):
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def as_response(result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    return Response(
+        body=json.dumps(result, ensure_ascii=False),
+        status_code=200,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def run_once(
+    store: BasePersistenceLayer,
+    config: IdempotencyConfig,
+    org_id: str,
+    key: str,
+    request_fingerprint: str,
+    run: Callable[[], Any],
+) -> Response:
+    """Run the view once per (organisation, key); replay its response afterwards."""
+    executed = False
+
+    def execute(request: dict[str, str]) -> dict[str, Any]:
+        nonlocal executed
+        executed = True
+        response = as_response(run())
+        if response.status_code >= 300:
+            raise _NotKeptError(response)
+        body = response.body
+        return {
+            "status_code": response.status_code,
+            "headers": dict(response.headers or {}),
+            "body": body if isinstance(body, str) else json.dumps(body, ensure_ascii=False),
+        }
+
+    once = idempotent_function(
+        execute,
+        data_keyword_argument="request",
+        persistence_store=store,
+        config=config,
+        key_prefix="api",
+    )
+    request = {"org_id": org_id, "key": key, "fingerprint": request_fingerprint}
+    try:
+        kept: dict[str, Any] = once(request=request)
+    except _NotKeptError as e:
+        return e.response
+    except IdempotencyValidationError as e:
+        raise IdempotencyKeyReusedError(
+            HEADER, "this key was already used for a different request; use a new key"
+        ) from e
+    except IdempotencyAlreadyInProgressError as e:
+        raise ConflictError(
+            f"a request with this {HEADER} is still in progress; retry in a few seconds"
+        ) from e
+    headers = dict(kept["headers"])
+    if not executed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(body=kept["body"], status_code=int(kept["status_code"]), headers=headers)
