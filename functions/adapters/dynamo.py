@@ -689,6 +689,89 @@ class DynamoEntryRepository:
             done.append(entry_id)
         return done
 
+    def between(self, org_id: str, start: date, end: date, limit: int) -> list[AccountingEntry]:
+        """Every entry (acknowledged or not) dated from ``start`` to ``end``, in id order.
+
+        An entry is never recorded before its date, so ids before ``start`` are skipped.
+        Raises ValidationError when more than ``limit`` entries match.
+        """
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "org_id = :o AND entry_id >= :first",
+            "FilterExpression": "#d BETWEEN :start AND :end",
+            "ExpressionAttributeNames": {"#d": "date"},
+            "ExpressionAttributeValues": to_ddb(
+                {
+                    ":o": org_id,
+                    ":first": start.strftime("%Y%m%d"),
+                    ":start": start.isoformat(),
+                    ":end": end.isoformat(),
+                }
+            ),
+        }
+        out: list[AccountingEntry] = []
+        for page in client("dynamodb").get_paginator("query").paginate(**kwargs):
+            out.extend(entry_from_item(from_ddb(i)) for i in page["Items"])
+            if len(out) > limit:
+                raise ValidationError("to", f"more than {limit} entries: export a shorter period")
+        return out
+
+    def claim(
+        self, org_id: str, batch_id: str, limit: int, now: datetime, stale_before: datetime
+    ) -> list[AccountingEntry]:
+        """Pending entries no other ERP push batch holds, now held by ``batch_id``.
+
+        Each claim is conditional, so two overlapping runs never share an entry. A claim
+        older than ``stale_before`` (a run that died) may be taken over.
+        """
+        ddb = client("dynamodb")
+        claimed: list[AccountingEntry] = []
+        after: str | None = None
+        while len(claimed) < limit:
+            entries, after = self.list_pending(org_id, after, min(limit, 500))
+            for entry in entries:
+                if len(claimed) >= limit:
+                    break
+                try:
+                    ddb.update_item(
+                        TableName=self.table,
+                        Key={"org_id": {"S": org_id}, "entry_id": {"S": entry.entry_id}},
+                        UpdateExpression="SET batch_id = :b, batch_at = :now",
+                        ConditionExpression="attribute_exists(pending_org) AND "
+                        "(attribute_not_exists(batch_id) OR batch_at < :stale)",
+                        ExpressionAttributeValues=to_ddb(
+                            {
+                                ":b": batch_id,
+                                ":now": now.isoformat(),
+                                ":stale": stale_before.isoformat(),
+                            }
+                        ),
+                    )
+                except ClientError as e:
+                    if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                        raise StorageError(str(e)) from e
+                    continue
+                claimed.append(entry)
+            if after is None:
+                break
+        return claimed
+
+    def release(self, org_id: str, entry_ids: Sequence[str], batch_id: str) -> None:
+        """Give back a parked batch's entries: the next run or the ERP's polling takes them."""
+        ddb = client("dynamodb")
+        for entry_id in entry_ids:
+            try:
+                ddb.update_item(
+                    TableName=self.table,
+                    Key={"org_id": {"S": org_id}, "entry_id": {"S": entry_id}},
+                    UpdateExpression="REMOVE batch_id, batch_at",
+                    ConditionExpression="batch_id = :b",
+                    ExpressionAttributeValues={":b": {"S": batch_id}},
+                )
+            except ClientError as e:
+                if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise StorageError(str(e)) from e
+
 
 def ledger_line_to_item(line: LedgerLine) -> dict[str, Any]:
     return {
@@ -1084,3 +1167,58 @@ class DynamoApiKeyRepository:
     def get(self, key_hash: str) -> dict[str, Any] | None:
         resp = client("dynamodb").get_item(TableName=self.table, Key={"key_hash": {"S": key_hash}})
         return from_ddb(resp["Item"]) if "Item" in resp else None
+
+    def list_for_org(self, org_id: str) -> list[dict[str, Any]]:
+        """The organisation's keys (revoked ones too), oldest first."""
+        pages = (
+            client("dynamodb")
+            .get_paginator("query")
+            .paginate(
+                TableName=self.table,
+                IndexName="org-index",
+                KeyConditionExpression="org_id = :o",
+                ExpressionAttributeValues={":o": {"S": org_id}},
+            )
+        )
+        items = [from_ddb(i) for page in pages for i in page["Items"]]
+        return sorted(items, key=lambda i: str(i.get("created_at", "")))
+
+    def find_by_id(self, key_id: str) -> dict[str, Any]:
+        """The key whose hash starts with ``key_id`` (what the API calls the key's id).
+
+        Raises NotFoundError, or ValidationError when the id is ambiguous.
+        """
+        if len(key_id) < 8 or any(c not in "0123456789abcdef" for c in key_id):
+            raise ValidationError("key_id", "at least 8 lower-case hexadecimal characters")
+        pages = (
+            client("dynamodb")
+            .get_paginator("scan")
+            .paginate(
+                TableName=self.table,
+                FilterExpression="begins_with(key_hash, :p)",
+                ExpressionAttributeValues={":p": {"S": key_id}},
+            )
+        )
+        found = [from_ddb(i) for page in pages for i in page["Items"]]
+        if not found:
+            raise NotFoundError("API key", key_id)
+        if len(found) > 1:
+            raise ValidationError("key_id", "matches several keys: give more characters")
+        return found[0]
+
+    def revoke(self, key_hash: str, at: datetime) -> bool:
+        """Refuse the key from now on; False if it was revoked already."""
+        try:
+            client("dynamodb").update_item(
+                TableName=self.table,
+                Key={"key_hash": {"S": key_hash}},
+                UpdateExpression="SET revoked_at = :at",
+                ConditionExpression="attribute_exists(key_hash)"
+                " AND attribute_not_exists(revoked_at)",
+                ExpressionAttributeValues={":at": {"S": at.isoformat()}},
+            )
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise StorageError(str(e)) from e
+            return False
+        return True

@@ -5,19 +5,28 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from functions.core.accounting import AccountingEntry, entries_as_csv, entry_as_dict
 from functions.core.errors import ErpWebhookError, ValidationError
+from functions.core.fec import entries_as_fec
 from functions.core.organisation import Organisation
 
 BATCH_SIZE = 1000
-FORMATS = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
+FORMATS = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "fec": "text/plain; charset=utf-8",
+}
+# A batch holds its entries this long at most: a run that died (no park) lets them go then.
+# The longest run retries for about 16 minutes (Deliver's Retry in erp_push.asl.json).
+CLAIM_TTL = timedelta(hours=1)
 
 
 class Organisations(Protocol):
@@ -30,6 +39,10 @@ class Entries(Protocol):
         self, org_id: str, after: str | None = None, limit: int = 100
     ) -> tuple[list[AccountingEntry], str | None]: ...
     def acknowledge(self, org_id: str, entry_ids: Sequence[str], by: str) -> list[str]: ...
+    def claim(
+        self, org_id: str, batch_id: str, limit: int, now: datetime, stale_before: datetime
+    ) -> list[AccountingEntry]: ...
+    def release(self, org_id: str, entry_ids: Sequence[str], batch_id: str) -> None: ...
 
 
 class BatchStore(Protocol):
@@ -50,6 +63,8 @@ def render(entries: list[AccountingEntry], fmt: str) -> bytes:
         ).encode()
     if fmt == "csv":
         return entries_as_csv(entries).encode()
+    if fmt == "fec":
+        return entries_as_fec(entries).encode()
     raise ValidationError("erp_format", f"{fmt!r}: one of {', '.join(FORMATS)}")
 
 
@@ -65,22 +80,31 @@ class ErpPushService:
         return {"organisations": [{"org_id": o} for o in self.orgs.list_ids()]}
 
     def collect(self, org_id: str) -> dict[str, Any]:
+        """Claim up to BATCH_SIZE pending entries no other run holds and keep them rendered.
+
+        Without a webhook nothing is claimed: the ERP polls ``GET /v1/entries``.
+        """
         org = self.orgs.get(org_id)
-        entries, _ = self.entries.list_pending(org_id, None, BATCH_SIZE)
         result = {
             "org_id": org_id,
             "batch_id": None,
-            "count": len(entries),
+            "count": 0,
             "format": org.erp_format,
             "has_webhook": bool(org.erp_webhook_url),
         }
-        if not entries or not org.erp_webhook_url:
-            return result
-        ids = [e.entry_id for e in entries]
+        if not org.erp_webhook_url:
+            pending, _ = self.entries.list_pending(org_id, None, BATCH_SIZE)
+            return result | {"count": len(pending)}
         now = self.clock()
-        digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:10]
-        batch_id = f"b_{now.strftime('%Y%m%dT%H%M%S')}_{digest}"
-        body = render(entries, org.erp_format)
+        batch_id = f"b_{now.strftime('%Y%m%dT%H%M%S')}_{secrets.token_hex(5)}"
+        entries = self.entries.claim(org_id, batch_id, BATCH_SIZE, now, now - CLAIM_TTL)
+        if not entries:
+            return result
+        try:
+            body = render(entries, org.erp_format)
+        except ValidationError:
+            self.entries.release(org_id, [e.entry_id for e in entries], batch_id)
+            raise
         self.batches.put(
             org_id,
             batch_id,
@@ -88,14 +112,14 @@ class ErpPushService:
                 "batch_id": batch_id,
                 "org_id": org_id,
                 "format": org.erp_format,
-                "entry_ids": ids,
+                "entry_ids": [e.entry_id for e in entries],
                 "body": body.decode(),
                 "status": "collected",
                 "created_at": now.isoformat(),
                 "attempts": 0,
             },
         )
-        return result | {"batch_id": batch_id}
+        return result | {"batch_id": batch_id, "count": len(entries)}
 
     def deliver(self, org_id: str, batch_id: str) -> dict[str, Any]:
         org = self.orgs.get(org_id)
@@ -135,7 +159,9 @@ class ErpPushService:
         return {"acknowledged": len(done)}
 
     def park(self, org_id: str, batch_id: str, error: Any) -> dict[str, Any]:
+        """Keep the batch for the record and free its entries for polling and later runs."""
         batch = self.batches.get(org_id, batch_id)
+        self.entries.release(org_id, batch["entry_ids"], batch_id)
         batch |= {"status": "parked", "parked_at": self.clock().isoformat(), "error": error}
         self.batches.put(org_id, batch_id, batch)
         return {"parked": batch_id}
