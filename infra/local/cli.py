@@ -4,6 +4,8 @@ encaisse up                      start the whole platform (what `make run` does)
 encaisse upload FILE             drop a bank file into the demo landlord's inbox
 encaisse leases list [--json]    leases with tenant, residence, vIBAN, RF, balance
 encaisse entries list [--json]   accounting entries waiting for the ERP
+encaisse entries export          entries of a period as a FEC or CSV file
+encaisse apikey create|list|revoke   API keys of an organisation
 encaisse transactions list       bank transactions and their outcome
 encaisse files list              statement files received and what became of them
 encaisse statement parse FILE    read a bank file and print what it holds
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from functions.core.errors import EncaisseError
-from infra.local import cli_review
+from infra.local import cli_erp, cli_review
 from infra.local.client import api_client, load_endpoints, state_dir
 
 
@@ -233,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "transactions":
             lister.add_argument("--status")
         lister.set_defaults(func=func)
+        if name == "entries":
+            cli_erp.add_export_parser(group)
 
     tenant = sub.add_parser("tenant", help="tenant portal").add_subparsers(
         dest="action", required=True
@@ -242,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     link.set_defaults(func=cmd_tenant_link)
 
     cli_review.add_parsers(sub)
+    cli_erp.add_parsers(sub)
 
     statement = sub.add_parser("statement", help="bank files").add_subparsers(
         dest="action", required=True

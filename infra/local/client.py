@@ -73,6 +73,27 @@ class ApiClient:
             raise PlatformNotRunningError(f"{url}: {e.reason}") from e
         return json.loads(raw) if raw else None
 
+    def download(self, path: str, **query: Any) -> tuple[bytes, dict[str, str]]:
+        """A non-JSON answer (an export): its bytes and its headers (lower-case names)."""
+        params = {k: v for k, v in query.items() if v is not None}
+        url = self.base_url.rstrip("/") + path
+        if params:
+            url += "?" + urllib.parse.urlencode(params)
+        req = urllib.request.Request(url, method="GET")  # noqa: S310 (http only)
+        req.add_header("Authorization", f"Bearer {self.api_key}")
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
+                return resp.read(), {k.lower(): v for k, v in resp.headers.items()}
+        except urllib.error.HTTPError as e:
+            raw = e.read()
+            try:
+                payload = json.loads(raw)
+            except ValueError:
+                payload = raw.decode(errors="replace")
+            raise ApiCallError(e.code, payload) from e
+        except urllib.error.URLError as e:
+            raise PlatformNotRunningError(f"{url}: {e.reason}") from e
+
     def get(self, path: str, **query: Any) -> Any:
         return self.request("GET", path, **query)
 
