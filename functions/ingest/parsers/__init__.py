@@ -16,11 +16,11 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import IO
 
 from functions.core.errors import StatementParseError, UnknownFormatError
 from functions.core.statements import Entry, ParsedFile, Reject, Statement, Transaction
-from functions.ingest.parsers import camt
 from functions.ingest.parsers.detect import Kind, detect
 
 __all__ = [
@@ -44,9 +44,13 @@ _MODULES = {
 }
 
 
+def _module(kind: Kind) -> ModuleType:
+    # Imported on first use: a CFONB file need not wait for lxml to load.
+    return importlib.import_module(f"{__name__}.{_MODULES[kind]}")
+
+
 def _parser(kind: Kind) -> Callable[[bytes, str], ParsedFile]:
-    module = importlib.import_module(f"{__name__}.{_MODULES[kind]}")
-    parse: Callable[[bytes, str], ParsedFile] = module.parse
+    parse: Callable[[bytes, str], ParsedFile] = _module(kind).parse
     return parse
 
 
@@ -99,7 +103,8 @@ def parse_file(path: str | Path) -> ParsedFile:
         head = f.read(8192)
         if detect(head) is Kind.CAMT:
             f.seek(0)
-            return camt.parse_stream(f, path.name)
+            parsed: ParsedFile = _module(Kind.CAMT).parse_stream(f, path.name)
+            return parsed
         f.seek(0)
         data = f.read()
     return parse_bytes(data, path.name)
@@ -193,33 +198,40 @@ def stream_file(source: IO[bytes], filename: str) -> StatementStream:
 
     A camt file is parsed as a stream: memory stays that of one entry however
     long the file (a 120 MB, 100,000-entry statement needs ~30 MB, where
-    :func:`parse_file` keeps every entry). Other formats (MT940, CFONB, a
-    pain.002, a ZIP) are small in practice and are parsed whole by
-    :func:`parse_bytes`, then handed out the same way. Errors are those of
-    :func:`parse_bytes`; a camt error may surface while iterating, after the
-    entries before it have been yielded.
+    :func:`parse_file` keeps every entry). A CFONB 120 file is read line by
+    line, one daily block at a time. Other formats (MT940, a pain.002, a
+    ZIP) are small in practice and are parsed whole by :func:`parse_bytes`,
+    then handed out the same way. Errors are those of :func:`parse_bytes`; a
+    camt or CFONB error may surface while iterating, after the entries
+    before it have been yielded.
     """
     head = source.read(8192)
-    if detect(head) is Kind.CAMT:
+    kind = detect(head)
+    if kind is Kind.CAMT:
         source.seek(0)
         try:
-            fmt, items = camt.iter_entries(source, filename)
+            fmt, items = _module(kind).iter_entries(source, filename)
         except _PARSER_BUGS as e:
-            raise _unreadable(filename, e, _MODULES[Kind.CAMT]) from e
-        return StatementStream(fmt, _guarded(items, filename))
+            raise _unreadable(filename, e, _MODULES[kind]) from e
+        return StatementStream(fmt, _guarded(items, filename, _MODULES[kind]))
+    if kind is Kind.CFONB120:
+        # Read line by line, one daily block held at a time.
+        module = _module(kind)
+        items = module.iter_entries(source, filename)
+        return StatementStream(module.FORMAT, _guarded(items, filename, _MODULES[kind]))
     parsed = parse_bytes(head + source.read(), filename)
     return StatementStream(parsed.format, _items_of(parsed), parsed.rejects)
 
 
 def _guarded(
-    items: Iterator[tuple[Statement, Entry | None]], filename: str
+    items: Iterator[tuple[Statement, Entry | None]], filename: str, parser: str
 ) -> Iterator[tuple[Statement, Entry | None]]:
     """As in :func:`parse_bytes`: a parser bug on odd input still reaches the
     caller as a parse error, so the file is quarantined, not retried."""
     try:
         yield from items
     except _PARSER_BUGS as e:
-        raise _unreadable(filename, e, _MODULES[Kind.CAMT]) from e
+        raise _unreadable(filename, e, parser) from e
 
 
 def _items_of(parsed: ParsedFile) -> Iterator[tuple[Statement, Entry | None]]:

@@ -20,16 +20,39 @@ number-of-decimals digit in column 20. Dates are ``DDMMYY``.
 A file made only of ``04``/``05`` records (some banks' intraday extracts)
 gives one statement without balances; a ``04`` or ``07`` outside a block in a
 file that has blocks, or a ``05`` without its ``04``, is refused.
+
+Speed: the file is read line by line (:func:`iter_statements`), one block
+(one account's day) held at a time. Each record is sliced at fixed columns;
+amounts and dates go through table and dict look-ups, and only an unusual
+value (spaces in an amount, an unsigned last digit, three decimals) takes the
+slower, checking path. No regex runs per record.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import io
+import itertools
+from collections.abc import Iterator
 from datetime import date
+from typing import IO
 
 from functions.core.errors import StatementParseError
-from functions.core.statements import Balance, Entry, ParsedFile, Statement, Transaction
-from functions.ingest.parsers.common import clean, ddmmyy, decode_text, find_rf, french_iban
+from functions.core.statements import (
+    Balance,
+    Entry,
+    EntryStatus,
+    ParsedFile,
+    Statement,
+    Transaction,
+)
+from functions.ingest.parsers.common import (
+    clean,
+    ddmmyy,
+    find_rf,
+    french_iban,
+    guess_file_encoding,
+    iter_lines,
+)
 
 PARSER = "cfonb120"
 FORMAT = "cfonb120"
@@ -37,34 +60,24 @@ WIDTH = 120
 
 _POSITIVE = {"{": 0} | {chr(ord("A") + i): i + 1 for i in range(9)}
 _NEGATIVE = {"}": 0} | {chr(ord("J") + i): i + 1 for i in range(9)}
+# The last character of an amount → (sign, units digit), in one look-up.
+_OVERPUNCH: dict[str, tuple[int, int]] = (
+    {c: (1, d) for c, d in _POSITIVE.items()}
+    | {c: (-1, d) for c, d in _NEGATIVE.items()}
+    | {str(d): (1, d) for d in range(10)}  # some banks write an unsigned last digit
+)
+# Number of decimals (column 20) → factor to cents, for the usual 0-2.
+_TO_CENTS = {"0": 100, "1": 10, "2": 1}
+_DIGITS = frozenset("0123456789")
 _NOT_PROVIDED = "NOTPROVIDED"
-
-
-@dataclass
-class _Operation:
-    line: int
-    record: str
-    amount: int
-    currency: str
-    booking: date
-    value: date | None
-    label: str | None
-    reference: str | None
-    code: str | None
-    details: dict[str, list[str]] = field(default_factory=dict)
-
-
-@dataclass
-class _Block:
-    bank: str
-    branch: str
-    account: str
-    currency: str
-    opening: Balance | None
-    operations: list[_Operation] = field(default_factory=list)
+_BOOKED = EntryStatus.BOOKED
+_BLOCK_MARKS = ("01", "07")
+_OUTSIDE = "operation (04) outside an 01…07 block"
 
 
 class _Reader:
+    """Errors and the checking (slow) decoding of amounts and dates."""
+
     def __init__(self, filename: str) -> None:
         self.filename = filename
 
@@ -111,23 +124,210 @@ class _Reader:
         return self.day(text, line, what)
 
 
-def _records(text: str) -> list[tuple[int, str]]:
-    """Numbered non-blank records. A file without line ends (one long line of
-    glued 120-column records, as some transfer tools produce) is cut up."""
-    lines = text.split("\n")
-    non_blank = [line for line in lines if line.strip()]
-    if len(non_blank) == 1 and len(non_blank[0]) > WIDTH and len(non_blank[0]) % WIDTH == 0:
-        glued = non_blank[0]
-        return [(i + 1, glued[i * WIDTH : (i + 1) * WIDTH]) for i in range(len(glued) // WIDTH)]
-    return [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
+def _amount(reader: _Reader, record: str, line: int) -> int:
+    """The amount of a record: the usual ASCII digits, a sign character and
+    0-2 decimals by table look-up; anything else by :meth:`_Reader.amount`,
+    which checks it and names what is wrong."""
+    sign_unit = _OVERPUNCH.get(record[103])
+    scale = _TO_CENTS.get(record[19])
+    digits = record[90:103]
+    if sign_unit is not None and scale is not None and _DIGITS.issuperset(digits):
+        return sign_unit[0] * (int(digits) * 10 + sign_unit[1]) * scale
+    return reader.amount(record, line)
 
 
-def _fit(record: str, reader: _Reader, line: int) -> str:
-    """Pad records whose trailing spaces a transfer tool trimmed."""
-    record = record.rstrip()
-    if len(record) > WIDTH:
-        raise reader.error(line, f"record is {len(record)} characters long, not {WIDTH}")
-    return record.ljust(WIDTH)
+def _too_long(reader: _Reader, line: int, record: str) -> StatementParseError:
+    return reader.error(line, f"record is {len(record)} characters long, not {WIDTH}")
+
+
+def _start(lines: Iterator[str]) -> tuple[int, Iterator[str], bool]:
+    """Where the records begin: ``(number of the line before, lines, glued)``.
+
+    A file without line ends (one long line of glued 120-column records, as
+    some transfer tools produce) is cut up, its records numbered 1, 2…: that
+    is a first non-blank line of a multiple of 120 characters with no other
+    non-blank line after it, so only then are the next lines read ahead.
+    """
+    n = 0
+    for line in lines:
+        if not line.strip():
+            n += 1
+            continue
+        if len(line) > WIDTH and len(line) % WIDTH == 0:
+            ahead = []
+            for after in lines:
+                ahead.append(after)
+                if after.strip():
+                    break
+            else:
+                return 0, iter([line[i : i + WIDTH] for i in range(0, len(line), WIDTH)]), True
+            return n, itertools.chain([line], ahead, lines), False
+        return n, itertools.chain([line], lines), False
+    return n, iter(()), False
+
+
+class _Progress:
+    """What the error checks need to know of the records read so far."""
+
+    __slots__ = ("has_blocks", "line", "lines", "orphan_line")
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self.lines = lines
+        self.line = 0  # the number of the last line read
+        # The line of the first 04 read outside a block before any 01/07: an
+        # intraday extract, unless an 01 or 07 comes later.
+        self.orphan_line: int | None = None
+        self.has_blocks = False
+
+
+def iter_statements(lines: Iterator[str], filename: str) -> Iterator[Statement]:
+    """The statements of a CFONB 120 file given line by line (``str`` lines
+    without their line ends, as :func:`~.common.iter_lines` gives), each one
+    yielded when its ``07`` record is read. Memory is that of one block.
+
+    Raises :class:`StatementParseError` naming the line for a malformed
+    record or records out of order: the same error as if the whole file had
+    been checked first (a record too long anywhere comes before the rest; a
+    ``04`` outside a block is refused once a later ``01``/``07`` shows that
+    the file has blocks), after yielding the statements before it.
+    """
+    reader = _Reader(filename)
+    first, lines, glued = _start(lines)
+    progress = _Progress(lines)
+    try:
+        yield from _read_blocks(lines, first, glued, reader, progress)
+    except Exception:  # re-raised below, maybe after an error that comes first
+        _raise_first_error(reader, progress)
+        raise
+
+
+def _raise_first_error(reader: _Reader, progress: _Progress) -> None:
+    """Read the rest of the file for the errors a whole-file check finds
+    before the one at hand: a record too long, or an ``01``/``07`` that makes
+    an earlier intraday-looking ``04`` the error."""
+    n = progress.line
+    for line in progress.lines:
+        n += 1
+        record = line.rstrip()
+        if len(record) > WIDTH:
+            raise _too_long(reader, n, record) from None
+        if record[:2] in _BLOCK_MARKS:
+            progress.has_blocks = True
+    if progress.orphan_line is not None and progress.has_blocks:
+        raise reader.error(progress.orphan_line, _OUTSIDE) from None
+
+
+def _read_blocks(
+    lines: Iterator[str], n: int, glued: bool, reader: _Reader, progress: _Progress
+) -> Iterator[Statement]:
+    # The open block: the record naming its account (01, or the first 04 of
+    # an extract), its opening balance, and its operations as flat lists (no
+    # object per operation: the lists hold strings, ints and dates, which
+    # the garbage collector does not track). records: the 04 and 05 records
+    # in file order; starts: where each 04 is in records; then each 04's
+    # amount and dates, decoded at once so that errors come in line order.
+    head = ""
+    opening: Balance | None = None
+    in_block = False
+    records: list[str] = []
+    starts: list[int] = []
+    amounts: list[int] = []
+    bookings: list[date] = []
+    values: list[date | None] = []
+    # Dates repeat across a block: parse each once.
+    booking_days: dict[str, date] = {}
+    value_days: dict[str, date | None] = {}
+    amount = _amount
+    # The last run of blank lines: an error at the end of the file names the
+    # last record, before any trailing blank lines.
+    blank_start = blank_end = -1
+    for line in lines:
+        n += 1
+        if line[:2] == "05" and len(line) == WIDTH and starts:
+            # Most records: a complement of full width. Kept as it is: its
+            # trailing whitespace, which padding would turn into spaces,
+            # reaches nothing (the text is whitespace-collapsed, the
+            # qualifier compared with letters).
+            records.append(line)
+            continue
+        record = line.rstrip()
+        if len(record) != WIDTH:
+            if not record and not glued:
+                if blank_end != n - 1:
+                    blank_start = n
+                blank_end = n
+                continue
+            if len(record) > WIDTH:
+                # The first record too long: no error can come before it.
+                progress.line, progress.lines = n, iter(())
+                raise _too_long(reader, n, record)
+            # Transfer tools trim trailing spaces: pad back to 120 columns.
+            record = record.ljust(WIDTH)
+        code = record[:2]
+        if code == "05":
+            if not starts:
+                progress.line = n
+                raise reader.error(n, "complement (05) without a preceding operation (04)")
+            records.append(record)
+            continue
+        progress.line = n
+        if code == "04":
+            if not in_block:
+                if progress.has_blocks:
+                    raise reader.error(n, _OUTSIDE)
+                progress.orphan_line = n
+                head, opening, in_block = record, None, True
+            amounts.append(amount(reader, record, n))
+            text = record[34:40]
+            booking = booking_days.get(text)
+            if booking is None:
+                booking = booking_days[text] = reader.day(text, n, "booking date")
+            bookings.append(booking)
+            text = record[42:48]
+            if text in value_days:
+                values.append(value_days[text])
+            else:
+                value = value_days[text] = reader.optional_day(text, n, "value date")
+                values.append(value)
+            starts.append(len(records))
+            records.append(record)
+        elif code == "01":
+            _check_not_an_extract(reader, progress)
+            if in_block:
+                raise reader.error(
+                    n, "old balance (01) before the new balance (07) of the last block"
+                )
+            opening = Balance(amount(reader, record, n), reader.day(record[34:40], n, "date"))
+            head, in_block = record, True
+        elif code == "07":
+            _check_not_an_extract(reader, progress)
+            if not in_block:
+                raise reader.error(n, "new balance (07) without its old balance (01)")
+            closing = Balance(amount(reader, record, n), reader.day(record[34:40], n, "date"))
+            yield _statement(head, opening, closing, records, starts, amounts, bookings, values)
+            in_block = False
+            records, starts, amounts, bookings, values = [], [], [], [], []
+        else:
+            raise reader.error(n, f"unknown record code {code!r} (expected 01, 04, 05 or 07)")
+    progress.line = n
+    if blank_end == n:
+        n = blank_start - 1
+    if not (in_block or progress.has_blocks):  # (any record read gives one or the other)
+        raise StatementParseError(reader.filename, None, "no CFONB record", PARSER)
+    if in_block:
+        if progress.has_blocks:
+            raise StatementParseError(
+                reader.filename, f"line {n}", "file ends before the new balance (07)", PARSER
+            )
+        yield _statement(head, None, None, records, starts, amounts, bookings, values)
+
+
+def _check_not_an_extract(reader: _Reader, progress: _Progress) -> None:
+    """An ``01``/``07`` record: the file has blocks, so a ``04`` read before
+    outside a block (taken for an intraday extract) is an error."""
+    progress.has_blocks = True
+    if progress.orphan_line is not None:
+        raise reader.error(progress.orphan_line, _OUTSIDE)
 
 
 def parse(data: bytes, filename: str) -> ParsedFile:
@@ -136,133 +336,152 @@ def parse(data: bytes, filename: str) -> ParsedFile:
     Raises :class:`StatementParseError` naming the line for a malformed record
     or records out of order.
     """
-    reader = _Reader(filename)
-    text = decode_text(data)
-    records = [(n, _fit(r, reader, n)) for n, r in _records(text)]
-    if not records:
-        raise StatementParseError(filename, None, "no CFONB record", PARSER)
-    has_blocks = any(r[:2] in ("01", "07") for _, r in records)
-
-    statements: list[Statement] = []
-    block: _Block | None = None
-    operation: _Operation | None = None
-    for n, record in records:
-        code = record[:2]
-        if code == "01":
-            if block is not None:
-                raise reader.error(
-                    n, "old balance (01) before the new balance (07) of the last block"
-                )
-            opening = Balance(reader.amount(record, n), reader.day(record[34:40], n, "date"))
-            block = _Block(
-                bank=record[2:7],
-                branch=record[11:16],
-                account=record[21:32].strip(),
-                currency=record[16:19].strip() or "EUR",
-                opening=opening,
-            )
-            operation = None
-        elif code == "04":
-            if block is None:
-                if has_blocks:
-                    raise reader.error(n, "operation (04) outside an 01…07 block")
-                block = _Block(
-                    bank=record[2:7],
-                    branch=record[11:16],
-                    account=record[21:32].strip(),
-                    currency=record[16:19].strip() or "EUR",
-                    opening=None,
-                )
-            operation = _operation(reader, record, n)
-            block.operations.append(operation)
-        elif code == "05":
-            if operation is None:
-                raise reader.error(n, "complement (05) without a preceding operation (04)")
-            qualifier = record[45:48]
-            info = record[48:118]
-            operation.details.setdefault(qualifier, []).append(info)
-        elif code == "07":
-            if block is None:
-                raise reader.error(n, "new balance (07) without its old balance (01)")
-            closing = Balance(reader.amount(record, n), reader.day(record[34:40], n, "date"))
-            statements.append(_statement(block, closing))
-            block = None
-            operation = None
-        else:
-            raise reader.error(n, f"unknown record code {code!r} (expected 01, 04, 05 or 07)")
-    if block is not None:
-        if has_blocks:
-            raise StatementParseError(
-                filename, f"line {records[-1][0]}", "file ends before the new balance (07)", PARSER
-            )
-        statements.append(_statement(block, None))
-    return ParsedFile(format=FORMAT, statements=tuple(statements))
+    source = io.BytesIO(data)
+    encoding, start = guess_file_encoding(source)
+    source.seek(start)
+    statements = tuple(iter_statements(iter_lines(source, encoding), filename))
+    return ParsedFile(format=FORMAT, statements=statements)
 
 
-def _operation(reader: _Reader, record: str, n: int) -> _Operation:
-    return _Operation(
-        line=n,
-        record=record,
-        amount=reader.amount(record, n),
-        currency=record[16:19].strip() or "EUR",
-        booking=reader.day(record[34:40], n, "booking date"),
-        value=reader.optional_day(record[42:48], n, "value date"),
-        label=clean(record[48:79]),
-        reference=clean(record[104:120]),
-        code=clean(record[32:34]),
-    )
+def iter_entries(source: IO[bytes], filename: str) -> Iterator[tuple[Statement, Entry | None]]:
+    """Stream a CFONB 120 file from a seekable binary file: ``(statement,
+    entry)`` pairs, then ``(statement, None)`` once a statement has ended;
+    the statement is a header without entries (``StatementStream`` items).
+    The file is read twice: once for its encoding, once to parse it."""
+    encoding, start = guess_file_encoding(source)
+    source.seek(start)
+    return _entries(iter_statements(iter_lines(source, encoding), filename))
 
 
-def _detail(op: _Operation, qualifier: str) -> list[str]:
-    return [text for text in (clean(v) for v in op.details.get(qualifier, ())) if text]
+def _entries(statements: Iterator[Statement]) -> Iterator[tuple[Statement, Entry | None]]:
+    for statement in statements:
+        header = Statement(
+            statement.id,
+            statement.account_iban,
+            statement.account_other_id,
+            statement.currency,
+            statement.opening_balance,
+            statement.closing_balance,
+        )
+        for entry in statement.entries:
+            yield header, entry
+        yield header, None
 
 
-def _first(op: _Operation, qualifier: str, width: int = 70) -> str | None:
-    values = op.details.get(qualifier)
-    return clean(values[0][:width]) if values else None
-
-
-def _statement(block: _Block, closing: Balance | None) -> Statement:
-    iban = french_iban(block.bank, block.branch, block.account)
-    entries = tuple(_entry(op, iban) for op in block.operations)
+def _statement(
+    head: str,
+    opening: Balance | None,
+    closing: Balance | None,
+    records: list[str],
+    starts: list[int],
+    amounts: list[int],
+    bookings: list[date],
+    values: list[date | None],
+) -> Statement:
+    bank, branch, account = head[2:7], head[11:16], head[21:32].strip()
+    iban = french_iban(bank, branch, account)
+    ends = [*starts[1:], len(records)] if starts else []
+    entry = _entry
     return Statement(
         id=None,
         account_iban=iban,
-        account_other_id=None if iban else f"{block.bank}{block.branch}{block.account}",
-        currency=block.currency,
-        opening_balance=block.opening,
+        account_other_id=None if iban else f"{bank}{branch}{account}",
+        currency=head[16:19].strip() or "EUR",
+        opening_balance=opening,
         closing_balance=closing,
-        entries=entries,
+        entries=tuple(
+            [
+                entry(records, start, end, cents, booking, value, iban)
+                for start, end, cents, booking, value in zip(
+                    starts, ends, amounts, bookings, values, strict=True
+                )
+            ]
+        ),
     )
 
 
-def _entry(op: _Operation, account_iban: str | None) -> Entry:
-    credit = op.amount > 0
+def _entry(
+    records: list[str],
+    start: int,
+    end: int,
+    cents: int,
+    booking: date,
+    value: date | None,
+    account_iban: str | None,
+) -> Entry:
+    """The entry of the 04 record ``records[start]`` and its 05 complements
+    up to ``end``. A complement's qualifier read more than once counts by
+    its first line (the remittance lines excepted)."""
+    record = records[start]
+    payer = beneficiary = client_ref = mandate = bank_ref = lcc = None
+    more_text = False  # several LCC lines, or LIB lines: the general case
+    for i in range(start + 1, end):
+        complement = records[i]
+        qualifier = complement[45:48]
+        if qualifier == "LCC":
+            more_text = more_text or lcc is not None
+            lcc = lcc or complement
+        elif qualifier == "RCN":
+            client_ref = client_ref or complement
+        elif qualifier == "NPY":
+            payer = payer or complement
+        elif qualifier == "NBE":
+            beneficiary = beneficiary or complement
+        elif qualifier == "RUM":
+            mandate = mandate or complement
+        elif qualifier == "REF":
+            bank_ref = bank_ref or complement
+        elif qualifier == "LIB":
+            more_text = True
+    credit = cents > 0
+    # Text fields are whitespace-collapsed as common.clean does, written out
+    # here: the calls cost as much as the rest of the entry.
     # The payer of a credit, the beneficiary of a debit; banks fill one or both.
-    payer, beneficiary = _first(op, "NPY"), _first(op, "NBE")
-    name = (payer or beneficiary) if credit else (beneficiary or payer)
+    payer_name = " ".join(payer[48:118].split()) if payer else ""
+    beneficiary_name = " ".join(beneficiary[48:118].split()) if beneficiary else ""
+    name = (payer_name or beneficiary_name) if credit else (beneficiary_name or payer_name)
     # RCN: the client's reference (35 characters: the SEPA end-to-end id),
     # then the purpose.
-    end_to_end = _first(op, "RCN", 35)
-    if end_to_end and end_to_end.upper() == _NOT_PROVIDED:
-        end_to_end = None
-    remittance_lines = _detail(op, "LCC") or [op.label or "", *_detail(op, "LIB")]
-    remittance = " ".join(line for line in remittance_lines if line) or None
+    end_to_end = " ".join(client_ref[48:83].split()) if client_ref else ""
+    if end_to_end.upper() == _NOT_PROVIDED:
+        end_to_end = ""
+    remittance = " ".join(lcc[48:118].split()) if lcc and not more_text else ""
+    if not remittance:
+        remittance = _remittance(records, start, end) or ""
     transaction = Transaction(
-        amount_cents=op.amount,
-        counterparty_name=name,
-        creditor_account_iban=account_iban if credit else None,
-        end_to_end_id=end_to_end,
-        mandate_id=_first(op, "RUM", 35),
-        remittance=remittance,
-        structured_reference=find_rf(remittance),
+        cents,
+        name or None,
+        None,
+        account_iban if credit else None,
+        end_to_end or None,
+        (" ".join(mandate[48:83].split()) or None) if mandate else None,
+        remittance or None,
+        find_rf(remittance) if "rf" in remittance.lower() else None,
     )
     return Entry(
-        amount_cents=op.amount,
-        currency=op.currency,
-        booking_date=op.booking,
-        value_date=op.value,
-        bank_reference=op.reference or _first(op, "REF"),
-        bank_transaction_code=op.code,
-        transactions=(transaction,),
+        cents,
+        record[16:19].strip() or "EUR",
+        booking,
+        value,
+        _BOOKED,
+        False,
+        " ".join(record[104:120].split()) or (clean(bank_ref[48:118]) if bank_ref else None),
+        " ".join(record[32:34].split()) or None,
+        (transaction,),
     )
+
+
+def _remittance(records: list[str], start: int, end: int) -> str | None:
+    """The ``LCC`` lines (the payer's remittance text) joined, else the label
+    (columns 49-79) followed by the ``LIB`` lines; blank lines left out."""
+    complements = records[start + 1 : end]
+    lines = _texts(complements, "LCC") or [
+        clean(records[start][48:79]) or "",
+        *_texts(complements, "LIB"),
+    ]
+    return " ".join(line for line in lines if line) or None
+
+
+def _texts(complements: list[str], qualifier: str) -> list[str]:
+    found = (clean(c[48:118]) for c in complements if c[45:48] == qualifier)
+    return [text for text in found if text]
