@@ -373,10 +373,11 @@ def test_dunning_defaults_its_delays(emulator: Any, stand_in: dict[str, Any]) ->
         for e in described["history"]
         if e.get("stateExitedEventDetails", {}).get("name") == "Normalise"
     )
+    # J+10, J+20, J+30, J+45: the steps of functions.core.dunning's policy
     assert normalised["delays"] == {
         "reminder_1": 864000,
         "reminder_2": 864000,
-        "letter": 1296000,
+        "letter": 864000,
         "referral": 1296000,
     }
 
