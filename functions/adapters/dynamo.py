@@ -304,6 +304,12 @@ class DynamoLeaseRepository:
             raise NotFoundError("lease", lease_id)
         return lease_from_item(from_ddb(resp["Item"]))
 
+    def find_many(self, org_id: str, lease_ids: Sequence[str]) -> dict[str, Lease]:
+        """The stored leases among ``lease_ids`` (absent ones are left out)."""
+        keys = [{"org_id": {"S": org_id}, "lease_id": {"S": i}} for i in dict.fromkeys(lease_ids)]
+        items = _batch_get(client("dynamodb"), self.table, keys)
+        return {i["lease_id"]: lease_from_item(i) for i in items}
+
     def find(self, org_id: str, lease_id: str) -> Lease | None:
         try:
             return self.get(org_id, lease_id)

@@ -16,7 +16,7 @@ from chalice import Chalice, Response
 
 from functions.adapters.aws import client
 from functions.adapters.dynamo import decode_cursor, lease_from_item
-from functions.api import erp, review
+from functions.api import bulk, erp, review
 from functions.api.auth import Principal
 from functions.api.http import Routes, deps
 from functions.api.requests import check_id, lease_from_body, rent_call_from_body
@@ -31,6 +31,7 @@ from functions.core.tenant_access import TenantGrant, issue_token, token_org, ve
 app = Chalice(app_name="encaisse")
 app.register_blueprint(review.bp)
 app.register_blueprint(erp.bp)
+app.register_blueprint(bulk.bp)
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 
 

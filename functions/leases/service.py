@@ -20,6 +20,7 @@ class Organisations(Protocol):
 
 class LeaseStore(Protocol):
     def find(self, org_id: str, lease_id: str) -> Lease | None: ...
+    def find_many(self, org_id: str, lease_ids: Sequence[str]) -> dict[str, Lease]: ...
     def get(self, org_id: str, lease_id: str) -> Lease: ...
     def put_new(self, lease: Lease) -> None: ...
     def put_many_new(self, leases: Sequence[Lease]) -> None: ...
@@ -74,6 +75,27 @@ class LeaseService:
         created = self.with_new_vibans(lease.org_id, [lease])[0]
         self.leases.put_new(created)
         return created, True
+
+    def register_many(self, org_id: str, leases: Sequence[Lease]) -> list[tuple[Lease, bool]]:
+        """:meth:`register` for a batch (the ERP's monthly run): one read for all, one
+        vIBAN reservation for the new ones, a conditional write each, so a lease created
+        concurrently by another call keeps the vIBAN it was given there."""
+        existing = self.leases.find_many(org_id, [lease.lease_id for lease in leases])
+        new = [lease for lease in leases if lease.lease_id not in existing]
+        fresh = iter(self.with_new_vibans(org_id, new) if new else [])
+        out: list[tuple[Lease, bool]] = []
+        for lease in leases:
+            if lease.lease_id in existing:
+                out.append(self.register(lease))
+                continue
+            created = next(fresh)
+            try:
+                self.leases.put_new(created)
+            except ConflictError:
+                out.append(self.register(lease))  # created meanwhile: update its terms
+                continue
+            out.append((created, True))
+        return out
 
     def with_new_vibans(self, org_id: str, leases: Sequence[Lease]) -> list[Lease]:
         """The leases given fresh vIBANs (numbers reserved atomically, never reused)."""

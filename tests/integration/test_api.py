@@ -211,3 +211,52 @@ def test_tenant_link_opens_the_account_and_nothing_else(client: Client, settings
     assert pay["iban"] == lease["viban"] and pay["amount"] is None
     assert "balance" not in pay and "tenants" not in pay
     assert client.http.get("/v1/pay/RF00NOPE").status_code == 400
+
+
+def test_bulk_leases_and_rent_calls(client: Client, settings: Settings) -> None:
+    _, key = _new_org(settings, ["erp"])
+    client.http.put("/v1/leases/K-0", headers=_h(key), body=json.dumps(LEASE))
+    before = json.loads(client.http.get("/v1/leases/K-0", headers=_h(key)).body)["viban"]
+    leases = [LEASE | {"lease_id": f"K-{n}"} for n in range(4)]
+    leases.append(LEASE | {"lease_id": "K-bad", "rent": "abc"})
+    leases.append(LEASE | {"lease_id": "K-1"})  # twice in one call
+    r = client.http.post("/v1/leases/bulk", headers=_h(key), body=json.dumps({"leases": leases}))
+    assert r.status_code == 200, r.body
+    out = json.loads(r.body)
+    assert [i["status"] for i in out["items"]] == [
+        "updated",
+        "created",
+        "created",
+        "created",
+        "error",
+        "error",
+    ]
+    assert out["items"][4]["error"]["field"] == "rent"
+    assert out["items"][5]["error"]["field"] == "lease_id"
+    assert out["items"][0]["lease"]["viban"] == before  # an update keeps the vIBAN
+    vibans = {i["lease"]["viban"] for i in out["items"][:4]}
+    assert len(vibans) == 4
+    assert client.http.get("/v1/leases/K-bad", headers=_h(key)).status_code == 404
+
+    call = {"period": "2026-11", "due_date": "2026-11-05", "rent": "412.30", "charges": "61.20"}
+    calls = [call | {"lease_id": f"K-{n}"} for n in range(4)]
+    calls += [call | {"lease_id": "K-404"}, call | {"lease_id": "K-0", "period": "2026-13"}]
+    body = json.dumps({"rent_calls": calls})
+    r = client.http.post("/v1/rent-calls/bulk", headers=_h(key), body=body)
+    out = json.loads(r.body)
+    assert [i["status"] for i in out["items"]] == [
+        "created",
+        "created",
+        "created",
+        "created",
+        "error",
+        "error",
+    ]
+    assert out["items"][5]["error"]["field"] == "period"
+    again = json.loads(client.http.post("/v1/rent-calls/bulk", headers=_h(key), body=body).body)
+    assert again["counts"] == {"exists": 4, "error": 2}
+    account = json.loads(client.http.get("/v1/leases/K-2/account", headers=_h(key)).body)
+    assert account["balance"] == "473.50" and len(account["lines"]) == 1
+    too_many = json.dumps({"rent_calls": [call] * 1001})
+    r = client.http.post("/v1/rent-calls/bulk", headers=_h(key), body=too_many)
+    assert r.status_code == 400 and json.loads(r.body)["field"] == "rent_calls"
