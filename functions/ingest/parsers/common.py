@@ -31,6 +31,8 @@ def cents_from_text(text: str | None) -> int:
     # Fast path for the usual "612.51": the same result as the pattern below
     # (``\\d`` and ``str.isdecimal`` accept the same digits) without a regex.
     whole, dot, frac = text.strip().partition(".")
+    if not dot:  # MT940 writes "612,51"
+        whole, dot, frac = whole.partition(",")
     if dot and len(frac) == 2 and 0 < len(whole) <= 18 and whole.isdecimal() and frac.isdecimal():
         return int(whole) * 100 + int(frac)
     m = _AMOUNT.fullmatch(text.strip())
