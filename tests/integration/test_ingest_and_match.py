@@ -27,16 +27,10 @@ from functions.core.organisation import Organisation
 from functions.core.viban import VirtualIbanRange
 from functions.leases.service import LeaseService, RentCall
 from tests.fixtures.camt054 import Credit, camt054, payer_iban
+from tests.fixtures.lambda_events import LambdaContext, drain, sqs_event
 
 pytestmark = pytest.mark.integration
 COLLECTION = "FR7630004008210000420001774"
-
-
-class _Context:
-    function_name = "test"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:eu-west-3:123456789012:function:test"
-    aws_request_id = "req-1"
 
 
 @pytest.fixture
@@ -84,42 +78,6 @@ def org(settings: Settings) -> tuple[str, list[Lease]]:
     return org_id, leases
 
 
-def _drain(emulator: Any, queue_url: str, org_id: str | None = None) -> list[dict[str, Any]]:
-    sqs = emulator.client("sqs")
-    out = []
-    for _ in range(10):
-        msgs = sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
-        ).get("Messages", [])
-        if not msgs:
-            break
-        for m in msgs:
-            body = json.loads(m["Body"])
-            if org_id is None or body.get("org_id") == org_id or org_id in m["Body"]:
-                out.append(m)
-                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
-    return out
-
-
-def _sqs_event(messages: list[dict[str, Any]], arn: str) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": {},
-                "messageAttributes": {},
-                "md5OfBody": m["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": arn,
-                "awsRegion": "eu-west-3",
-            }
-            for m in messages
-        ]
-    }
-
-
 def _upload_and_run(emulator: Any, settings: Settings, org_id: str, name: str, body: bytes) -> Any:
     from functions.ingest import handler as ingest
     from functions.match import handler as match
@@ -128,13 +86,13 @@ def _upload_and_run(emulator: Any, settings: Settings, org_id: str, name: str, b
         Bucket=settings.inbox_bucket, Key=f"{org_id}/{name}", Body=body
     )
     ingest_url = emulator.queues["IngestQueue"].url
-    notes = _drain(emulator, ingest_url, org_id)
+    notes = drain(emulator.client("sqs"), ingest_url, org_id)
     assert notes, "the inbox did not notify the ingest queue"
-    result = ingest.lambda_handler(_sqs_event(notes, "arn:ingest"), _Context())
+    result = ingest.lambda_handler(sqs_event(notes), LambdaContext())
     assert result == {"batchItemFailures": []}
-    matches = _drain(emulator, settings.match_queue_url, org_id)
+    matches = drain(emulator.client("sqs"), settings.match_queue_url, org_id)
     if matches:
-        assert match.lambda_handler(_sqs_event(matches, "arn:match"), _Context()) == {
+        assert match.lambda_handler(sqs_event(matches), LambdaContext()) == {
             "batchItemFailures": []
         }
     return matches
@@ -202,9 +160,7 @@ def test_redelivered_match_message_books_nothing(
     messages = _upload_and_run(emulator, settings, org_id, "r1.xml", body)
     assert messages
     # SQS delivers at least once: the same message again
-    assert match.lambda_handler(_sqs_event(messages, "arn:match"), _Context()) == {
-        "batchItemFailures": []
-    }
+    assert match.lambda_handler(sqs_event(messages), LambdaContext()) == {"batchItemFailures": []}
     assert DynamoLeaseRepository(settings.leases_table).get(org_id, "L2").balance_cents == 55_900
 
 
@@ -238,8 +194,8 @@ def test_file_outside_an_organisation_folder_is_quarantined(
     from functions.ingest import handler as ingest
 
     emulator.client("s3").put_object(Bucket=settings.inbox_bucket, Key="stray.xml", Body=b"x")
-    notes = _drain(emulator, emulator.queues["IngestQueue"].url, "stray.xml")
-    ingest.lambda_handler(_sqs_event(notes, "arn:ingest"), _Context())
+    notes = drain(emulator.client("sqs"), emulator.queues["IngestQueue"].url, "stray.xml")
+    ingest.lambda_handler(sqs_event(notes), LambdaContext())
     report = emulator.client("s3").get_object(
         Bucket=settings.quarantine_bucket, Key="stray.xml.error.json"
     )

@@ -28,18 +28,12 @@ from functions.core.statements import Entry, Statement, Transaction
 from functions.core.viban import VirtualIbanRange
 from functions.ingest.parsers.render import render_camt
 from functions.leases.service import LeaseService, RentCall
+from tests.fixtures.lambda_events import LambdaContext, drain, sqs_event
 
 pytestmark = pytest.mark.integration
 COLLECTION = "FR7630004008210000420001774"
 PAYER = "FR7630006000011234567890189"
 DAY = date(2026, 11, 20)
-
-
-class _Context:
-    function_name = "test"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:eu-west-3:123456789012:function:test"
-    aws_request_id = "req-1"
 
 
 @pytest.fixture
@@ -132,41 +126,6 @@ def _pain002(e2e: str, amount: str, reason: str, mandate: str) -> bytes:
 </OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>""".encode()
 
 
-def _event(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": {},
-                "messageAttributes": {},
-                "md5OfBody": m["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:eu-west-3:123456789012:q",
-                "awsRegion": "eu-west-3",
-            }
-            for m in messages
-        ]
-    }
-
-
-def _drain(emulator: Any, queue_url: str, marker: str) -> list[dict[str, Any]]:
-    sqs = emulator.client("sqs")
-    out = []
-    for _ in range(10):
-        msgs = sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
-        ).get("Messages", [])
-        if not msgs:
-            break
-        for m in msgs:
-            if marker in m["Body"]:
-                out.append(m)
-                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
-    return out
-
-
 def _run(emulator: Any, settings: Settings, org_id: str, name: str, body: bytes) -> None:
     """Inbox → ingest handler → match handler, with the messages the emulator really sent."""
     from functions.ingest import handler as ingest
@@ -176,11 +135,11 @@ def _run(emulator: Any, settings: Settings, org_id: str, name: str, body: bytes)
     emulator.client("s3").put_object(
         Bucket=settings.inbox_bucket, Key=f"{org_id}/{name}", Body=body
     )
-    notes = _drain(emulator, emulator.queues["IngestQueue"].url, org_id)
-    assert ingest.lambda_handler(_event(notes), _Context()) == {"batchItemFailures": []}
-    found = _drain(emulator, settings.match_queue_url, org_id)
+    notes = drain(emulator.client("sqs"), emulator.queues["IngestQueue"].url, org_id)
+    assert ingest.lambda_handler(sqs_event(notes), LambdaContext()) == {"batchItemFailures": []}
+    found = drain(emulator.client("sqs"), settings.match_queue_url, org_id)
     assert found, "ingest sent nothing to match"
-    assert match.lambda_handler(_event(found), _Context()) == {"batchItemFailures": []}
+    assert match.lambda_handler(sqs_event(found), LambdaContext()) == {"batchItemFailures": []}
 
 
 def _balance(settings: Settings, org_id: str, lid: str) -> int:
