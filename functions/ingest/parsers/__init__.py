@@ -21,6 +21,7 @@ from typing import IO
 
 from functions.core.errors import StatementParseError, UnknownFormatError
 from functions.core.statements import Entry, ParsedFile, Reject, Statement, Transaction
+from functions.ingest.parsers.common import entry_items
 from functions.ingest.parsers.detect import Kind, detect
 
 __all__ = [
@@ -220,7 +221,7 @@ def stream_file(source: IO[bytes], filename: str) -> StatementStream:
         items = module.iter_entries(source, filename)
         return StatementStream(module.FORMAT, _guarded(items, filename, _MODULES[kind]))
     parsed = parse_bytes(head + source.read(), filename)
-    return StatementStream(parsed.format, _items_of(parsed), parsed.rejects)
+    return StatementStream(parsed.format, entry_items(parsed.statements), parsed.rejects)
 
 
 def _guarded(
@@ -232,18 +233,3 @@ def _guarded(
         yield from items
     except _PARSER_BUGS as e:
         raise _unreadable(filename, e, parser) from e
-
-
-def _items_of(parsed: ParsedFile) -> Iterator[tuple[Statement, Entry | None]]:
-    for statement in parsed.statements:
-        header = Statement(
-            statement.id,
-            statement.account_iban,
-            statement.account_other_id,
-            statement.currency,
-            statement.opening_balance,
-            statement.closing_balance,
-        )
-        for entry in statement.entries:
-            yield header, entry
-        yield header, None

@@ -48,6 +48,7 @@ from functions.core.statements import (
 from functions.ingest.parsers.common import (
     clean,
     ddmmyy,
+    entry_items,
     find_rf,
     french_iban,
     guess_file_encoding,
@@ -350,22 +351,7 @@ def iter_entries(source: IO[bytes], filename: str) -> Iterator[tuple[Statement, 
     The file is read twice: once for its encoding, once to parse it."""
     encoding, start = guess_file_encoding(source)
     source.seek(start)
-    return _entries(iter_statements(iter_lines(source, encoding), filename))
-
-
-def _entries(statements: Iterator[Statement]) -> Iterator[tuple[Statement, Entry | None]]:
-    for statement in statements:
-        header = Statement(
-            statement.id,
-            statement.account_iban,
-            statement.account_other_id,
-            statement.currency,
-            statement.opening_balance,
-            statement.closing_balance,
-        )
-        for entry in statement.entries:
-            yield header, entry
-        yield header, None
+    return entry_items(iter_statements(iter_lines(source, encoding), filename))
 
 
 def _statement(

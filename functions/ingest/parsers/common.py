@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import IO
 
 from functions.core.errors import StatementParseError
 from functions.core.rf import is_valid_rf, normalize_rf
+from functions.core.statements import Entry, Statement
 
 _AMOUNT = re.compile(r"([+-]?)(\d{1,18})(?:[.,](\d*))?")
 
@@ -353,3 +354,20 @@ def _decode_8bit(data: bytes) -> str:
 
 def parse_error(file: str, location: str | None, reason: str, parser: str) -> StatementParseError:
     return StatementParseError(file, location, reason, parser)
+
+
+def entry_items(statements: Iterable[Statement]) -> Iterator[tuple[Statement, Entry | None]]:
+    """The streaming shape of parsed statements: ``(header, entry)`` for each entry, then
+    ``(header, None)`` to close each statement; the header carries no entries."""
+    for statement in statements:
+        header = Statement(
+            statement.id,
+            statement.account_iban,
+            statement.account_other_id,
+            statement.currency,
+            statement.opening_balance,
+            statement.closing_balance,
+        )
+        for entry in statement.entries:
+            yield header, entry
+        yield header, None
