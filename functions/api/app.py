@@ -214,8 +214,11 @@ def get_tenant_account() -> dict[str, Any]:
     if not auth.lower().startswith("tenant "):
         raise AuthenticationError("send the portal link's token as 'Authorization: Tenant <token>'")
     token = auth[7:].strip()
-    org = deps.orgs.get(token_org(token)) if deps.orgs.exists(token_org(token)) else None
-    if org is None or not org.portal_secret:
+    try:
+        org = deps.orgs.get(token_org(token))
+    except NotFoundError as e:
+        raise AuthenticationError("this link is not valid") from e
+    if not org.portal_secret:
         raise AuthenticationError("this link is not valid")
     grant = verify_token(org.portal_secret, token, datetime.now(UTC))
     lease = deps.leases.get(grant.org_id, grant.lease_id)
