@@ -66,58 +66,23 @@ _STATUS = {
     "FUTR": EntryStatus.PENDING,
 }
 _NOT_PROVIDED = "NOTPROVIDED"
+# Element names the statement header reader looks up.
 _NAMES = (
     "Acct",
     "Amt",
-    "AmtDtls",
-    "BkTxCd",
     "Bal",
-    "BookgDt",
     "Ccy",
-    "Cd",
     "CdOrPrtry",
     "CdtDbtInd",
-    "Cdtr",
-    "CdtrAcct",
-    "CdtrRefInf",
-    "Domn",
+    "Cd",
     "Dt",
     "DtTm",
-    "EndToEndId",
-    "Fmly",
-    "FinInstnId",
     "Id",
     "IBAN",
-    "InstdAmt",
-    "Issr",
-    "MndtId",
-    "Nm",
     "Ntry",
-    "NtryDtls",
     "Othr",
     "Prtry",
-    "Pty",
-    "Refs",
-    "RltdPties",
-    "RmtInf",
-    "Rsn",
-    "RtrInf",
-    "RvslInd",
-    "Strd",
-    "SubFmlyCd",
-    "Sts",
     "Tp",
-    "TxAmt",
-    "TxDtls",
-    "Ustrd",
-    "ValDt",
-    "AcctSvcrRef",
-    "Dbtr",
-    "DbtrAcct",
-    "UltmtDbtr",
-    "UltmtCdtr",
-    "Ref",
-    "Agt",
 )
 
 
@@ -128,9 +93,6 @@ class _Tags:
         prefix = f"{{{ns}}}" if ns else ""
         self.prefix = prefix
         self.t: dict[str, str] = {name: prefix + name for name in _NAMES}
-        # Clark name → local name, for dispatching on an element's tag with
-        # one dict look-up; a tag in another namespace is not in it.
-        self.names: dict[str, str] = {prefix + name: name for name in _NAMES}
         self._paths: dict[str, str] = {}
 
     def path(self, path: str) -> str:
@@ -140,6 +102,135 @@ class _Tags:
             found = "/".join(self.prefix + part for part in path.split("/"))
             self._paths[path] = found
         return found
+
+
+# --- reading an entry in one walk ----------------------------------------------
+# A 100,000-entry file spends most of its time turning each ``Ntry`` into an
+# Entry, and in that mostly on the Python side of lxml: making a proxy per
+# element, building its tag string, comparing. So each entry is read in one
+# walk over the elements on the paths we want, driven by a tree of dicts
+# compiled once per document from the path lists below; a subtree that
+# holds nothing we read is never entered. Each path keeps the ElementPath
+# meaning the parser always had: the first match in document order, even
+# when its text is empty ("", not None).
+#
+# Kinds of field: the text of the first match, the first matching element
+# itself (amounts, whose ``Ccy`` attribute matters), or every match.
+_TEXT, _ELEMENT, _ALL = "text", "element", "all"
+
+_ENTRY_FIELDS: dict[str, str] = {
+    "Amt": _ELEMENT,
+    "CdtDbtInd": _TEXT,
+    "RvslInd": _TEXT,
+    # Sts is a plain code up to v7, <Sts><Cd>…</Cd></Sts> from v8 on.
+    "Sts": _TEXT,
+    "Sts/Cd": _TEXT,
+    "Sts/Prtry": _TEXT,
+    "BookgDt/Dt": _TEXT,
+    "BookgDt/DtTm": _TEXT,
+    "ValDt/Dt": _TEXT,
+    "ValDt/DtTm": _TEXT,
+    "AcctSvcrRef": _TEXT,
+    "BkTxCd/Domn/Cd": _TEXT,
+    "BkTxCd/Domn/Fmly/Cd": _TEXT,
+    "BkTxCd/Domn/Fmly/SubFmlyCd": _TEXT,
+    "BkTxCd/Prtry/Cd": _TEXT,
+    "NtryDtls/TxDtls": _ALL,
+}
+
+# Party names: v1-v7 ``<Dbtr><Nm>``; v8+ ``<Dbtr><Pty><Nm>`` or
+# ``<Dbtr><Agt><FinInstnId><Nm>``, in that order of preference.
+_PARTY_NAMES = ("Nm", "Pty/Nm", "Agt/FinInstnId/Nm")
+_TX_FIELDS: dict[str, str] = {
+    "Amt": _ELEMENT,
+    "AmtDtls/TxAmt/Amt": _ELEMENT,
+    "AmtDtls/InstdAmt/Amt": _ELEMENT,
+    "Refs/EndToEndId": _TEXT,
+    "Refs/MndtId": _TEXT,
+    "RtrInf": _ELEMENT,
+    "RtrInf/Rsn/Cd": _TEXT,
+    "RtrInf/Rsn/Prtry": _TEXT,
+    **{
+        f"RltdPties/{role}/{name}": _TEXT
+        for role in ("Dbtr", "UltmtDbtr", "Cdtr", "UltmtCdtr")
+        for name in _PARTY_NAMES
+    },
+    "RltdPties/DbtrAcct/Id/IBAN": _TEXT,
+    "RltdPties/CdtrAcct/Id/IBAN": _TEXT,
+    "RmtInf/Ustrd": _ALL,
+    "RmtInf/Strd/CdtrRefInf/Ref": _TEXT,
+}
+
+# A compiled path tree: tag → slot number (the text of a leaf), a nested
+# tree (a container), or (slot, kind, nested tree or None) for the rest.
+_Tree = dict[Any, Any]
+
+
+def _compile(fields: dict[str, str], prefixes: tuple[str, ...]) -> _Tree:
+    """The path tree of ``fields`` (slot ``i`` is the ``i``-th path), keyed
+    by each tag spelling in ``prefixes`` (``""`` and/or ``"{ns}"``)."""
+    root: dict[str, list[Any]] = {}
+    for slot, (path, kind) in enumerate(fields.items()):
+        node = root
+        *parents, leaf = path.split("/")
+        for part in parents:
+            spec = node.setdefault(part, [None, None, {}])
+            if spec[2] is None:
+                spec[2] = {}
+            node = spec[2]
+        spec = node.setdefault(leaf, [None, None, None])
+        spec[0], spec[1] = slot, kind
+
+    def freeze(node: dict[str, list[Any]]) -> _Tree:
+        out: _Tree = {}
+        for name, (slot, kind, children) in node.items():
+            sub = freeze(children) if children is not None else None
+            if slot is None:
+                value: Any = sub
+            elif kind == _TEXT and sub is None:
+                value = slot
+            else:
+                value = (slot, kind, sub)
+            for prefix in prefixes:
+                out[prefix + name] = value
+        return out
+
+    return freeze(root)
+
+
+def _walk(elem: Any, tree: _Tree, slots: list[Any]) -> None:
+    """Fill ``slots`` from the children of ``elem`` along ``tree``."""
+    for child in elem:
+        spec = tree.get(child.tag)
+        if spec is None:
+            continue
+        kind = type(spec)
+        if kind is int:
+            if slots[spec] is None:
+                slots[spec] = child.text or ""
+        elif kind is dict:
+            _walk(child, spec, slots)
+        else:
+            slot, what, sub = spec
+            if what == _ALL:
+                if slots[slot] is None:
+                    slots[slot] = [child]
+                else:
+                    slots[slot].append(child)
+            elif slots[slot] is None:
+                slots[slot] = (child.text or "") if what == _TEXT else child
+            if sub is not None:
+                _walk(child, sub, slots)
+
+
+class _Trees:
+    """The entry and transaction path trees for one document's tag spelling."""
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        self.entry = _compile(_ENTRY_FIELDS, prefixes)
+        self.entry_slots = len(_ENTRY_FIELDS)
+        self.tx = _compile(_TX_FIELDS, prefixes)
+        self.tx_slots = len(_TX_FIELDS)
 
 
 @dataclass
@@ -160,6 +251,67 @@ class _Block:
     header: Statement | None = None  # built at the first entry
 
 
+# The start tag of the root element, after an optional BOM, XML declaration,
+# processing instructions and comments; group 1 is its attributes. A root
+# with a prefix (``<ns2:Document xmlns:ns2=…>``) does not match.
+_ROOT_START = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*(?:(?:<\?.*?\?>|<!--.*?-->)\s*)*<[A-Za-z_][\w.-]*(\s[^<>]*)?>",
+    re.DOTALL,
+)
+_DEFAULT_NAMESPACE = re.compile(rb"""\sxmlns\s*=\s*(?:"([^"<>]*)"|'([^'<>]*)')""")
+# How far into the file the root start tag is looked for.
+_HEAD = 64 * 1024
+
+
+class _Prepended:
+    """A binary file object that reads ``head`` first, then ``source``."""
+
+    def __init__(self, head: bytes, source: IO[bytes]) -> None:
+        self._head = head
+        self._source = source
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._head:
+            return self._source.read(size)
+        if size is None or size < 0:
+            data, self._head = self._head + self._source.read(), b""
+            return data
+        data, self._head = self._head[:size], self._head[size:]
+        return data
+
+
+def _without_default_namespace(source: IO[bytes]) -> tuple[IO[bytes] | _Prepended, str | None]:
+    """``source`` with the root element's default camt namespace declaration
+    blanked out, and that namespace (``None`` when left as it was).
+
+    Why: lxml spells each tag it hands to Python as ``{namespace}Name``,
+    building that string anew at every look-up; with the 50-character camt
+    namespace this was a third of the time spent reading an entry. The
+    declaration is overwritten by spaces of the same length (line and column
+    numbers in errors stay right); the elements are then in no namespace and
+    the reader, which already checked the namespace in the root tag, matches
+    plain names. Left as it is: a prefixed root, a namespace that is not
+    camt (the reader then says so), a root that also binds a prefix to the
+    same namespace (its elements could use either spelling), and a file
+    whose root tag is not near its start.
+    """
+    head = source.read(_HEAD)
+    root = _ROOT_START.match(head)
+    declaration = _DEFAULT_NAMESPACE.search(root.group(1) or b"") if root else None
+    if root is None or declaration is None:
+        return _Prepended(head, source), None
+    uri = declaration.group(1) if declaration.group(1) is not None else declaration.group(2)
+    attributes = root.group(1)
+    if not _NAMESPACE.search(uri.decode("latin-1")) or re.search(
+        rb"\sxmlns:[\w.-]+\s*=\s*[\"']" + re.escape(uri) + rb"[\"']", attributes
+    ):
+        return _Prepended(head, source), None
+    start = root.start(1) + declaration.start()
+    end = root.start(1) + declaration.end()
+    head = head[:start] + b" " * (end - start) + head[end:]
+    return _Prepended(head, source), uri.decode("latin-1")
+
+
 def _local(tag: Any) -> str:
     if not isinstance(tag, str):
         return ""
@@ -171,6 +323,10 @@ class _CamtReader:
         self.source = source
         self.filename = filename
         self.tags = _Tags("")
+        self.trees = _Trees(("",))
+        # The root's default namespace when it was hidden from lxml (see
+        # _without_default_namespace).
+        self.hidden_namespace: str | None = None
         self.root_name = "Document"
         self.message = ""
         self.format = ""
@@ -188,7 +344,7 @@ class _CamtReader:
     def _start(self, root: Any) -> None:
         """Check the root and its message element; learn the namespace."""
         qname = etree.QName(root)
-        ns = qname.namespace or ""
+        ns = qname.namespace or self.hidden_namespace or ""
         self.root_name = qname.localname
         message = root[0] if len(root) else None
         if self.root_name in _ROOTS:  # no <Document> wrapper
@@ -218,7 +374,14 @@ class _CamtReader:
                 "message",
                 PARSER,
             )
-        self.tags = _Tags(ns)
+        if self.hidden_namespace:
+            # Elements are in no namespace, except under an element that
+            # declares it again: the entry walks accept both spellings.
+            self.tags = _Tags("")
+            self.trees = _Trees(("", f"{{{ns}}}"))
+        else:
+            self.tags = _Tags(ns)
+            self.trees = _Trees((self.tags.prefix,))
 
     def read(self) -> Iterator[Statement]:
         """Yield each statement, with its entries, once its end tag is read."""
@@ -248,8 +411,9 @@ class _CamtReader:
         ntry_tag = ""
         # resolve_entities/no_network: a bank file must not make us read
         # local files or the network (XXE).
+        source, self.hidden_namespace = _without_default_namespace(self.source)
         events = etree.iterparse(
-            self.source,
+            source,
             events=("start", "end"),
             tag=("{*}Ntry", "{*}Stmt", "{*}Rpt", "{*}Ntfctn"),
             resolve_entities=False,
@@ -374,83 +538,80 @@ class _CamtReader:
         except ValueError as e:
             raise self._error(block, where, f"{text.strip()!r} is not a date") from e
 
-    def _date_of(self, elem: Any, block: _Block, index: int, what: str) -> Any:
-        """The first non-blank ``Dt``/``DtTm`` of ``Ntry[index]/<what>``."""
-        for child in elem:
-            text = child.text
-            if text and text.strip():
-                try:
-                    return iso_day(text)
-                except ValueError as e:
-                    where = f"Ntry[{index}]/{what}/{_local(child.tag)}"
-                    raise self._error(block, where, f"{text.strip()!r} is not a date") from e
-        return None
-
     # --- entries -------------------------------------------------------------
-    # The entry and transaction readers below visit each child element once
-    # and dispatch on its tag: a 100,000-entry file spends most of its time
-    # here, and one lxml ``find``/``findtext`` path lookup costs about as much
-    # as reading the whole element. Each multi-step lookup keeps the
-    # ElementPath meaning the parser always had: the first match in document
-    # order, even when its text is empty.
     def _entry(self, ntry: Any, block: _Block, index: int) -> Entry:
-        names = self.tags.names
-        amount = None
-        currency = "XXX"
-        debit = False
-        reversal = False
-        status = EntryStatus.BOOKED
-        booking = value = None
-        reference = None
-        code = None
-        details: list[Any] = []
-        for child in ntry:
-            name = names.get(child.tag)
-            if name is None:
-                continue
-            if name == "Amt":
-                amount = self._cents(child.text, block, f"Ntry[{index}]/Amt")
-                currency = child.get("Ccy") or block.currency or "XXX"
-            elif name == "CdtDbtInd":
-                indicator = (child.text or "").strip()
-                if indicator not in ("CRDT", "DBIT"):
-                    raise self._error(
-                        block,
-                        f"Ntry[{index}]/CdtDbtInd",
-                        f"{indicator!r} is neither CRDT nor DBIT",
-                    )
-                debit = indicator == "DBIT"
-            elif name == "RvslInd":
-                reversal = (child.text or "").strip().lower() in ("true", "1")
-            elif name == "Sts":
-                status = self._status(child)
-            elif name == "BookgDt":
-                booking = self._date_of(child, block, index, "BookgDt")
-            elif name == "ValDt":
-                value = self._date_of(child, block, index, "ValDt")
-            elif name == "AcctSvcrRef":
-                reference = clean(child.text)
-            elif name == "BkTxCd":
-                code = self._bank_code(child)
-            elif name == "NtryDtls":
-                tx_tag = self.tags.t["TxDtls"]
-                details.extend(tx for tx in child if tx.tag == tx_tag)
-        if amount is None:
+        # Everything below runs once per entry: plain local code, error
+        # locations built only when there is an error.
+        trees = self.trees
+        slots: list[Any] = [None] * trees.entry_slots
+        _walk(ntry, trees.entry, slots)
+        (
+            amt,
+            indicator,
+            reversal_text,
+            sts,
+            sts_cd,
+            sts_prtry,
+            booking_dt,
+            booking_dttm,
+            value_dt,
+            value_dttm,
+            reference,
+            domain,
+            family,
+            sub_family,
+            proprietary,
+            details,
+        ) = slots
+        if amt is None:
             raise self._error(block, f"Ntry[{index}]/Amt", "entry without an amount")
-        if reference is None and len(details) == 1:
-            # Some banks (Goldman Sachs) give the servicer reference only per transaction.
-            reference = clean(details[0].findtext(self.tags.path("Refs/AcctSvcrRef")))
-        if debit:
+        try:
+            amount = cents_from_text(amt.text)
+        except ValueError as e:
+            raise self._error(block, f"Ntry[{index}]/Amt", str(e)) from e
+        currency = amt.get("Ccy") or block.currency or "XXX"
+        if indicator == "CRDT":
+            credit = True
+        elif indicator == "DBIT":
+            credit = False
+        else:
+            indicator = (indicator or "").strip()
+            if indicator not in ("CRDT", "DBIT"):
+                raise self._error(
+                    block, f"Ntry[{index}]/CdtDbtInd", f"{indicator!r} is neither CRDT nor DBIT"
+                )
+            credit = indicator == "CRDT"
+        if not credit:
             amount = -amount
-        count = len(details)
-        transactions = tuple(
-            [
-                self._transaction(tx, block, index, i, amount, currency, not debit, reversal, count)
-                for i, tx in enumerate(details, start=1)
-            ]
-        )
-        # Positional arguments in field order: cheaper than keywords, once
-        # per entry of a 100,000-entry file.
+        reversal = reversal_text is not None and reversal_text.strip().lower() in ("true", "1")
+        status = EntryStatus.BOOKED
+        if sts is not None:
+            text = sts_cd or sts_prtry or sts
+            status = _STATUS.get(text.strip().upper(), EntryStatus.INFO)
+        booking = value = None
+        if booking_dt is not None or booking_dttm is not None:
+            booking = self._date_of(booking_dt, booking_dttm, block, index, "BookgDt")
+        if value_dt is not None or value_dttm is not None:
+            value = self._date_of(value_dt, value_dttm, block, index, "ValDt")
+        if reference is not None:
+            reference = clean(reference)
+        code = _bank_code(domain, family, sub_family, proprietary)
+        if details is None:
+            transactions: tuple[Transaction, ...] = ()
+        else:
+            count = len(details)
+            transactions = tuple(
+                [
+                    self._transaction(
+                        tx, block, index, i, amount, currency, credit, reversal, count
+                    )
+                    for i, tx in enumerate(details, start=1)
+                ]
+            )
+            if reference is None and count == 1:
+                # Some banks (Goldman Sachs) give the servicer reference only per transaction.
+                reference = clean(details[0].findtext(self.tags.path("Refs/AcctSvcrRef")))
+        # Positional arguments in field order: cheaper than keywords.
         return Entry(
             amount,  # amount_cents
             currency,
@@ -463,78 +624,18 @@ class _CamtReader:
             transactions,
         )
 
-    def _status(self, sts: Any) -> EntryStatus:
-        # Sts is a plain code up to v7, <Sts><Cd>…</Cd></Sts> from v8 on.
-        names = self.tags.names
-        cd = prtry = None
-        for child in sts:
-            name = names.get(child.tag)
-            if name == "Cd" and cd is None:
-                cd = child.text or ""
-            elif name == "Prtry" and prtry is None:
-                prtry = child.text or ""
-        text = cd or prtry or sts.text or ""
-        return _STATUS.get(text.strip().upper(), EntryStatus.INFO)
-
-    def _bank_code(self, bktx: Any) -> str | None:
-        names = self.tags.names
-        domain = family = sub = proprietary = None
-        for part in bktx:
-            name = names.get(part.tag)
-            if name == "Domn":
-                for child in part:
-                    child_name = names.get(child.tag)
-                    if child_name == "Cd" and domain is None:
-                        domain = child.text or ""
-                    elif child_name == "Fmly":
-                        for leaf in child:
-                            leaf_name = names.get(leaf.tag)
-                            if leaf_name == "Cd" and family is None:
-                                family = leaf.text or ""
-                            elif leaf_name == "SubFmlyCd" and sub is None:
-                                sub = leaf.text or ""
-            elif name == "Prtry" and proprietary is None:
-                for child in part:
-                    if names.get(child.tag) == "Cd":
-                        proprietary = child.text or ""
-                        break
-        domain = clean(domain)
-        if domain:
-            parts = (domain, clean(family) or "", clean(sub) or "")
-            return "-".join(part for part in parts if part)
-        return clean(proprietary)
-
-    def _party(self, elem: Any, found: dict[str, str]) -> None:
-        """First ``Nm``, ``Pty/Nm`` and ``Agt/FinInstnId/Nm`` of a party
-        (v1-v7: ``<Dbtr><Nm>``; v8+: ``<Dbtr><Pty><Nm>`` or
-        ``<Dbtr><Agt><FinInstnId><Nm>``), or ``Id/IBAN`` of an account,
-        keyed by path; a key already found is kept."""
-        names = self.tags.names
-        for child in elem:
-            name = names.get(child.tag)
-            if name == "Nm":
-                found.setdefault("Nm", (child.text or ""))
-            elif name == "Pty":
-                if "Pty" not in found:
-                    for leaf in child:
-                        if names.get(leaf.tag) == "Nm":
-                            found["Pty"] = leaf.text or ""
-                            break
-            elif name == "Agt":
-                if "Agt" not in found:
-                    for inst in child:
-                        if names.get(inst.tag) == "FinInstnId":
-                            for leaf in inst:
-                                if names.get(leaf.tag) == "Nm":
-                                    found["Agt"] = leaf.text or ""
-                                    break
-                            if "Agt" in found:
-                                break
-            elif name == "Id" and "IBAN" not in found:
-                for leaf in child:
-                    if names.get(leaf.tag) == "IBAN":
-                        found["IBAN"] = leaf.text or ""
-                        break
+    def _date_of(
+        self, dt: str | None, dttm: str | None, block: _Block, index: int, what: str
+    ) -> Any:
+        """The day of ``Ntry[index]/<what>``: its ``Dt``, else its ``DtTm``."""
+        for text, name in ((dt, "Dt"), (dttm, "DtTm")):
+            if text and text.strip():
+                try:
+                    return iso_day(text)
+                except ValueError as e:
+                    where = f"Ntry[{index}]/{what}/{name}"
+                    raise self._error(block, where, f"{text.strip()!r} is not a date") from e
+        return None
 
     def _transaction(
         self,
@@ -548,120 +649,103 @@ class _CamtReader:
         reversal: bool,
         siblings: int,
     ) -> Transaction:
-        names = self.tags.names
-        amt = tx_amt = instd_amt = None
-        refs = rtr = parties = rmt = None
-        for child in tx:
-            name = names.get(child.tag)
-            if name is None:
-                continue
-            if name == "Amt":
-                if amt is None:
-                    amt = child
-            elif name == "AmtDtls":
-                for kind in child:
-                    kind_name = names.get(kind.tag)
-                    if (kind_name == "TxAmt" and tx_amt is None) or (
-                        kind_name == "InstdAmt" and instd_amt is None
-                    ):
-                        for leaf in kind:
-                            if names.get(leaf.tag) == "Amt":
-                                if kind_name == "TxAmt":
-                                    tx_amt = leaf
-                                else:
-                                    instd_amt = leaf
-                                break
-            elif name == "Refs":
-                if refs is None:
-                    refs = child
-            elif name == "RtrInf":
-                if rtr is None:
-                    rtr = child
-            elif name == "RltdPties":
-                if parties is None:
-                    parties = child
-            elif name == "RmtInf" and rmt is None:
-                rmt = child
+        trees = self.trees
+        slots: list[Any] = [None] * trees.tx_slots
+        _walk(tx, trees.tx, slots)
+        (
+            amt,
+            tx_amt,
+            instd_amt,
+            e2e_text,
+            mandate_text,
+            rtr,
+            reason_cd,
+            reason_prtry,
+            debtor_nm,
+            debtor_pty,
+            debtor_agt,
+            ultimate_debtor_nm,
+            ultimate_debtor_pty,
+            ultimate_debtor_agt,
+            creditor_nm,
+            creditor_pty,
+            creditor_agt,
+            ultimate_creditor_nm,
+            ultimate_creditor_pty,
+            ultimate_creditor_agt,
+            debtor_iban,
+            creditor_iban,
+            unstructured,
+            reference_text,
+        ) = slots
+        if amt is None and tx_amt is None and instd_amt is None:
+            amount = entry_amount
+        else:
+            amount = self._tx_amount(
+                (amt, tx_amt, instd_amt),
+                block,
+                entry_index,
+                index,
+                entry_amount,
+                entry_currency,
+                siblings,
+            )
 
-        amount = self._tx_amount(
-            (amt, tx_amt, instd_amt),
-            block,
-            entry_index,
-            index,
-            entry_amount,
-            entry_currency,
-            siblings,
-        )
-
-        end_to_end = mandate = None
-        if refs is not None:
-            e2e_text = mandate_text = None
-            for child in refs:
-                name = names.get(child.tag)
-                if name == "EndToEndId" and e2e_text is None:
-                    e2e_text = child.text or ""
-                elif name == "MndtId" and mandate_text is None:
-                    mandate_text = child.text or ""
-            end_to_end = clean(e2e_text)
-            if end_to_end and end_to_end.upper() == _NOT_PROVIDED:
-                end_to_end = None
-            mandate = clean(mandate_text)
+        end_to_end = clean(e2e_text)
+        if end_to_end is not None and end_to_end.upper() == _NOT_PROVIDED:
+            end_to_end = None
+        mandate = clean(mandate_text)
 
         return_reason = None
         if rtr is not None:
-            reason_cd = reason_prtry = None
-            for rsn in rtr:
-                if names.get(rsn.tag) != "Rsn":
-                    continue
-                for leaf in rsn:
-                    leaf_name = names.get(leaf.tag)
-                    if leaf_name == "Cd" and reason_cd is None:
-                        reason_cd = leaf.text or ""
-                    elif leaf_name == "Prtry" and reason_prtry is None:
-                        reason_prtry = leaf.text or ""
             return_reason = clean(reason_cd) or clean(reason_prtry)
         is_return = rtr is not None or reversal
 
-        name = iban = creditor_account = None
-        if parties is not None:
-            found: dict[str, dict[str, str]] = {}
-            for child in parties:
-                role = names.get(child.tag)
-                if role in _ROLES:
-                    self._party(child, found.setdefault(role, {}))
-            debtor = (
-                _party_name(found.get("Dbtr")) or _party_name(found.get("UltmtDbtr")),
-                normalize_iban(found.get("DbtrAcct", {}).get("IBAN")),
-            )
-            creditor = (
-                _party_name(found.get("Cdtr")) or _party_name(found.get("UltmtCdtr")),
-                normalize_iban(found.get("CdtrAcct", {}).get("IBAN")),
-            )
-            if credit:
-                creditor_account = creditor[1]
-            # The related parties of a return are those of the original payment.
-            first, second = (debtor, creditor) if credit != is_return else (creditor, debtor)
-            if first == (None, None) and second[1] != block.iban:
-                first = second
-            name, iban = first
+        debtor_name = (
+            clean(debtor_nm)
+            or clean(debtor_pty)
+            or clean(debtor_agt)
+            or clean(ultimate_debtor_nm)
+            or clean(ultimate_debtor_pty)
+            or clean(ultimate_debtor_agt)
+        )
+        creditor_name = (
+            clean(creditor_nm)
+            or clean(creditor_pty)
+            or clean(creditor_agt)
+            or clean(ultimate_creditor_nm)
+            or clean(ultimate_creditor_pty)
+            or clean(ultimate_creditor_agt)
+        )
+        debtor_iban = normalize_iban(debtor_iban)
+        creditor_iban = normalize_iban(creditor_iban)
+        # The counterparty is the debtor of a credit, the creditor of a
+        # debit; the related parties of a return are those of the original
+        # payment. When that side is empty the other side is used, unless it
+        # is only our own account.
+        if credit != is_return:
+            name, iban = debtor_name, debtor_iban
+            if name is None and iban is None and creditor_iban != block.iban:
+                name, iban = creditor_name, creditor_iban
+        else:
+            name, iban = creditor_name, creditor_iban
+            if name is None and iban is None and debtor_iban != block.iban:
+                name, iban = debtor_name, debtor_iban
+        creditor_account = creditor_iban if credit else None
         if credit and creditor_account is None and block.kind == "Ntfctn" and not is_return:
             # A camt.054 sent per virtual IBAN names that vIBAN as its account.
             creditor_account = block.iban
 
-        remittance = structured = None
-        if rmt is not None:
-            lines: list[str] = []
-            reference_text = None
-            for child in rmt:
-                part = names.get(child.tag)
-                if part == "Ustrd":
-                    line = clean(child.text)
-                    if line:
-                        lines.append(line)
-                elif part == "Strd" and reference_text is None:
-                    reference_text = self._creditor_reference(child)
-            remittance = " ".join(lines) or None
-            structured = normalize_reference(reference_text) or find_rf(remittance)
+        remittance = None
+        if unstructured is not None:
+            if len(unstructured) == 1:
+                remittance = clean(unstructured[0].text)
+            else:
+                lines = [line for line in (clean(e.text) for e in unstructured) if line]
+                remittance = " ".join(lines) or None
+        structured = normalize_reference(reference_text) if reference_text is not None else None
+        if structured is None and remittance is not None:
+            structured = find_rf(remittance)
 
         return Transaction(
             amount,  # amount_cents
@@ -675,16 +759,6 @@ class _CamtReader:
             return_reason,
             end_to_end if is_return else None,  # original_end_to_end_id
         )
-
-    def _creditor_reference(self, strd: Any) -> str | None:
-        """Text of the first ``CdtrRefInf/Ref`` of a ``Strd`` (``""`` when empty)."""
-        names = self.tags.names
-        for info in strd:
-            if names.get(info.tag) == "CdtrRefInf":
-                for leaf in info:
-                    if names.get(leaf.tag) == "Ref":
-                        return leaf.text or ""
-        return None
 
     def _tx_amount(
         self,
@@ -723,17 +797,18 @@ class _CamtReader:
 
 
 _TX_AMOUNTS = ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/InstdAmt/Amt")
-_ROLES = frozenset(("Dbtr", "UltmtDbtr", "Cdtr", "UltmtCdtr", "DbtrAcct", "CdtrAcct"))
 
 
-def _party_name(found: dict[str, str] | None) -> str | None:
-    if not found:
-        return None
-    for key in ("Nm", "Pty", "Agt"):
-        name = clean(found.get(key))
-        if name:
-            return name
-    return None
+def _bank_code(
+    domain: str | None, family: str | None, sub_family: str | None, proprietary: str | None
+) -> str | None:
+    """``PMNT-RCDT-ESCT`` from the ISO domain, family and sub-family codes;
+    else the proprietary code (a French bank's CFONB operation code)."""
+    domain = clean(domain)
+    if domain:
+        parts = (domain, clean(family) or "", clean(sub_family) or "")
+        return "-".join(part for part in parts if part)
+    return clean(proprietary)
 
 
 def iter_statements(source: IO[bytes], filename: str) -> tuple[str, Iterator[Statement]]:
