@@ -43,6 +43,7 @@ from functions.core.statements import (
     Statement,
     Transaction,
 )
+from functions.ingest.parsers.camt_batches import MARKER, EntryBatches
 from functions.ingest.parsers.common import (
     cents_from_text,
     clean,
@@ -258,9 +259,13 @@ _ROOT_START = re.compile(
     rb"\A(?:\xef\xbb\xbf)?\s*(?:(?:<\?.*?\?>|<!--.*?-->)\s*)*<[A-Za-z_][\w.-]*(\s[^<>]*)?>",
     re.DOTALL,
 )
+_DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _DEFAULT_NAMESPACE = re.compile(rb"""\sxmlns\s*=\s*(?:"([^"<>]*)"|'([^'<>]*)')""")
 # How far into the file the root start tag is looked for.
 _HEAD = 64 * 1024
+# Entries parsed in batches where that cannot change their meaning (see
+# camt_batches); off, every entry goes through iterparse (tests compare).
+USE_BATCHES = True
 
 
 class _Prepended:
@@ -280,7 +285,9 @@ class _Prepended:
         return data
 
 
-def _without_default_namespace(source: IO[bytes]) -> tuple[IO[bytes] | _Prepended, str | None]:
+def _without_default_namespace(
+    source: IO[bytes],
+) -> tuple[IO[bytes] | _Prepended | EntryBatches, str | None, EntryBatches | None]:
     """``source`` with the root element's default camt namespace declaration
     blanked out, and that namespace (``None`` when left as it was).
 
@@ -294,22 +301,35 @@ def _without_default_namespace(source: IO[bytes]) -> tuple[IO[bytes] | _Prepende
     camt (the reader then says so), a root that also binds a prefix to the
     same namespace (its elements could use either spelling), and a file
     whose root tag is not near its start.
+
+    The third value, when not ``None``, is the returned file object itself,
+    an :class:`EntryBatches`: the document's plain-name entries can be parsed
+    in batches (a UTF-8 document whose elements, once the declaration is
+    hidden, are in no namespace).
     """
     head = source.read(_HEAD)
     root = _ROOT_START.match(head)
-    declaration = _DEFAULT_NAMESPACE.search(root.group(1) or b"") if root else None
-    if root is None or declaration is None:
-        return _Prepended(head, source), None
+    if root is None:
+        return _Prepended(head, source), None, None
+    declaration = _DEFAULT_NAMESPACE.search(root.group(1) or b"")
+    encoding = _DECLARED_ENCODING.search(head, 0, root.start(1) if root.group(1) else root.end())
+    utf8 = encoding is None or encoding.group(1).lower().replace(b"_", b"-") in (b"utf-8", b"utf8")
+    batchable = utf8 and USE_BATCHES
+    if declaration is None:
+        # No namespace at all (some banks omit it): the names are plain already.
+        batches = EntryBatches(head, source) if batchable else None
+        return batches or _Prepended(head, source), None, batches
     uri = declaration.group(1) if declaration.group(1) is not None else declaration.group(2)
     attributes = root.group(1)
     if not _NAMESPACE.search(uri.decode("latin-1")) or re.search(
         rb"\sxmlns:[\w.-]+\s*=\s*[\"']" + re.escape(uri) + rb"[\"']", attributes
     ):
-        return _Prepended(head, source), None
+        return _Prepended(head, source), None, None
     start = root.start(1) + declaration.start()
     end = root.start(1) + declaration.end()
     head = head[:start] + b" " * (end - start) + head[end:]
-    return _Prepended(head, source), uri.decode("latin-1")
+    batches = EntryBatches(head, source) if batchable else None
+    return batches or _Prepended(head, source), uri.decode("latin-1"), batches
 
 
 def _local(tag: Any) -> str:
@@ -343,9 +363,11 @@ class _CamtReader:
     # --- document ------------------------------------------------------------
     def _start(self, root: Any) -> None:
         """Check the root and its message element; learn the namespace."""
-        qname = etree.QName(root)
-        ns = qname.namespace or self.hidden_namespace or ""
-        self.root_name = qname.localname
+        # Not etree.QName: it refuses the odd names a garbled file can have.
+        tag = root.tag if isinstance(root.tag, str) else ""
+        ns, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
+        ns = ns or self.hidden_namespace or ""
+        self.root_name = local
         message = root[0] if len(root) else None
         if self.root_name in _ROOTS:  # no <Document> wrapper
             message = root
@@ -411,11 +433,11 @@ class _CamtReader:
         ntry_tag = ""
         # resolve_entities/no_network: a bank file must not make us read
         # local files or the network (XXE).
-        source, self.hidden_namespace = _without_default_namespace(self.source)
+        source, self.hidden_namespace, batches = _without_default_namespace(self.source)
         events = etree.iterparse(
             source,
             events=("start", "end"),
-            tag=("{*}Ntry", "{*}Stmt", "{*}Rpt", "{*}Ntfctn"),
+            tag=("{*}Ntry", "{*}Stmt", "{*}Rpt", "{*}Ntfctn", "{*}" + MARKER),
             resolve_entities=False,
             no_network=True,
             load_dtd=False,
@@ -431,20 +453,28 @@ class _CamtReader:
                 tag = elem.tag
                 # The document's own namespace first: no string slicing per entry.
                 name = "Ntry" if tag == ntry_tag else _local(tag)
-                if name == "Ntry":
-                    if event == "start" or block is None:
+                if name in ("Ntry", MARKER):
+                    if event == "start":
                         continue
-                    parent = elem.getparent()
-                    if block.header is None:
-                        if not block.header_read:
-                            self._header(parent, block)
-                        block.count += 1
-                        entry = self._entry(elem, block, block.count)
-                        block.header = self._statement(block, entry.currency)
+                    if name == "Ntry":
+                        entries: Any = (elem,)
                     else:
-                        block.count += 1
-                        entry = self._entry(elem, block, block.count)
-                    yield block.header, entry
+                        # A run of entries iterparse did not see (camt_batches).
+                        entries = batches.pop() if batches is not None else None
+                        if entries is None:
+                            raise self._error(block, MARKER, "element not expected in camt")
+                    parent = elem.getparent()
+                    if block is not None:
+                        for ntry in entries:
+                            block.count += 1
+                            if block.header is None:
+                                if not block.header_read:
+                                    self._header(parent, block)
+                                entry = self._entry(ntry, block, block.count)
+                                block.header = self._statement(block, entry.currency)
+                            else:
+                                entry = self._entry(ntry, block, block.count)
+                            yield block.header, entry
                     # Free the entry and the siblings read before it (the
                     # header), so memory stays that of one entry.
                     elem.clear()
