@@ -201,7 +201,9 @@ def _compile(fields: dict[str, str], prefixes: tuple[str, ...]) -> _Tree:
 
 def _walk(elem: Any, tree: _Tree, slots: list[Any]) -> None:
     """Fill ``slots`` from the children of ``elem`` along ``tree``."""
-    for child in elem:
+    # elem[:] builds the list of children in one call: cheaper than an
+    # iterator object per container.
+    for child in elem[:]:
         spec = tree.get(child.tag)
         if spec is None:
             continue
@@ -620,9 +622,19 @@ class _CamtReader:
             status = _STATUS.get(text.strip().upper(), EntryStatus.INFO)
         booking = value = None
         if booking_dt is not None or booking_dttm is not None:
-            booking = self._date_of(booking_dt, booking_dttm, block, index, "BookgDt")
+            try:  # the usual case first: a plain date
+                booking = iso_day(booking_dt) if booking_dttm is None else None
+            except ValueError:
+                booking = None
+            if booking is None:
+                booking = self._date_of(booking_dt, booking_dttm, block, index, "BookgDt")
         if value_dt is not None or value_dttm is not None:
-            value = self._date_of(value_dt, value_dttm, block, index, "ValDt")
+            try:
+                value = iso_day(value_dt) if value_dttm is None else None
+            except ValueError:
+                value = None
+            if value is None:
+                value = self._date_of(value_dt, value_dttm, block, index, "ValDt")
         if reference is not None:
             reference = clean(reference)
         code = _bank_code(domain, family, sub_family, proprietary)
@@ -731,22 +743,6 @@ class _CamtReader:
             return_reason = clean(reason_cd) or clean(reason_prtry)
         is_return = rtr is not None or reversal
 
-        debtor_name = (
-            clean(debtor_nm)
-            or clean(debtor_pty)
-            or clean(debtor_agt)
-            or clean(ultimate_debtor_nm)
-            or clean(ultimate_debtor_pty)
-            or clean(ultimate_debtor_agt)
-        )
-        creditor_name = (
-            clean(creditor_nm)
-            or clean(creditor_pty)
-            or clean(creditor_agt)
-            or clean(ultimate_creditor_nm)
-            or clean(ultimate_creditor_pty)
-            or clean(ultimate_creditor_agt)
-        )
         debtor_iban = normalize_iban(debtor_iban)
         creditor_iban = normalize_iban(creditor_iban)
         # The counterparty is the debtor of a credit, the creditor of a
@@ -754,13 +750,45 @@ class _CamtReader:
         # payment. When that side is empty the other side is used, unless it
         # is only our own account.
         if credit != is_return:
-            name, iban = debtor_name, debtor_iban
+            name = _party_name(
+                debtor_nm,
+                debtor_pty,
+                debtor_agt,
+                ultimate_debtor_nm,
+                ultimate_debtor_pty,
+                ultimate_debtor_agt,
+            )
+            iban = debtor_iban
             if name is None and iban is None and creditor_iban != block.iban:
-                name, iban = creditor_name, creditor_iban
+                iban = creditor_iban
+                name = _party_name(
+                    creditor_nm,
+                    creditor_pty,
+                    creditor_agt,
+                    ultimate_creditor_nm,
+                    ultimate_creditor_pty,
+                    ultimate_creditor_agt,
+                )
         else:
-            name, iban = creditor_name, creditor_iban
+            name = _party_name(
+                creditor_nm,
+                creditor_pty,
+                creditor_agt,
+                ultimate_creditor_nm,
+                ultimate_creditor_pty,
+                ultimate_creditor_agt,
+            )
+            iban = creditor_iban
             if name is None and iban is None and debtor_iban != block.iban:
-                name, iban = debtor_name, debtor_iban
+                iban = debtor_iban
+                name = _party_name(
+                    debtor_nm,
+                    debtor_pty,
+                    debtor_agt,
+                    ultimate_debtor_nm,
+                    ultimate_debtor_pty,
+                    ultimate_debtor_agt,
+                )
         creditor_account = creditor_iban if credit else None
         if credit and creditor_account is None and block.kind == "Ntfctn" and not is_return:
             # A camt.054 sent per virtual IBAN names that vIBAN as its account.
@@ -802,31 +830,52 @@ class _CamtReader:
     ) -> int:
         """``amounts``: the first ``Amt``, ``AmtDtls/TxAmt/Amt`` and
         ``AmtDtls/InstdAmt/Amt`` elements of the transaction (or ``None``)."""
+        amt, tx_amt, instd_amt = amounts
+        # The instructed amount may be in the payer's currency (FX).
+        if instd_amt is not None and instd_amt.get("Ccy", entry_currency) != entry_currency:
+            instd_amt = None
         candidates: list[int] = []
-        for at, elem in zip(_TX_AMOUNTS, amounts, strict=True):
-            if elem is None:
-                continue
-            # The instructed amount may be in the payer's currency (FX).
-            if at == "AmtDtls/InstdAmt/Amt" and elem.get("Ccy", entry_currency) != entry_currency:
-                continue
-            try:
-                cents = cents_from_text(elem.text)
-            except ValueError as e:
-                where = f"Ntry[{entry_index}]/NtryDtls/TxDtls[{index}]/{at}"
-                raise self._error(block, where, str(e)) from e
-            candidates.append(abs(cents))
+        for at, elem in zip(_TX_AMOUNTS, (amt, tx_amt, instd_amt), strict=True):
+            if elem is not None:
+                try:
+                    cents = cents_from_text(elem.text)
+                except ValueError as e:
+                    where = f"Ntry[{entry_index}]/NtryDtls/TxDtls[{index}]/{at}"
+                    raise self._error(block, where, str(e)) from e
+                candidates.append(-cents if cents < 0 else cents)
         # The only transaction of the entry: when one of its amounts is the
         # booked amount, that is the one (a Swiss sample puts 4500.00 in
         # InstdAmt and 0.04 in TxAmt for a 4500.00 entry).
-        if siblings == 1 and (not candidates or abs(entry_amount) in candidates):
-            return entry_amount
-        if not candidates:
+        booked = -entry_amount if entry_amount < 0 else entry_amount
+        if not candidates or (siblings == 1 and booked in candidates):
             return entry_amount
         cents = candidates[0]
         return -cents if entry_amount < 0 else cents  # signed like the entry
 
 
 _TX_AMOUNTS = ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/InstdAmt/Amt")
+
+
+def _party_name(
+    nm: str | None,
+    pty: str | None,
+    agt: str | None,
+    ultimate_nm: str | None,
+    ultimate_pty: str | None,
+    ultimate_agt: str | None,
+) -> str | None:
+    """A party's name: its ``Nm``, ``Pty/Nm`` or ``Agt/FinInstnId/Nm``, else
+    its ultimate party's, the first that is not blank."""
+    if nm is not None:
+        name = clean(nm)
+        if name is not None:
+            return name
+    for value in (pty, agt, ultimate_nm, ultimate_pty, ultimate_agt):
+        if value is not None:
+            name = clean(value)
+            if name is not None:
+                return name
+    return None
 
 
 def _bank_code(
@@ -836,8 +885,11 @@ def _bank_code(
     else the proprietary code (a French bank's CFONB operation code)."""
     domain = clean(domain)
     if domain:
-        parts = (domain, clean(family) or "", clean(sub_family) or "")
-        return "-".join(part for part in parts if part)
+        family = clean(family)
+        sub_family = clean(sub_family)
+        if family and sub_family:
+            return f"{domain}-{family}-{sub_family}"
+        return "-".join(part for part in (domain, family, sub_family) if part)
     return clean(proprietary)
 
 
