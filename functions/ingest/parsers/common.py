@@ -34,8 +34,8 @@ def cents_from_text(text: str | None) -> int:
     whole, dot, frac = text.strip().partition(".")
     if not dot:  # MT940 writes "612,51"
         whole, dot, frac = whole.partition(",")
-    if dot and len(frac) == 2 and 0 < len(whole) <= 18 and whole.isdecimal() and frac.isdecimal():
-        return int(whole) * 100 + int(frac)
+    if len(frac) == 2 and whole.isdecimal() and frac.isdecimal() and len(whole) <= 18:
+        return int(whole + frac)
     m = _AMOUNT.fullmatch(text.strip())
     if m is None:
         raise ValueError(f"{text.strip()[:40]!r} is not an amount")
@@ -124,6 +124,10 @@ def clean(value: str | None) -> str | None:
     """Collapse internal whitespace; ``None`` for an empty value."""
     if value is None:
         return None
+    # Most values are clean already: say so without splitting and joining
+    # (isprintable is False for tabs, line ends and other odd spaces).
+    if value.isprintable() and "  " not in value and value.strip() == value:
+        return value or None
     cleaned = " ".join(value.split())
     return cleaned or None
 
