@@ -15,7 +15,7 @@ from functions.adapters.dynamo import (
 )
 from functions.adapters.settings import Settings
 from functions.adapters.storage import S3FileStore, SqsMatchQueue
-from functions.ingest.parsers import parse_bytes
+from functions.ingest.parsers import parse_bytes, stream_file
 from functions.ingest.service import StatementIngestor
 from functions.match.service import PaymentMatcher
 
@@ -30,6 +30,7 @@ def build_ingestor(settings: Settings) -> StatementIngestor:
         ),
         queue=SqsMatchQueue(settings.match_queue_url),
         parse=parse_bytes,
+        stream=stream_file,
     )
 
 

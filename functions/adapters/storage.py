@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from collections.abc import Sequence
-from typing import Any
+from typing import IO, Any
 
 from botocore.exceptions import ClientError
 
@@ -16,6 +18,11 @@ class ObjectStoreError(EncaisseError):
     """S3 refused or failed a call."""
 
 
+# A statement file is kept in memory up to this size, on local disk beyond.
+_IN_MEMORY_BYTES = 8 * 1024 * 1024
+_COPY_BLOCK = 1024 * 1024
+
+
 class S3FileStore:
     """Moves statement files between the inbox, quarantine and archive buckets."""
 
@@ -24,15 +31,24 @@ class S3FileStore:
         self.quarantine = quarantine
         self.archive = archive
 
-    def read(self, bucket: str, key: str) -> bytes | None:
-        """The object's bytes, or None if it is gone (already moved by an earlier run)."""
+    def open(self, bucket: str, key: str) -> IO[bytes] | None:
+        """A local, seekable copy of the object (in memory up to a few MB,
+        then on disk), or None if it is gone (already moved by an earlier run).
+        The body is copied in blocks: a 300 MB statement never sits in memory."""
         try:
-            body: bytes = client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+            body = client("s3").get_object(Bucket=bucket, Key=key)["Body"]
+            copy: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY_BYTES)  # noqa: SIM115 - returned open
+            try:
+                shutil.copyfileobj(body, copy, _COPY_BLOCK)
+            except BaseException:
+                copy.close()
+                raise
         except ClientError as e:
             if e.response["Error"]["Code"] in {"NoSuchKey", "404"}:
                 return None
             raise ObjectStoreError(f"s3://{bucket}/{key}: {e}") from e
-        return body
+        copy.seek(0)
+        return copy
 
     def _move(self, bucket: str, key: str, target: str) -> None:
         s3 = client("s3")

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Protocol
 
 
 class EntryStatus(StrEnum):
@@ -90,6 +91,19 @@ class Reject:
     amount_cents: int | None
     reason: str | None
     mandate_id: str | None = None
+
+
+class StatementSource(Protocol):
+    """What turns into bank transactions: a :class:`ParsedFile`, or a file
+    read entry by entry (``functions.ingest.parsers.StatementStream``)."""
+
+    @property
+    def format(self) -> str: ...
+
+    @property
+    def rejects(self) -> tuple[Reject, ...]: ...
+
+    def transactions(self) -> Iterator[tuple[Statement, Entry, Transaction]]: ...
 
 
 @dataclass(frozen=True, slots=True)

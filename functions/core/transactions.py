@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from functions.core.statements import Entry, ParsedFile, Reject, Statement, Transaction
+from functions.core.statements import Entry, Reject, Statement, StatementSource, Transaction
 
 
 class TransactionStatus(StrEnum):
@@ -95,7 +95,9 @@ def transaction_id(key: tuple[object, ...], rank: int) -> str:
     return f"tx_{digest[:32]}"
 
 
-def bank_transactions(org_id: str, parsed: ParsedFile, file_id: str) -> Iterator[BankTransaction]:
+def bank_transactions(
+    org_id: str, parsed: StatementSource, file_id: str
+) -> Iterator[BankTransaction]:
     """Every transaction of a parsed file as a record with its deterministic id."""
     seen: Counter[tuple[object, ...]] = Counter()
     for st, entry, tx in parsed.transactions():

@@ -1,21 +1,37 @@
 """Ingesting one statement file: read, parse, record each transaction once, hand
-the new ones to matching, archive the file — or quarantine it with a reason."""
+the new ones to matching, archive the file — or quarantine it with a reason.
+
+A file up to :data:`WHOLE_FILE_BYTES` is parsed in memory. A larger one (a
+big landlord's monthly camt.053 runs to a few hundred MB) is read twice from
+a local copy, entry by entry, so memory stays bounded: once to check that
+all of it can be read, then to record its transactions in batches. A file
+that cannot be read thus books nothing, whatever its size.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from functions.core.errors import StatementParseError
-from functions.core.statements import ParsedFile
+from functions.core.statements import ParsedFile, Statement, StatementSource
 from functions.core.transactions import BankTransaction, bank_transactions
+
+# Above this size a file is streamed (see the module docstring).
+WHOLE_FILE_BYTES = 32 * 1024 * 1024
+# Transactions recorded (and handed to matching) per batch of a streamed file.
+RECORD_BATCH = 500
 
 
 class FileStore(Protocol):
-    def read(self, bucket: str, key: str) -> bytes | None: ...
+    def open(self, bucket: str, key: str) -> IO[bytes] | None:
+        """A seekable local copy of the object, or ``None`` if it is gone."""
+        ...
+
     def archive_file(self, bucket: str, key: str) -> None: ...
     def quarantine_file(self, bucket: str, key: str, error: dict[str, Any]) -> None: ...
 
@@ -37,6 +53,13 @@ class OrganisationDirectory(Protocol):
     def exists(self, org_id: str) -> bool: ...
 
 
+class StreamedFile(StatementSource, Protocol):
+    """A file read entry by entry (``parsers.StatementStream``); its
+    statements are listed as they end."""
+
+    statements: list[Statement]
+
+
 @dataclass(frozen=True, slots=True)
 class IngestResult:
     status: str  # ingested | duplicate | quarantined | gone
@@ -56,20 +79,30 @@ class StatementIngestor:
     store: FileStore
     queue: MatchQueue
     parse: Callable[[bytes, str], ParsedFile]
+    stream: Callable[[IO[bytes], str], StreamedFile]
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def ingest(self, bucket: str, key: str) -> IngestResult:
-        data = self.store.read(bucket, key)
-        if data is None:
+        source = self.store.open(bucket, key)
+        if source is None:
             return IngestResult("gone", key, reason="already moved by an earlier delivery")
-        file_id = hashlib.sha256(data).hexdigest()
+        with source:
+            return self._ingest(bucket, key, source)
+
+    def _ingest(self, bucket: str, key: str, source: IO[bytes]) -> IngestResult:
+        digest = hashlib.sha256()
+        size = 0
+        while block := source.read(1024 * 1024):
+            digest.update(block)
+            size += len(block)
+        file_id = digest.hexdigest()
         org_id, _, name = key.partition("/")
         record: dict[str, Any] = {
             "org_id": org_id,
             "file_id": file_id,
             "key": key,
             "name": name or key,
-            "size": len(data),
+            "size": size,
             "received_at": self.clock().isoformat(),
         }
         if not name or not self.orgs.exists(org_id):
@@ -92,26 +125,45 @@ class StatementIngestor:
                 f"received {previous.get('received_at')}",
             )
 
+        source.seek(0)
         try:
-            parsed = self.parse(data, name)
+            if size <= WHOLE_FILE_BYTES:
+                whole = self.parse(source.read(), name)
+                parsed: StatementSource = whole
+                statements = len(whole.statements)
+            else:
+                statements = self._check(source, name)
+                source.seek(0)
+                parsed = self.stream(source, name)
         except StatementParseError as e:
             return self._quarantine(bucket, key, record, e.as_dict() | {"file": name})
 
-        txs = list(bank_transactions(org_id, parsed, file_id))
-        written, to_match = self.transactions.add_new(txs)
-        if to_match:
-            self.queue.send(org_id, to_match)
+        count = written = 0
+        for batch in _batches(bank_transactions(org_id, parsed, file_id), RECORD_BATCH):
+            new, to_match = self.transactions.add_new(batch)
+            if to_match:
+                self.queue.send(org_id, to_match)
+            count += len(batch)
+            written += len(new)
         record |= {
             "status": "ingested",
             "format": parsed.format,
-            "statements": len(parsed.statements),
-            "transactions": len(txs),
-            "new_transactions": len(written),
+            "statements": statements,
+            "transactions": count,
+            "new_transactions": written,
             "rejects": len(parsed.rejects),
         }
         self.files.put(record)
         self.store.archive_file(bucket, key)
-        return IngestResult("ingested", key, file_id, parsed.format, len(txs), len(written))
+        return IngestResult("ingested", key, file_id, parsed.format, count, written)
+
+    def _check(self, source: IO[bytes], name: str) -> int:
+        """Read a streamed file through (raising its parse error, if any)
+        and count its statements."""
+        stream = self.stream(source, name)
+        for _ in stream.transactions():
+            pass
+        return len(stream.statements)
 
     def _quarantine(
         self, bucket: str, key: str, record: dict[str, Any], error: dict[str, Any]
@@ -126,3 +178,9 @@ class StatementIngestor:
         return IngestResult(
             "quarantined", key, record.get("file_id"), reason=str(error.get("reason"))
         )
+
+
+def _batches(items: Iterable[BankTransaction], size: int) -> Iterator[list[BankTransaction]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch

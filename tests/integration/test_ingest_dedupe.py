@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 
-from functions.adapters.dynamo import DynamoOrganisationRepository
+from functions.adapters.dynamo import DynamoFileRepository, DynamoOrganisationRepository
 from functions.adapters.settings import Settings
 from functions.bootstrap import build_ingestor
 from functions.core.organisation import Organisation
 from functions.core.statements import Balance, Entry, Statement, Transaction
 from functions.core.viban import VirtualIbanRange
+from functions.ingest import service as ingest_service
 from functions.ingest.parsers.render import render_camt
 from tests.fixtures.camt054 import payer_iban
 
@@ -104,3 +105,57 @@ def test_two_identical_payments_in_one_file_stay_two(emulator: Any, org: str) ->
     assert result.new_transactions == 2
     again = _ingest(emulator, org, "twins-again.xml", render_camt([_statement(same, same, same)]))
     assert again.new_transactions == 1
+
+
+# --- large files: read entry by entry ---------------------------------------
+
+
+@pytest.fixture
+def streamed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file counts as large: read twice, entry by entry, recorded in
+    small batches."""
+    monkeypatch.setattr(ingest_service, "WHOLE_FILE_BYTES", 100)
+    monkeypatch.setattr(ingest_service, "RECORD_BATCH", 7)
+
+
+def _transaction_ids(emulator: Any, org_id: str) -> set[str]:
+    settings = Settings.from_env()
+    pages = (
+        emulator.client("dynamodb")
+        .get_paginator("query")
+        .paginate(
+            TableName=settings.transactions_table,
+            KeyConditionExpression="org_id = :o",
+            ExpressionAttributeValues={":o": {"S": org_id}},
+        )
+    )
+    return {i["transaction_id"]["S"] for page in pages for i in page["Items"]}
+
+
+def test_a_large_file_is_streamed_and_records_what_a_small_one_does(
+    emulator: Any, org: str, streamed: None
+) -> None:
+    entries = [_entry(n, 10_000 + n) for n in range(1, 41)]
+    body = render_camt([_statement(*entries[:25]), _statement(*entries[25:])])
+    result = _ingest(emulator, org, "big.xml", body)
+    assert (result.status, result.transactions, result.new_transactions) == ("ingested", 40, 40)
+    assert len(_transaction_ids(emulator, org)) == 40
+    settings = Settings.from_env()
+    record = DynamoFileRepository(settings.files_table).get(org, result.file_id)
+    assert record is not None and record["statements"] == 2
+    assert record["size"] == len(body)
+    again = _ingest(emulator, org, "big-renamed.xml", body)
+    assert again.status == "duplicate"
+
+
+def test_a_large_file_broken_near_its_end_books_nothing(
+    emulator: Any, org: str, streamed: None
+) -> None:
+    entries = [_entry(n, 20_000 + n) for n in range(1, 31)]
+    body = render_camt([_statement(*entries)])
+    cut = body.rindex(b"<Amt")
+    broken = body[:cut] + b"<Amt>12,3,4</Amt>" + body[body.index(b"</Amt>", cut) + 6 :]
+    result = _ingest(emulator, org, "broken.xml", broken)
+    assert result.status == "quarantined"
+    assert "not an amount" in str(result.reason)
+    assert _transaction_ids(emulator, org) == set()
