@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import gc
 from datetime import date
 
 import pytest
 
 from functions.core.errors import StatementParseError
+from functions.core.statements import Statement
 from functions.ingest.parsers import parse_bytes
 
 MT940 = """{1:F01BNPAFRPPAXXX0000000000}{2:O9401200240305BNPAFRPPAXXX00000000002403051200N}{4:
@@ -80,3 +82,81 @@ def test_bad_tags_name_the_line(broken: str, reason: str) -> None:
     with pytest.raises(StatementParseError) as info:
         parse_bytes(MT940.replace(broken, reason).encode(), "bad.sta")
     assert info.value.location is not None and info.value.location.startswith("line ")
+
+
+def _statement(text: str) -> Statement:
+    (st,) = parse_bytes(text.encode(), "t.sta").statements
+    return st
+
+
+USUAL_ORDER = (
+    ":20:ORDER\n:25:FR7630004000031234567890143\n:60F:C240304EUR0,00\n"
+    ":61:2403050305C10,00NTRFNONREF\n:86:LOYER\n"
+    ":61:2403050305D2,00NTRFNONREF\n:86:FRAIS\n:62F:C240306EUR8,00\n"
+)
+
+
+@pytest.mark.parametrize(
+    "late",
+    [
+        # No opening balance: the currency comes with the closing one.
+        USUAL_ORDER.replace(":60F:C240304EUR0,00\n", ""),
+        # The account after the statement lines.
+        USUAL_ORDER.replace(":25:FR7630004000031234567890143\n", "").replace(
+            ":62F:", ":25:FR7630004000031234567890143\n:62F:"
+        ),
+        # A second :25: halfway: the last one is the statement's account.
+        USUAL_ORDER.replace(":86:FRAIS\n", ":86:FRAIS\n:25:FR7630004000031234567890143\n").replace(
+            ":25:FR7630004000031234567890143\n:60F:", ":25:NL91ABNA0417164300\n:60F:"
+        ),
+    ],
+)
+def test_entries_take_the_account_and_currency_read_after_them(late: str) -> None:
+    # Entries are built as the lines go; one built before the statement's
+    # final account or currency is read must end up as if read at the end.
+    expected = _statement(USUAL_ORDER)
+    st = _statement(late)
+    assert (st.account_iban, st.currency) == ("FR7630004000031234567890143", "EUR")
+    assert st.entries == expected.entries
+    assert st.entries[0].transactions[0].creditor_account_iban == st.account_iban
+
+
+@pytest.mark.parametrize(
+    ("account", "iban"),
+    [
+        ("FR76 3000 4000 0312 3456 7890 143", "FR7630004000031234567890143"),  # valid
+        ("NL77INGB0574908765EUR", "NL77INGB0574908765"),  # ING: currency after it
+        ("NL91ABNA0417164300ABC", "NL91ABNA0417164300"),  # valid once cut by three
+        ("FR7630004000031234567890199", "FR7630004000031234567890199"),  # kept unchecked
+    ],
+)
+def test_account_iban(account: str, iban: str) -> None:
+    assert (
+        _statement(USUAL_ORDER.replace("FR7630004000031234567890143", account)).account_iban == iban
+    )
+
+
+def test_dutch_information() -> None:
+    text = USUAL_ORDER.replace(
+        ":86:LOYER\n",
+        # A key cut by the line end: not the Dutch dialect, free text.
+        ":86:/EREF\n/REMI/USTD//LOYER/\n",
+    ).replace(":86:FRAIS\n", ":86:/EREF/FIRST/EREF/SECOND/REMI/USTD//FRAIS\n MARS/\n")
+    cut, repeated = (entry.transactions[0] for entry in _statement(text).entries)
+    assert (cut.end_to_end_id, cut.remittance) == (None, "/EREF /REMI/USTD//LOYER/")
+    # A key given twice: its first value.
+    assert (repeated.end_to_end_id, repeated.remittance) == ("FIRST", "FRAIS MARS")
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_garbage_collector_state_is_restored(enabled: bool) -> None:
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        parse_bytes(USUAL_ORDER.encode(), "t.sta")
+        assert gc.isenabled() is enabled
+        with pytest.raises(StatementParseError):
+            parse_bytes(USUAL_ORDER.replace("C10,00", "C10,001").encode(), "bad.sta")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
