@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from functions.core.errors import StatementParseError
-from functions.ingest.parsers import parse_bytes
+from functions.ingest.parsers import cfonb120, common, parse_bytes
 from tests.unit.parsers.conftest import fixture_bytes
 
 FIXTURE = "cfonb120_fr_latin1_crlf.txt"
@@ -82,3 +86,83 @@ def test_missing_new_balance() -> None:
     lines = fixture_bytes(FIXTURE).decode("iso-8859-1").split("\r\n")
     with pytest.raises(StatementParseError, match="before the new balance"):
         parse_bytes("\r\n".join(lines[:9]).encode("iso-8859-1"), "cut.txt")
+
+
+# --- the fast paths give what the plain code gives -------------------------
+
+_PIECES = [b"a", b"\r", b"\n", b"\r\n", b"\x1a", b"\xc3\xa9", b"\xe9", b"\x8d", b"\xb3"]
+_PIECES += [b"z", b"\xef\xbb\xbf", b" ", b"\x00", b"\x81", b"\x90", b"\t", b"\xc2\xa0", b"05"]
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(st.sampled_from(_PIECES), max_size=40).map(b"".join),
+    st.sampled_from([1, 2, 3, 7, 1 << 16]),
+)
+def test_lines_are_those_of_common_iter_lines(data: bytes, chunk: int) -> None:
+    # Small chunks cut CR LF pairs and UTF-8 sequences.
+    source = io.BytesIO(data)
+    encoding, start = common.guess_file_encoding(source)
+    source.seek(start)
+    expected = list(common.iter_lines(source, encoding))
+    source.seek(start)
+    text = cfonb120._Text()
+    lines = list(cfonb120._lines(source, encoding, text, chunk))
+    assert lines == expected
+    # Said to hold no whitespace but spaces, it holds none.
+    if text.spaces_only:
+        assert all(c == " " or not c.isspace() for line in lines for c in line)
+
+
+_SPACES = " \t\x0b\x1f\x85\xa0\u2003\u3000"
+_QUALIFIERS = ["NPY", "NBE", "RCN", "LCC", "LIB", "REF", "RUM"]
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_QUALIFIERS), st.text("aZé-RF0" + _SPACES, max_size=80)),
+        max_size=4,
+    ),
+    st.text("aZé-" + _SPACES, max_size=16),
+    st.sampled_from([-5, 5]),
+)
+def test_text_fields_are_whitespace_collapsed(
+    complements: list[tuple[str, str]], reference: str, cents: int
+) -> None:
+    record = "04".ljust(104) + reference.ljust(16)
+    lines = [
+        ("05".ljust(45) + qualifier + text).ljust(120)[:120] for qualifier, text in complements
+    ]
+    entry = cfonb120._entry(record, lines, cents, (date(2024, 3, 5), None), None, False)
+    transaction = entry.transactions[0]
+    if reference.strip():
+        assert entry.bank_reference == common.clean(reference)
+    texts = [entry.bank_reference, transaction.counterparty_name, transaction.remittance]
+    for value in [*texts, transaction.end_to_end_id]:
+        assert value is None or value == common.clean(value)
+    if [q for q, _ in complements] == ["LCC"] and complements[0][1][:70].strip():
+        assert transaction.remittance == common.clean(complements[0][1][:70])
+    # Where spaces are the only whitespace, stripping is enough.
+    if not any(c.isspace() and c != " " for line in [record, *lines] for c in line):
+        assert cfonb120._entry(record, lines, cents, (date(2024, 3, 5), None), None, True) == entry
+
+
+def _outcome(read: Callable[[], int]) -> int | str:
+    try:
+        return read()
+    except (StatementParseError, ValueError) as e:
+        return f"{type(e).__name__}: {e}"
+
+
+# Signs and unsigned digits; spaces; other scripts' digits, one int() refuses; bad signs.
+_ZONES = ["0000000006125{", "0000000006125J", "00000000061255", "   0000006125{"]
+_ZONES += ["0000000061 5{", "٠٠٠٠٠٠٠٠٠٦١٢٥{", "²000000006125{", "+000000006125{", "0000000006125*"]
+
+
+@pytest.mark.parametrize("zone", _ZONES)
+@pytest.mark.parametrize("decimals", ["0", "1", "2", "3", "x"])
+def test_amount_fast_path_reads_as_the_checking_one(zone: str, decimals: str) -> None:
+    record = ("04" + " " * 17 + decimals).ljust(90) + zone + " " * 16
+    reader = cfonb120._Reader("x.txt")
+    fast = _outcome(lambda: cfonb120._amount(reader, record, 1))
+    assert fast == _outcome(lambda: reader.amount(record, 1))
