@@ -132,12 +132,16 @@ _ENTRY_FIELDS: dict[str, str] = {
     "ValDt/Dt": _TEXT,
     "ValDt/DtTm": _TEXT,
     "AcctSvcrRef": _TEXT,
+    # The proprietary code (BkTxCd/Prtry/Cd) is only read when there is no
+    # domain code: from the first BkTxCd, along _PROPRIETARY_FIELDS.
+    "BkTxCd": _ELEMENT,
     "BkTxCd/Domn/Cd": _TEXT,
     "BkTxCd/Domn/Fmly/Cd": _TEXT,
     "BkTxCd/Domn/Fmly/SubFmlyCd": _TEXT,
-    "BkTxCd/Prtry/Cd": _TEXT,
     "NtryDtls/TxDtls": _ALL,
 }
+
+_PROPRIETARY_FIELDS: dict[str, str] = {"Prtry/Cd": _TEXT}
 
 # Party names: v1-v7 ``<Dbtr><Nm>``; v8+ ``<Dbtr><Pty><Nm>`` or
 # ``<Dbtr><Agt><FinInstnId><Nm>``, in that order of preference.
@@ -234,6 +238,7 @@ class _Trees:
         self.entry_slots = len(_ENTRY_FIELDS)
         self.tx = _compile(_TX_FIELDS, prefixes)
         self.tx_slots = len(_TX_FIELDS)
+        self.proprietary = _compile(_PROPRIETARY_FIELDS, prefixes)
 
 
 @dataclass
@@ -589,10 +594,10 @@ class _CamtReader:
             value_dt,
             value_dttm,
             reference,
+            bank_code,
             domain,
             family,
             sub_family,
-            proprietary,
             details,
         ) = slots
         if amt is None:
@@ -637,7 +642,11 @@ class _CamtReader:
                 value = self._date_of(value_dt, value_dttm, block, index, "ValDt")
         if reference is not None:
             reference = clean(reference)
-        code = _bank_code(domain, family, sub_family, proprietary)
+        code = _bank_code(domain, family, sub_family)
+        if code is None and bank_code is not None:
+            proprietary: list[Any] = [None]
+            _walk(bank_code, trees.proprietary, proprietary)
+            code = clean(proprietary[0])
         if details is None:
             transactions: tuple[Transaction, ...] = ()
         else:
@@ -801,7 +810,14 @@ class _CamtReader:
             else:
                 lines = [line for line in (clean(e.text) for e in unstructured) if line]
                 remittance = " ".join(lines) or None
-        structured = normalize_reference(reference_text) if reference_text is not None else None
+        structured = None
+        if reference_text is not None:
+            if reference_text.isalnum():  # the usual compact reference
+                structured = (
+                    reference_text.upper() if reference_text[:2].upper() == "RF" else reference_text
+                )
+            else:
+                structured = normalize_reference(reference_text)
         if structured is None and remittance is not None:
             structured = find_rf(remittance)
 
@@ -878,11 +894,10 @@ def _party_name(
     return None
 
 
-def _bank_code(
-    domain: str | None, family: str | None, sub_family: str | None, proprietary: str | None
-) -> str | None:
-    """``PMNT-RCDT-ESCT`` from the ISO domain, family and sub-family codes;
-    else the proprietary code (a French bank's CFONB operation code)."""
+def _bank_code(domain: str | None, family: str | None, sub_family: str | None) -> str | None:
+    """``PMNT-RCDT-ESCT`` from the ISO domain, family and sub-family codes
+    (``None`` without a domain: the caller then takes the proprietary code,
+    a French bank's CFONB operation code)."""
     domain = clean(domain)
     if domain:
         family = clean(family)
@@ -890,7 +905,7 @@ def _bank_code(
         if family and sub_family:
             return f"{domain}-{family}-{sub_family}"
         return "-".join(part for part in (domain, family, sub_family) if part)
-    return clean(proprietary)
+    return None
 
 
 def iter_statements(source: IO[bytes], filename: str) -> tuple[str, Iterator[Statement]]:
