@@ -7,8 +7,9 @@ Generates one file per format with ``functions.ingest.parsers.render``
 read: postal addresses, agents' BICs, payment ids, purpose, additional
 information, to ~1.2 KB per entry), then times each parser in a fresh
 subprocess so that the peak resident size (``VmHWM``) is that measurement's
-own. Each measurement runs ``--repeat`` times; the table keeps the fastest
-run (the machine is shared, slower runs measure the neighbours) and the
+own. Each measurement runs ``--repeat`` times, in rounds (every parser
+once per round, so what else the machine does weighs on all alike); the
+table keeps the fastest run (the machine is shared, slower runs measure the neighbours) and the
 highest peak. Reference points: raw ``lxml.etree.iterparse`` counting
 ``Ntry`` elements, and the PyPI libraries ``camt053`` (0.0.20: 0.0.23 pins a
 certifi release PyPI does not have), ``mt-940`` and ``python-cfonb`` from the
@@ -212,9 +213,8 @@ def measure(kind: str, path: Path) -> dict[str, float] | str:
     return data
 
 
-def best_of(kind: str, path: Path, repeat: int) -> dict[str, float] | str:
-    """The fastest of ``repeat`` runs, with the highest peak of them."""
-    runs = [measure(kind, path) for _ in range(repeat)]
+def best_of(runs: list[dict[str, float] | str]) -> dict[str, float] | str:
+    """The fastest of the runs, with the highest peak of them."""
     failed = [r for r in runs if isinstance(r, str)]
     if failed:
         return failed[0]
@@ -247,7 +247,7 @@ _PLAN = [
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement")
     # On by default: `make bench` is documented as writing docs/benchmarks.md.
     parser.add_argument(
         "--write-docs",
@@ -260,11 +260,27 @@ def main(argv: list[str] | None = None) -> int:
     sizes: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         files = generate(Path(tmp), args.entries)
-        for fmt, kind, file_key, *_ in _PLAN:
-            path = files[file_key]
-            sizes[fmt] = path.stat().st_size / 1e6
-            results[fmt, kind] = best_of(kind, path, args.repeat)
-            print(fmt, kind, results[fmt, kind], flush=True)
+        # The generated files are written back to disk in the background for a
+        # while: wait for that, then take the measurements in rounds (each
+        # parser once per round) so that what else the machine does weighs on
+        # every parser alike, not on whichever ran first.
+        os.sync()
+        runs: dict[tuple[str, str], list[dict[str, float] | str]] = {}
+        for round_ in range(1, args.repeat + 1):
+            for fmt, kind, file_key, *_ in _PLAN:
+                path = files[file_key]
+                sizes[fmt] = path.stat().st_size / 1e6
+                run = measure(kind, path)
+                runs.setdefault((fmt, kind), []).append(run)
+                print(f"round {round_}", fmt, kind, run, flush=True)
+        results = {key: best_of(value) for key, value in runs.items()}
+    # How much runs of one parser differ: the machine's noise, said with the table.
+    spreads = [
+        max(r["seconds"] for r in good) / min(r["seconds"] for r in good) - 1
+        for value in runs.values()
+        if (good := [r for r in value if not isinstance(r, str)])
+    ]
+    spread = max(spreads, default=0.0)
 
     def rate(fmt: str, kind: str) -> float | None:
         r = results.get((fmt, kind))
@@ -319,8 +335,11 @@ def main(argv: list[str] | None = None) -> int:
             f"Generated files of {args.entries:,} entries (camt.053: "
             f"{sizes['camt.053'] * 1e3 / args.entries:.1f} KB per entry; CFONB: daily "
             "blocks of 1,000 operations). Each row is a fresh process, the fastest of "
-            f"{args.repeat} runs; peak is its `VmHWM` (interpreter included), the highest of "
-            "the runs. `ours` is `stream_file` (what the ingest can use, memory of one entry); "
+            f"{args.repeat} runs taken in rounds (every parser once per round, after the "
+            "files are synced to disk); peak is its `VmHWM` (interpreter included), the "
+            f"highest of the runs (in this run, the slowest run of a parser took up to "
+            f"{spread:.0%} longer than its fastest). `ours` is `stream_file` (what the "
+            "ingest uses for large files, memory of one entry); "
             "`ours (whole file)` is `parse_file`, which keeps every entry in a `ParsedFile`. "
             "`camt053` is its streaming `iter_statement_entries` (0.0.20: 0.0.23 cannot be "
             "installed from PyPI without `--no-deps`).",
