@@ -758,46 +758,30 @@ class _CamtReader:
         # debit; the related parties of a return are those of the original
         # payment. When that side is empty the other side is used, unless it
         # is only our own account.
-        if credit != is_return:
-            name = _party_name(
-                debtor_nm,
-                debtor_pty,
-                debtor_agt,
-                ultimate_debtor_nm,
-                ultimate_debtor_pty,
-                ultimate_debtor_agt,
-            )
-            iban = debtor_iban
-            if name is None and iban is None and creditor_iban != block.iban:
-                iban = creditor_iban
-                name = _party_name(
-                    creditor_nm,
-                    creditor_pty,
-                    creditor_agt,
-                    ultimate_creditor_nm,
-                    ultimate_creditor_pty,
-                    ultimate_creditor_agt,
-                )
-        else:
-            name = _party_name(
-                creditor_nm,
-                creditor_pty,
-                creditor_agt,
-                ultimate_creditor_nm,
-                ultimate_creditor_pty,
-                ultimate_creditor_agt,
-            )
-            iban = creditor_iban
-            if name is None and iban is None and debtor_iban != block.iban:
-                iban = debtor_iban
-                name = _party_name(
-                    debtor_nm,
-                    debtor_pty,
-                    debtor_agt,
-                    ultimate_debtor_nm,
-                    ultimate_debtor_pty,
-                    ultimate_debtor_agt,
-                )
+        debtor = (
+            debtor_iban,
+            debtor_nm,
+            debtor_pty,
+            debtor_agt,
+            ultimate_debtor_nm,
+            ultimate_debtor_pty,
+            ultimate_debtor_agt,
+        )
+        creditor = (
+            creditor_iban,
+            creditor_nm,
+            creditor_pty,
+            creditor_agt,
+            ultimate_creditor_nm,
+            ultimate_creditor_pty,
+            ultimate_creditor_agt,
+        )
+        first, other = (debtor, creditor) if credit != is_return else (creditor, debtor)
+        iban = first[0]
+        name = _party_name(*first[1:])
+        if name is None and iban is None and other[0] != block.iban:
+            iban = other[0]
+            name = _party_name(*other[1:])
         creditor_account = creditor_iban if credit else None
         if credit and creditor_account is None and block.kind == "Ntfctn" and not is_return:
             # A camt.054 sent per virtual IBAN names that vIBAN as its account.
