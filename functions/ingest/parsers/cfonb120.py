@@ -22,7 +22,7 @@ gives one statement without balances; a ``04`` or ``07`` outside a block in a
 file that has blocks, or a ``05`` without its ``04``, is refused.
 
 Speed: the file is decoded and cut into lines 64 KiB at a time
-(:func:`_lines`), then read record by record, one block (one account's day)
+(:func:`~.common.iter_lines`), then read record by record, one block (one account's day)
 held at a time. Each record is sliced at fixed columns; amounts and dates go
 through table and dict look-ups, and only an unusual value (spaces in an
 amount, an unsigned last digit, three decimals) takes the slower, checking
@@ -30,16 +30,15 @@ path. No regex runs per record. What costs most is Python work per record
 and per object, so the hot loops do as little as they can: a complement is
 only put aside with its operation and looked at once, when the operation's
 entry is built; text fields are stripped rather than split into words where
-the text has no whitespace but spaces (:class:`_Text`); and the streaming
+the text has no whitespace but spaces (:class:`TextSeen`); and the streaming
 reader builds each entry as it hands it out (:func:`_entry_items`).
 """
 
 from __future__ import annotations
 
-import codecs
 import io
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from typing import IO
 
@@ -53,11 +52,13 @@ from functions.core.statements import (
     Transaction,
 )
 from functions.ingest.parsers.common import (
+    TextSeen,
     clean,
     ddmmyy,
     find_rf,
     french_iban,
     guess_file_encoding,
+    iter_lines,
 )
 
 PARSER = "cfonb120"
@@ -85,93 +86,6 @@ _Operation = tuple[str, list[str], int, _Dates]
 _Block = tuple[str, str | None, Balance | None, Balance | None, list[_Operation]]
 
 # --- text ------------------------------------------------------------------
-
-# As in common.iter_lines (a test checks that both give the same lines):
-# line ends are CR LF, LF or a lone CR, and stray control characters (SUB
-# end-of-file marks, SOH/ETX transmission frames) are deleted. The text is
-# read 64 KiB at a time: a chunk's text and lines then stay in the
-# processor's caches while they are parsed (1 MiB chunks parse 10% slower).
-_CHUNK = 1 << 16
-_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
-
-
-class _Text:
-    """What reading a file's text has seen so far (see :func:`_lines`)."""
-
-    __slots__ = ("spaces_only",)
-
-    def __init__(self, spaces_only: bool = True) -> None:
-        # Whether all the text read so far is ASCII without tabs. With its
-        # control characters deleted and its lines cut at their ends, such
-        # text has no whitespace but spaces: collapsing whitespace
-        # (common.clean) then only strips a field's ends, unless two spaces
-        # meet.
-        self.spaces_only = spaces_only
-
-
-def _lines(
-    source: IO[bytes], encoding: str, text: _Text, chunk_size: int = _CHUNK
-) -> Iterator[str]:
-    """The lines of the rest of ``source`` (after its BOM) without their
-    line ends: what :func:`~.common.iter_lines` gives, for less. That is a
-    generator resumed once per line; here :func:`itertools.chain` hands out
-    the lines of each chunk's list in C. ``text`` learns of a chunk that is
-    not ASCII or holds a tab before its lines are handed out."""
-    return itertools.chain.from_iterable(_line_lists(source, encoding, text, chunk_size))
-
-
-def _line_lists(
-    source: IO[bytes], encoding: str, text: _Text, chunk_size: int
-) -> Iterator[list[str]]:
-    """The lines of :func:`_lines`, one list per chunk read."""
-    decode = codecs.getincrementaldecoder(encoding)().decode
-    held = b""  # a CR ending a chunk may be the first half of a CR LF
-    unfinished: list[str] = []  # the start of a line longer than a chunk
-    while True:
-        chunk = source.read(chunk_size)
-        final = not chunk
-        if held:
-            chunk, held = held + chunk, b""
-        if not final and chunk.endswith(b"\r"):
-            chunk, held = chunk[:-1], b"\r"
-        lines, spaces_only = _split_lines(chunk, decode, final)
-        if not spaces_only:
-            text.spaces_only = False
-        if len(lines) > 1:
-            if unfinished:
-                lines[0] = "".join([*unfinished, lines[0]])
-                unfinished = []
-            unfinished.append(lines.pop())
-            yield lines
-        else:
-            unfinished.append(lines[0])
-        if final:
-            yield ["".join(unfinished)]
-            return
-
-
-def _split_lines(
-    chunk: bytes, decode: Callable[[bytes, bool], str], final: bool
-) -> tuple[list[str], bool]:
-    """A chunk's text cut at its line ends, and whether the text is ASCII
-    without tabs. In the usual file, without control characters and with CR
-    LF line ends throughout, that is one decoding and one split: looking for
-    each control byte (memchr) costs less than deleting none, and checking
-    the split lines for a CR or LF left less than counting the line ends."""
-    if any(byte in chunk for byte in _CONTROL_BYTES):
-        # CR LF and lone CR become LF, then control characters go (in this
-        # order, as on decoded text: "\r\x1a\n" is two line ends).
-        chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        chunk = chunk.translate(None, _CONTROL_BYTES)
-        return decode(chunk, final).split("\n"), chunk.isascii() and b"\t" not in chunk
-    # CR and LF are bytes of their own in every encoding read (never part
-    # of a multi-byte character), so line ends can be cut after decoding.
-    text = decode(chunk, final)
-    lines = text.split("\r\n")
-    rest = "".join(lines)
-    if "\n" in rest or "\r" in rest:  # LF or lone CR line ends
-        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return lines, chunk.isascii() and b"\t" not in chunk
 
 
 class _Reader:
@@ -283,7 +197,7 @@ class _Progress:
 
 
 def iter_statements(
-    lines: Iterator[str], filename: str, text: _Text | None = None
+    lines: Iterator[str], filename: str, text: TextSeen | None = None
 ) -> Iterator[Statement]:
     """The statements of a CFONB 120 file given line by line (``str`` lines
     without their line ends, as :func:`~.common.iter_lines` gives), each one
@@ -294,9 +208,9 @@ def iter_statements(
     been checked first (a record too long anywhere comes before the rest; a
     ``04`` outside a block is refused once a later ``01``/``07`` shows that
     the file has blocks), after yielding the statements before it.
-    ``text`` tells what :func:`_lines` saw of the lines.
+    ``text`` tells what :func:`~.common.iter_lines` saw of the lines.
     """
-    seen = text or _Text(spaces_only=False)
+    seen = text or TextSeen(spaces_only=False)
     entry = _entry
     for head, iban, opening, closing, operations in _blocks(lines, filename):
         entries = [
@@ -306,7 +220,9 @@ def iter_statements(
         yield _statement(head, iban, opening, closing, tuple(entries))
 
 
-def _entry_items(blocks: Iterator[_Block], text: _Text) -> Iterator[tuple[Statement, Entry | None]]:
+def _entry_items(
+    blocks: Iterator[_Block], text: TextSeen
+) -> Iterator[tuple[Statement, Entry | None]]:
     """``common.entry_items(iter_statements(…))``, without holding a block's
     entries: each is built as it is handed out, so that a consumer that does
     not keep it frees it at once. Reusing the memory just freed, with no
@@ -477,8 +393,8 @@ def parse(data: bytes, filename: str) -> ParsedFile:
     source = io.BytesIO(data)
     encoding, start = guess_file_encoding(source)
     source.seek(start)
-    text = _Text()
-    statements = tuple(iter_statements(_lines(source, encoding, text), filename, text))
+    text = TextSeen()
+    statements = tuple(iter_statements(iter_lines(source, encoding, text), filename, text))
     return ParsedFile(format=FORMAT, statements=statements)
 
 
@@ -489,8 +405,8 @@ def iter_entries(source: IO[bytes], filename: str) -> Iterator[tuple[Statement, 
     The file is read twice: once for its encoding, once to parse it."""
     encoding, start = guess_file_encoding(source)
     source.seek(start)
-    text = _Text()
-    return _entry_items(_blocks(_lines(source, encoding, text), filename), text)
+    text = TextSeen()
+    return _entry_items(_blocks(iter_lines(source, encoding, text), filename), text)
 
 
 def _iban(head: str) -> str | None:
@@ -528,7 +444,7 @@ def _entry(
     """The entry of the 04 ``record`` and its 05 ``complements``. A
     complement's qualifier read more than once counts by its first line (the
     remittance lines excepted). ``spaces_only``: the records hold no other
-    whitespace (see :class:`_Text`)."""
+    whitespace (see :class:`TextSeen`)."""
     payer = beneficiary = client_ref = mandate = bank_ref = lcc = None
     more_text = False  # several LCC lines, or LIB lines: the general case
     for complement in complements:

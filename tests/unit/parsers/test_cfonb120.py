@@ -99,16 +99,14 @@ _PIECES += [b"z", b"\xef\xbb\xbf", b" ", b"\x00", b"\x81", b"\x90", b"\t", b"\xc
     st.lists(st.sampled_from(_PIECES), max_size=40).map(b"".join),
     st.sampled_from([1, 2, 3, 7, 1 << 16]),
 )
-def test_lines_are_those_of_common_iter_lines(data: bytes, chunk: int) -> None:
+def test_lines_are_those_of_the_decoded_text(data: bytes, chunk: int) -> None:
     # Small chunks cut CR LF pairs and UTF-8 sequences.
     source = io.BytesIO(data)
     encoding, start = common.guess_file_encoding(source)
     source.seek(start)
-    expected = list(common.iter_lines(source, encoding))
-    source.seek(start)
-    text = cfonb120._Text()
-    lines = list(cfonb120._lines(source, encoding, text, chunk))
-    assert lines == expected
+    text = common.TextSeen()
+    lines = list(common.iter_lines(source, encoding, text, chunk))
+    assert lines == common.decode_text(data).split("\n")
     # Said to hold no whitespace but spaces, it holds none.
     if text.spaces_only:
         assert all(c == " " or not c.isspace() for line in lines for c in line)
