@@ -13,7 +13,7 @@ from functions.api.auth import Principal
 from functions.api.http import Routes, deps
 from functions.core.accounting import entries_as_csv
 from functions.core.errors import ValidationError
-from functions.core.fec import entries_as_fec, fec_file_name
+from functions.core.fec import entries_as_fec, fec_file_name, subledger_ids, tenant_labels
 
 bp = Blueprint(__name__)
 route = Routes(bp)
@@ -49,7 +49,11 @@ def export_entries(p: Principal) -> Response:
     entries = deps.entries.between(p.org_id, start, end, EXPORT_MAX_ENTRIES)
     if fmt == "fec":
         name = fec_file_name(deps.orgs.get(p.org_id).siren, end)
-        body, content_type = entries_as_fec(entries), "text/plain; charset=utf-8"
+        leases = deps.leases.find_many(p.org_id, subledger_ids(entries))
+        body, content_type = (
+            entries_as_fec(entries, tenant_labels(leases)),
+            "text/plain; charset=utf-8",
+        )
     else:
         name = f"ecritures-{start:%Y%m%d}-{end:%Y%m%d}.csv"
         body, content_type = entries_as_csv(entries), "text/csv; charset=utf-8"

@@ -11,8 +11,8 @@ Choices where the article leaves room:
   export (the ERP renumbers in its own sequence when it books).
 - ``PieceRef`` is the entry's source (the bank transaction, with the lease for an
   allocation); ``PieceDate`` is the booking date of the payment.
-- ``CompAuxNum`` is the tenant sub-ledger (the lease id); its label comes from the
-  caller (``tenant_labels``), the lease id when unknown.
+- ``CompAuxNum`` is the tenant sub-ledger (the lease id); ``CompAuxLib`` its tenants'
+  names (:func:`tenant_labels`), the lease id for a lease no longer known.
 - ``ValidDate`` is the day the entry was created (Paris time).
 - ``Montantdevise`` and ``Idevise`` stay empty: every amount is in euros.
 """
@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from functions.core.accounting import AccountingEntry
 from functions.core.errors import ValidationError
+from functions.core.lease import Lease
 
 FEC_COLUMNS = (
     "JournalCode",
@@ -80,6 +81,17 @@ def _account_label(account: str) -> str:
         if account.startswith(prefix):
             return label
     return f"Compte {account}"
+
+
+def subledger_ids(entries: Iterable[AccountingEntry]) -> list[str]:
+    """The tenant sub-ledgers (lease ids) the entries' lines use, once each, in order."""
+    ids = (line.subledger for entry in entries for line in entry.lines if line.subledger)
+    return list(dict.fromkeys(ids))
+
+
+def tenant_labels(leases: Mapping[str, Lease]) -> dict[str, str]:
+    """``CompAuxLib`` of each lease id: its tenants' names ("A et B")."""
+    return {lease_id: lease.tenant_names for lease_id, lease in leases.items()}
 
 
 def fec_rows(

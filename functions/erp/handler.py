@@ -6,7 +6,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from functions.adapters.dynamo import DynamoEntryRepository, DynamoOrganisationRepository
+from functions.adapters.dynamo import (
+    DynamoEntryRepository,
+    DynamoLeaseRepository,
+    DynamoOrganisationRepository,
+)
 from functions.adapters.settings import Settings
 from functions.adapters.storage import S3BatchStore
 from functions.core.errors import ValidationError
@@ -18,6 +22,7 @@ service = ErpPushService(
     orgs=DynamoOrganisationRepository(settings.organisations_table),
     entries=DynamoEntryRepository(settings.entries_table),
     batches=S3BatchStore(settings.archive_bucket),
+    leases=DynamoLeaseRepository(settings.leases_table),
 )
 
 

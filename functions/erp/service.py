@@ -8,14 +8,15 @@ import json
 import secrets
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from functions.core.accounting import AccountingEntry, entries_as_csv, entry_as_dict
 from functions.core.errors import ErpWebhookError, ValidationError
-from functions.core.fec import entries_as_fec
+from functions.core.fec import entries_as_fec, subledger_ids, tenant_labels
+from functions.core.lease import Lease
 from functions.core.organisation import Organisation
 
 BATCH_SIZE = 1000
@@ -45,6 +46,10 @@ class Entries(Protocol):
     def release(self, org_id: str, entry_ids: Sequence[str], batch_id: str) -> None: ...
 
 
+class Leases(Protocol):
+    def find_many(self, org_id: str, lease_ids: Sequence[str]) -> dict[str, Lease]: ...
+
+
 class BatchStore(Protocol):
     def put(self, org_id: str, batch_id: str, record: dict[str, Any]) -> None: ...
     def get(self, org_id: str, batch_id: str) -> dict[str, Any]: ...
@@ -56,7 +61,10 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
-def render(entries: list[AccountingEntry], fmt: str) -> bytes:
+def render(
+    entries: list[AccountingEntry], fmt: str, labels: Mapping[str, str] | None = None
+) -> bytes:
+    """The batch body; ``labels`` names the tenant sub-ledgers of a FEC."""
     if fmt == "json":
         return json.dumps(
             {"entries": [entry_as_dict(e) for e in entries]}, ensure_ascii=False
@@ -64,7 +72,7 @@ def render(entries: list[AccountingEntry], fmt: str) -> bytes:
     if fmt == "csv":
         return entries_as_csv(entries).encode()
     if fmt == "fec":
-        return entries_as_fec(entries).encode()
+        return entries_as_fec(entries, labels).encode()
     raise ValidationError("erp_format", f"{fmt!r}: one of {', '.join(FORMATS)}")
 
 
@@ -73,6 +81,8 @@ class ErpPushService:
     orgs: Organisations
     entries: Entries
     batches: BatchStore
+    # Names the tenant sub-ledgers of a FEC batch (without it: the lease ids).
+    leases: Leases | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     timeout: float = 20.0
 
@@ -101,7 +111,10 @@ class ErpPushService:
         if not entries:
             return result
         try:
-            body = render(entries, org.erp_format)
+            labels = None
+            if org.erp_format == "fec" and self.leases is not None:
+                labels = tenant_labels(self.leases.find_many(org_id, subledger_ids(entries)))
+            body = render(entries, org.erp_format, labels)
         except ValidationError:
             self.entries.release(org_id, [e.entry_id for e in entries], batch_id)
             raise

@@ -22,6 +22,7 @@ from functions.adapters.aws import client as aws_client
 from functions.adapters.dynamo import (
     DynamoApiKeyRepository,
     DynamoEntryRepository,
+    DynamoLeaseRepository,
     DynamoOrganisationRepository,
     entry_to_item,
     to_ddb,
@@ -33,6 +34,7 @@ from functions.core.accounting import AccountingEntry, EntryLine, SourceType, en
 from functions.core.organisation import ChartOfAccounts, Organisation
 from functions.core.viban import VirtualIbanRange
 from functions.erp.service import ErpPushService
+from tests.unit.matching.helpers import lease
 
 pytestmark = pytest.mark.integration
 
@@ -287,6 +289,10 @@ def test_entries_export_as_fec_and_csv(
     org_id, _ = receiver_factory([200])
     ids = _entries(settings, org_id, 2)
     DynamoEntryRepository(settings.entries_table).acknowledge(org_id, ids[:1], by="test")
+    # L-0 is a known lease shared by two tenants; L-1 is no longer known.
+    DynamoLeaseRepository(settings.leases_table).put_new(
+        lease(7, "Awa DIALLO", "Jean MARTIN", org_id=org_id, lease_id="L-0")
+    )
     headers = {"Authorization": f"Bearer {_api_key(settings, org_id)}"}
     from functions.api.app import app
 
@@ -308,6 +314,8 @@ def test_entries_export_as_fec_and_csv(
     assert len(lines) == 1 + 4 + 1  # header, two lines per entry (acknowledged or not), end
     assert {line.split("|")[2] for line in lines[1:-1]} == set(ids)
     assert lines[1].split("|")[3] == "20260105"
+    aux = {tuple(line.split("|")[6:8]) for line in lines[1:-1]} - {("", "")}
+    assert aux == {("L-0", "Awa DIALLO et Jean MARTIN"), ("L-1", "L-1")}
     assert csv.status_code == 200 and csv.body.decode().count("\r\n") == 5
     assert none.body.decode().count("\r\n") == 1
     assert bad.status_code == 400 and json.loads(bad.body)["field"] == "format"

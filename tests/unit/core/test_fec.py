@@ -15,12 +15,17 @@ from functions.core.fec import (
     fec_bytes,
     fec_file_name,
     fec_rows,
+    subledger_ids,
+    tenant_labels,
 )
+from tests.unit.matching.helpers import lease
 
 CREATED = datetime(2026, 1, 31, 23, 30, tzinfo=UTC)  # 1 February in Paris
 
 
-def _entry(amount: int = 41230, label: str = "Virement Zoé LEFÈVRE") -> AccountingEntry:
+def _entry(
+    amount: int = 41230, label: str = "Virement Zoé LEFÈVRE", lease_id: str = "B-001"
+) -> AccountingEntry:
     return AccountingEntry(
         org_id="org",
         entry_id="20260131T233000000000Z-abc",
@@ -28,12 +33,12 @@ def _entry(amount: int = 41230, label: str = "Virement Zoé LEFÈVRE") -> Accoun
         journal="BQ",
         label=label,
         source_type=SourceType.ALLOCATION,
-        source_id="tx_1:B-001",
+        source_id=f"tx_1:{lease_id}",
         transaction_id="tx_1",
-        lease_id="B-001",
+        lease_id=lease_id,
         lines=(
             EntryLine("512000", amount, 0, None, label),
-            EntryLine("411000", 0, amount, "B-001", label),
+            EntryLine("411000", 0, amount, lease_id, label),
         ),
         created_at=CREATED,
     )
@@ -95,3 +100,14 @@ def test_file_name_and_encoding() -> None:
     assert fec_file_name(None, date(2026, 1, 1)) == "000000000FEC20260101.txt"
     assert fec_bytes("Zoé LEFÈVRE €") == "Zoé LEFÈVRE €".encode("iso-8859-15")
     assert fec_bytes("Ṡ") == b"?"
+
+
+def test_tenant_sub_ledgers_are_named_after_their_tenants() -> None:
+    entries = [_entry(lease_id="L-2"), _entry(lease_id="L-1"), _entry(lease_id="L-2")]
+    assert subledger_ids(entries) == ["L-2", "L-1"]
+    labels = tenant_labels({"L-2": lease(2, "Awa DIALLO", "Jean MARTIN")})
+    rows = fec_rows(entries, labels)
+    assert {(r[6], r[7]) for r in rows if r[6]} == {
+        ("L-2", "Awa DIALLO et Jean MARTIN"),
+        ("L-1", "L-1"),
+    }
