@@ -241,12 +241,16 @@ def test_a_webhook_that_keeps_failing_parks_the_batch_and_alerts(
 
     org_id, receiver = receiver_factory([503], fmt="fec")
     ids = _entries(settings, org_id, 2)
+    DynamoLeaseRepository(settings.leases_table).put_new(
+        lease(8, "Awa DIALLO", org_id=org_id, lease_id="L-0")
+    )
 
     assert _run_push(emulator)["status"] == "SUCCEEDED"
 
     assert len(receiver.received) == 6  # the first attempt and 5 retries
     assert receiver.accepted() == []
     assert receiver.received[0]["body"].startswith(b"JournalCode|JournalLib|EcritureNum|")
+    assert b"|411000|Clients - locataires|L-0|Awa DIALLO|" in receiver.received[0]["body"]
     batch = S3BatchStore(settings.archive_bucket).get(org_id, receiver.received[0]["delivery"])
     assert batch["status"] == "parked"
     assert batch["error"]["Error"] == "ErpWebhookError"
