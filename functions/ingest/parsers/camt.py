@@ -166,6 +166,16 @@ _TX_FIELDS: dict[str, str] = {
     "RmtInf/Strd/CdtrRefInf/Ref": _TEXT,
 }
 
+# Where the related parties' names sit among the transaction fields: the
+# debtor's and ultimate debtor's, then the creditor's and ultimate
+# creditor's (each Nm, Pty/Nm, Agt/FinInstnId/Nm).
+_TX_PATHS = list(_TX_FIELDS)
+_DEBTOR_NAMES = slice(_TX_PATHS.index("RltdPties/Dbtr/Nm"), _TX_PATHS.index("RltdPties/Cdtr/Nm"))
+_CREDITOR_NAMES = slice(
+    _TX_PATHS.index("RltdPties/Cdtr/Nm"), _TX_PATHS.index("RltdPties/DbtrAcct/Id/IBAN")
+)
+_PARTIES = slice(_DEBTOR_NAMES.start, _CREDITOR_NAMES.stop)
+
 # A compiled path tree: tag → slot number (the text of a leaf), a nested
 # tree (a container), or (slot, kind, nested tree or None) for the rest.
 _Tree = dict[Any, Any]
@@ -228,6 +238,13 @@ def _walk(elem: Any, tree: _Tree, slots: list[Any]) -> None:
                 slots[slot] = (child.text or "") if what == _TEXT else child
             if sub is not None:
                 _walk(child, sub, slots)
+
+
+def _fields(elem: Any, tree: _Tree, size: int) -> list[Any]:
+    """The ``size`` fields ``tree`` reads from ``elem`` (``None`` where absent)."""
+    slots: list[Any] = [None] * size
+    _walk(elem, tree, slots)
+    return slots
 
 
 class _Trees:
@@ -580,8 +597,6 @@ class _CamtReader:
         # Everything below runs once per entry: plain local code, error
         # locations built only when there is an error.
         trees = self.trees
-        slots: list[Any] = [None] * trees.entry_slots
-        _walk(ntry, trees.entry, slots)
         (
             amt,
             indicator,
@@ -599,7 +614,7 @@ class _CamtReader:
             family,
             sub_family,
             details,
-        ) = slots
+        ) = _fields(ntry, trees.entry, trees.entry_slots)
         if amt is None:
             raise self._error(block, f"Ntry[{index}]/Amt", "entry without an amount")
         try:
@@ -700,35 +715,11 @@ class _CamtReader:
         reversal: bool,
         siblings: int,
     ) -> Transaction:
-        trees = self.trees
-        slots: list[Any] = [None] * trees.tx_slots
-        _walk(tx, trees.tx, slots)
-        (
-            amt,
-            tx_amt,
-            instd_amt,
-            e2e_text,
-            mandate_text,
-            rtr,
-            reason_cd,
-            reason_prtry,
-            debtor_nm,
-            debtor_pty,
-            debtor_agt,
-            ultimate_debtor_nm,
-            ultimate_debtor_pty,
-            ultimate_debtor_agt,
-            creditor_nm,
-            creditor_pty,
-            creditor_agt,
-            ultimate_creditor_nm,
-            ultimate_creditor_pty,
-            ultimate_creditor_agt,
-            debtor_iban,
-            creditor_iban,
-            unstructured,
-            reference_text,
-        ) = slots
+        fields = _fields(tx, self.trees.tx, self.trees.tx_slots)
+        (amt, tx_amt, instd_amt, e2e_text, mandate_text, rtr, reason_cd, reason_prtry) = fields[
+            : _PARTIES.start
+        ]
+        debtor_iban, creditor_iban, unstructured, reference_text = fields[_PARTIES.stop :]
         if amt is None and tx_amt is None and instd_amt is None:
             amount = entry_amount
         else:
@@ -757,31 +748,13 @@ class _CamtReader:
         # The counterparty is the debtor of a credit, the creditor of a
         # debit; the related parties of a return are those of the original
         # payment. When that side is empty the other side is used, unless it
-        # is only our own account.
-        debtor = (
-            debtor_iban,
-            debtor_nm,
-            debtor_pty,
-            debtor_agt,
-            ultimate_debtor_nm,
-            ultimate_debtor_pty,
-            ultimate_debtor_agt,
-        )
-        creditor = (
-            creditor_iban,
-            creditor_nm,
-            creditor_pty,
-            creditor_agt,
-            ultimate_creditor_nm,
-            ultimate_creditor_pty,
-            ultimate_creditor_agt,
-        )
-        first, other = (debtor, creditor) if credit != is_return else (creditor, debtor)
-        iban = first[0]
-        name = _party_name(*first[1:])
-        if name is None and iban is None and other[0] != block.iban:
-            iban = other[0]
-            name = _party_name(*other[1:])
+        # is only our own account. A side: its account's IBAN, and where its
+        # names (in order of preference) are among the fields.
+        sides = ((debtor_iban, _DEBTOR_NAMES), (creditor_iban, _CREDITOR_NAMES))
+        (iban, names), (other_iban, other_names) = sides if credit != is_return else sides[::-1]
+        name = _party_name(*fields[names])
+        if name is None and iban is None and other_iban != block.iban:
+            iban, name = other_iban, _party_name(*fields[other_names])
         creditor_account = creditor_iban if credit else None
         if credit and creditor_account is None and block.kind == "Ntfctn" and not is_return:
             # A camt.054 sent per virtual IBAN names that vIBAN as its account.
