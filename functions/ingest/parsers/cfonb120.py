@@ -445,32 +445,15 @@ def _entry(
     complement's qualifier read more than once counts by its first line (the
     remittance lines excepted). ``spaces_only``: the records hold no other
     whitespace (see :class:`TextSeen`)."""
-    payer = beneficiary = client_ref = mandate = bank_ref = lcc = None
+    firsts: dict[str, str] = {}  # each qualifier's first complement
     more_text = False  # several LCC lines, or LIB lines: the general case
     for complement in complements:
         qualifier = complement[45:48]
-        if qualifier == "LCC":
-            if lcc is None:
-                lcc = complement
-            else:
-                more_text = True
-        elif qualifier == "RCN":
-            if client_ref is None:
-                client_ref = complement
-        elif qualifier == "NPY":
-            if payer is None:
-                payer = complement
-        elif qualifier == "NBE":
-            if beneficiary is None:
-                beneficiary = complement
-        elif qualifier == "RUM":
-            if mandate is None:
-                mandate = complement
-        elif qualifier == "REF":
-            if bank_ref is None:
-                bank_ref = complement
-        elif qualifier == "LIB":
+        if qualifier == "LIB" or (qualifier == "LCC" and "LCC" in firsts):
             more_text = True
+        firsts.setdefault(qualifier, complement)
+    payer, beneficiary = firsts.get("NPY"), firsts.get("NBE")
+    client_ref, mandate, bank_ref, lcc = (firsts.get(q) for q in ("RCN", "RUM", "REF", "LCC"))
     credit = cents > 0
     # Text fields are whitespace-collapsed as common.clean does, written out
     # here: the calls cost as much as the rest of the entry. Stripping the
