@@ -840,24 +840,31 @@ class DynamoLedgerRepository:
 # ---------------------------------------------------------------- booking
 
 
+def _put_new(table: str, item: dict[str, Any], key: str) -> dict[str, Any]:
+    """A transaction item writing ``item``, which must not exist yet."""
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": to_ddb(item),
+            "ConditionExpression": f"attribute_not_exists({key})",
+        }
+    }
+
+
+def _balance_deltas(lines: Sequence[LedgerLine]) -> dict[str, int]:
+    """How much each lease's balance moves with ``lines``."""
+    deltas: dict[str, int] = {}
+    for line in lines:
+        deltas[line.lease_id] = deltas.get(line.lease_id, 0) + line.amount_cents
+    return deltas
+
+
 def ledger_write_items(
     ledger_table: str, leases_table: str, lines: Sequence[LedgerLine], leases: dict[str, Lease]
 ) -> list[dict[str, Any]]:
     """Transaction items: new ledger lines, and each lease's balance moved (version checked)."""
-    items: list[dict[str, Any]] = [
-        {
-            "Put": {
-                "TableName": ledger_table,
-                "Item": to_ddb(ledger_line_to_item(line)),
-                "ConditionExpression": "attribute_not_exists(line_id)",
-            }
-        }
-        for line in lines
-    ]
-    deltas: dict[str, int] = {}
-    for line in lines:
-        deltas[line.lease_id] = deltas.get(line.lease_id, 0) + line.amount_cents
-    for lease_id, delta in deltas.items():
+    items = [_put_new(ledger_table, ledger_line_to_item(line), "line_id") for line in lines]
+    for lease_id, delta in _balance_deltas(lines).items():
         lease = leases[lease_id]
         items.append(
             {
@@ -970,25 +977,11 @@ class DynamoBooker:
             }
         ]
         items += [
-            {
-                "Put": {
-                    "TableName": self.t.ledger,
-                    "Item": to_ddb(ledger_line_to_item(line)),
-                    "ConditionExpression": "attribute_not_exists(line_id)",
-                }
-            }
-            for line in booking.lines
+            _put_new(self.t.ledger, ledger_line_to_item(line), "line_id") for line in booking.lines
         ]
         items += self._lease_updates(booking, leases)
         items += [
-            {
-                "Put": {
-                    "TableName": self.t.entries,
-                    "Item": to_ddb(entry_to_item(entry)),
-                    "ConditionExpression": "attribute_not_exists(entry_id)",
-                }
-            }
-            for entry in booking.entries
+            _put_new(self.t.entries, entry_to_item(entry), "entry_id") for entry in booking.entries
         ]
         if booking.collection_e2e:
             items.append(
@@ -1036,9 +1029,7 @@ class DynamoBooker:
         return True
 
     def _lease_updates(self, booking: Booking, leases: dict[str, Lease]) -> list[dict[str, Any]]:
-        deltas: dict[str, int] = {}
-        for line in booking.lines:
-            deltas[line.lease_id] = deltas.get(line.lease_id, 0) + line.amount_cents
+        deltas = _balance_deltas(booking.lines)
         touched = list(deltas) + [
             lid for lid in (*booking.payer_ibans, *booking.dunning) if lid not in deltas
         ]
