@@ -50,37 +50,27 @@ class ApiClient:
     timeout: float = 30.0
 
     def request(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
-        params = {k: v for k, v in query.items() if v is not None}
-        url = self.base_url.rstrip("/") + path
-        if params:
-            url += "?" + urllib.parse.urlencode(params)
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(url, data=data, method=method)  # noqa: S310 (http only)
-        req.add_header("Authorization", f"Bearer {self.api_key}")
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
-                raw = resp.read()
-        except urllib.error.HTTPError as e:
-            raw = e.read()
-            try:
-                payload = json.loads(raw)
-            except ValueError:
-                payload = raw.decode(errors="replace")
-            raise ApiCallError(e.code, payload) from e
-        except urllib.error.URLError as e:
-            raise PlatformNotRunningError(f"{url}: {e.reason}") from e
+        raw, _ = self._send(method, path, data, query)
         return json.loads(raw) if raw else None
 
     def download(self, path: str, **query: Any) -> tuple[bytes, dict[str, str]]:
         """A non-JSON answer (an export): its bytes and its headers (lower-case names)."""
+        return self._send("GET", path, None, query)
+
+    def _send(
+        self, method: str, path: str, data: bytes | None, query: dict[str, Any]
+    ) -> tuple[bytes, dict[str, str]]:
+        """The answer's bytes and headers (lower-case names); ApiCallError for an
+        HTTP error, PlatformNotRunningError when nothing answers."""
         params = {k: v for k, v in query.items() if v is not None}
         url = self.base_url.rstrip("/") + path
         if params:
             url += "?" + urllib.parse.urlencode(params)
-        req = urllib.request.Request(url, method="GET")  # noqa: S310 (http only)
+        req = urllib.request.Request(url, data=data, method=method)  # noqa: S310 (http only)
         req.add_header("Authorization", f"Bearer {self.api_key}")
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
                 return resp.read(), {k.lower(): v for k, v in resp.headers.items()}
