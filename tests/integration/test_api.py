@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -47,19 +46,6 @@ def _new_org(settings: Settings, scopes: list[str]) -> tuple[str, str]:
     key = new_key()
     DynamoApiKeyRepository(settings.api_keys_table).put(hash_key(key), org_id, scopes, "test")
     return org_id, key
-
-
-@pytest.fixture
-def client(emulator: Any) -> Iterator[Client]:
-    from functions.api.app import app
-
-    with Client(app) as c:
-        yield c
-
-
-@pytest.fixture
-def settings(emulator: Any) -> Settings:
-    return Settings.from_env()
 
 
 def _h(key: str) -> dict[str, str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -37,19 +36,6 @@ BODIES: dict[str, Any] = {
     "/v1/allocations/{transaction_id}/undo": {"by": "intrus", "note": "test"},
     "/v1/uploads": {"file_name": "x.xml"},
 }
-
-
-@pytest.fixture
-def client(emulator: Any) -> Iterator[Client]:
-    from functions.api.app import app
-
-    with Client(app) as c:
-        yield c
-
-
-@pytest.fixture
-def settings(emulator: Any) -> Settings:
-    return Settings.from_env()
 
 
 def _review_transaction(settings: Settings, org_id: str) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from chalice.test import Client
@@ -14,19 +12,6 @@ from functions.adapters.settings import Settings
 from tests.integration.test_api import LEASE, _h, _new_org
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def client(emulator: Any) -> Iterator[Client]:
-    from functions.api.app import app
-
-    with Client(app) as c:
-        yield c
-
-
-@pytest.fixture
-def settings(emulator: Any) -> Settings:
-    return Settings.from_env()
 
 
 def _lower(headers: dict[str, str]) -> dict[str, str]:

@@ -98,11 +98,6 @@ class Receiver:
 
 
 @pytest.fixture
-def settings(emulator: Any) -> Settings:
-    return Settings.from_env()
-
-
-@pytest.fixture
 def receiver_factory(settings: Settings) -> Iterator[Callable[..., tuple[str, Receiver]]]:
     started: list[tuple[str, Receiver]] = []
     orgs = DynamoOrganisationRepository(settings.organisations_table)

@@ -34,11 +34,6 @@ COLLECTION = "FR7630004008210000420001774"
 
 
 @pytest.fixture
-def settings(emulator: Any) -> Settings:
-    return Settings.from_env()
-
-
-@pytest.fixture
 def org(settings: Settings) -> tuple[str, list[Lease]]:
     """A landlord of its own (so tests do not see each other's data) with 3 leases."""
     org_id = f"org-{uuid.uuid4().hex[:8]}"

@@ -36,11 +36,6 @@ PAYER = "FR7630006000011234567890189"
 DAY = date(2026, 11, 20)
 
 
-@pytest.fixture
-def settings(emulator: Any) -> Settings:
-    return Settings.from_env()
-
-
 TENANTS = {
     "L0": ("Léa MARTIN",),
     "L1": ("Jean DUPONT", "Marie DUPONT"),

@@ -61,11 +61,6 @@ def notify(emulator: Any) -> Any:
     return handler
 
 
-@pytest.fixture
-def settings(emulator: Any) -> Settings:
-    return Settings.from_env()
-
-
 @dataclass
 class Landlord:
     org_id: str
