@@ -7,6 +7,7 @@ functions below, so the storage format is readable in one place.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,13 +20,14 @@ from botocore.exceptions import ClientError
 
 from functions.adapters.aws import client
 from functions.core.accounting import AccountingEntry, EntryLine, SourceType
+from functions.core.address import PostalAddress
 from functions.core.allocation import Allocation
 from functions.core.booking import Booking
 from functions.core.errors import ConflictError, EncaisseError, NotFoundError, ValidationError
 from functions.core.lease import Lease, PaymentMethod, Tenant
 from functions.core.ledger import LedgerLine, LineKind
 from functions.core.matching import CollectionRecord, MatchDecision, MatchPolicy
-from functions.core.organisation import ChartOfAccounts, Organisation
+from functions.core.organisation import Branding, ChartOfAccounts, Organisation
 from functions.core.transactions import BankTransaction, TransactionKind, TransactionStatus
 from functions.core.viban import VirtualIbanRange
 
@@ -131,6 +133,16 @@ def organisation_to_item(org: Organisation) -> dict[str, Any]:
         "erp_webhook_url": org.erp_webhook_url,
         "erp_webhook_secret": org.erp_webhook_secret,
         "portal_secret": org.portal_secret,
+        "address": org.address.to_dict() if org.address else None,
+        "branding": _branding_to_item(org.branding),
+    }
+
+
+def _branding_to_item(branding: Branding) -> dict[str, Any]:
+    return {
+        f.name: getattr(branding, f.name)
+        for f in dataclasses.fields(branding)
+        if getattr(branding, f.name) is not None
     }
 
 
@@ -151,6 +163,8 @@ def organisation_from_item(item: dict[str, Any]) -> Organisation:
         erp_webhook_url=item.get("erp_webhook_url"),
         erp_webhook_secret=item.get("erp_webhook_secret"),
         portal_secret=item.get("portal_secret"),
+        address=PostalAddress.from_dict(item["address"]) if item.get("address") else None,
+        branding=Branding(**item.get("branding") or {}),
     )
 
 
@@ -261,6 +275,7 @@ def lease_to_item(lease: Lease) -> dict[str, Any]:
         "balance_cents": lease.balance_cents,
         "version": lease.version,
         "payer_ibans": list(lease.payer_ibans) or None,
+        "postal_address": lease.postal_address.to_dict() if lease.postal_address else None,
     }
 
 
@@ -287,6 +302,9 @@ def lease_from_item(item: dict[str, Any]) -> Lease:
         balance_cents=int(item.get("balance_cents", 0)),
         version=int(item.get("version", 0)),
         payer_ibans=tuple(item.get("payer_ibans", ())),
+        postal_address=(
+            PostalAddress.from_dict(item["postal_address"]) if item.get("postal_address") else None
+        ),
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from functions.core.address import PostalAddress
 from functions.core.rf import make_rf
 
 
@@ -52,6 +53,7 @@ class Lease:
     balance_cents: int = 0
     version: int = 0
     payer_ibans: tuple[str, ...] = field(default=())
+    postal_address: PostalAddress | None = None
 
     @property
     def tenant_names(self) -> str:

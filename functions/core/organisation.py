@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from functions.core.address import PostalAddress
 from functions.core.viban import VirtualIbanRange
 
 
@@ -18,6 +19,24 @@ class ChartOfAccounts:
 
 
 @dataclass(frozen=True, slots=True)
+class Branding:
+    """How the landlord's documents, messages and pages look and what they must state.
+
+    ``logo`` is a ``data:image/png;base64,…`` or ``data:image/svg+xml;base64,…`` URI (at most
+    100 KB, so the organisation stays one DynamoDB item); colours are ``#rrggbb``;
+    ``legal_mentions`` is the footer of every document (company form, capital, RCS, seat).
+    """
+
+    logo: str | None = None
+    primary_colour: str = "#1d4f91"
+    accent_colour: str = "#b3541e"
+    legal_mentions: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    website: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Organisation:
     org_id: str
     name: str
@@ -29,3 +48,5 @@ class Organisation:
     erp_webhook_url: str | None = None
     erp_webhook_secret: str | None = None
     portal_secret: str | None = None
+    address: PostalAddress | None = None
+    branding: Branding = field(default_factory=Branding)
