@@ -578,7 +578,12 @@ def month(p: Portfolio, seed: int = 7) -> Month:
             continue
         _generic(rng, p, m, prof, name, e2e, add)
 
-    # credits that are not rent, and the landlord's own debits
+    _not_rent(rng, p, m, e2e, add)
+    return m
+
+
+def _not_rent(rng, p, m, e2e, add) -> None:  # type: ignore[no-untyped-def]
+    """Credits that are not rent, and the landlord's own debits."""
     n = len(p.leases)
     for _ in range(max(3, n // 150)):
         payer, text = rng.choice(
@@ -610,7 +615,6 @@ def month(p: Portfolio, seed: int = 7) -> Month:
             remittance=f"FACTURE {rng.randrange(1000, 9999)}",
         )
         add(m.statement, t, Truth("debit", "supplier", "not_rent"))
-    return m
 
 
 def _generic(rng, p, m, prof, name, e2e, add) -> None:  # type: ignore[no-untyped-def]
