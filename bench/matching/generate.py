@@ -280,6 +280,46 @@ def _iban(rng: random.Random) -> str:
     return rib.iban_for(rng.randrange(0, 10**9))
 
 
+PARTICLE_SURNAMES = (
+    "de la Fontaine",
+    "du Pont",
+    "Le Gall",
+    "Le Floch",
+    "de Souza",
+    "Da Costa",
+    "de Almeida",
+    "Van Damme",
+    "Le Meur",
+    "du Bois",
+    "La Rosa",
+    "Di Stefano",
+    "Ben Youssef",
+    "El Idrissi",
+    "Saint-Martin",
+    "Dupont-Aignan",
+)
+GUARDIAN_BODIES = (
+    "UDAF 45",
+    "UDAF DU LOIRET",
+    "UDAF 13",
+    "ATI 45",
+    "ATI DU CHER",
+    "ATMP DU LOIRET",
+    "ASSOCIATION TUTELAIRE DU LOIRET",
+    "APAJH 45 SERVICE MJPM",
+    "SERVICE MANDATAIRE UDAF 41",
+)
+
+
+@dataclass(frozen=True)
+class Guardian:
+    """A guardian (tuteur, curateur) paying for protected adults from one account."""
+
+    name: str
+    iban: str
+    file_number: str  # the guardian's file number for this protected adult
+
+
 @dataclass
 class Profile:
     """How a lease's tenants pay."""
@@ -292,6 +332,8 @@ class Profile:
     parking_of: str | None = None
     cotenant: tuple[str, str, str] | None = None  # first, surname, iban of the second tenant
     couple_same_surname: bool = False
+    maiden: str | None = None  # the birth surname the ERP records after "née"
+    guardian: Guardian | None = None  # who pays for a protected adult
 
 
 @dataclass
@@ -315,13 +357,19 @@ def portfolio(n: int, seed: int = 20261123) -> Portfolio:
     leases: list[Lease] = []
     profiles: dict[str, Profile] = {}
     parkings: dict[str, str] = {}
+    # The wider kinds draw from their own stream, so the portfolio's shape (and
+    # the vIBAN, RF and direct-debit payments) stays what it was without them.
+    var = random.Random(seed * 7 + 1)
+    numeric = _numeric_codes(var)
+    guardians = _guardians(var, surnames)
     i = 0
     while len(leases) < n:
         i += 1
         code, residence, commune = RESIDENCES[i % len(RESIDENCES)]
         surname, first = rng.choice(surnames), rng.choice(FIRSTS)
         shape = rng.random()
-        tenants = [Tenant(f"{first} {surname.upper()}")]
+        first, surname, maiden, guardian = _variety(var, first, surname, profiles, guardians)
+        tenants = [Tenant(_recorded(first, surname, maiden))]
         cotenant = None
         same = False
         if shape < 0.30:  # a couple
@@ -342,7 +390,7 @@ def portfolio(n: int, seed: int = 20261123) -> Portfolio:
         ended = rng.random() < 0.02
         lease = Lease(
             org_id=ORG_ID,
-            lease_id=f"{code}-{len(leases) + 1:06d}",
+            lease_id=_lease_number(code, len(leases) + 1, numeric),
             tenants=tuple(tenants),
             residence=residence,
             commune=commune,
@@ -366,15 +414,26 @@ def portfolio(n: int, seed: int = 20261123) -> Portfolio:
         known = (own, cotenant[2]) if cotenant else (own,)
         lease = replace(lease, balance_cents=balance, payer_ibans=known if learned else ())
         leases.append(lease)
+        if guardian is not None and cotenant is None and var.random() < 0.6:
+            lease = replace(lease, payer_ibans=(*lease.payer_ibans, guardian.iban))
         profiles[lease.lease_id] = Profile(
-            lease, first, surname, own, learned, None, cotenant, same
+            lease,
+            first,
+            surname,
+            own,
+            learned,
+            None,
+            cotenant,
+            same,
+            maiden,
+            guardian if cotenant is None else None,
         )
         if rng.random() < 0.08 and len(leases) < n and not ended:  # a parking, same tenants
             p_viban = viban_range.iban_for(len(leases))
             p_rent = rng.randrange(3_000, 6_000)
             parking = replace(
                 lease,
-                lease_id=f"{code}-{len(leases) + 1:06d}",
+                lease_id=_lease_number(code, len(leases) + 1, numeric),
                 unit="parking",
                 rent_cents=p_rent,
                 charges_cents=500,
@@ -387,10 +446,61 @@ def portfolio(n: int, seed: int = 20261123) -> Portfolio:
             )
             leases.append(parking)
             profiles[parking.lease_id] = Profile(
-                parking, first, surname, own, learned, lease.lease_id, None, same
+                parking, first, surname, own, learned, lease.lease_id, None, same, maiden
             )
             parkings[lease.lease_id] = parking.lease_id
     return Portfolio(org, leases, profiles, parkings)
+
+
+def _numeric_codes(var: random.Random) -> frozenset[str]:
+    """Residences of an absorbed landlord whose ERP numbers leases with digits only."""
+    return frozenset(var.sample([code for code, _, _ in RESIDENCES], 3))
+
+
+def _lease_number(code: str, n: int, numeric: frozenset[str]) -> str:
+    return f"{100_000 + n:07d}" if code in numeric else f"{code}-{n:06d}"
+
+
+def _guardians(var: random.Random, surnames: list[str]) -> list[tuple[str, str]]:
+    """Guardian bodies and independent mandataires, each with one account."""
+    out = [(body, _iban(var)) for body in GUARDIAN_BODIES]
+    for _ in range(6):
+        who = f"{_ascii_upper(var.choice(surnames))} {_ascii_upper(var.choice(FIRSTS))}"
+        style = var.choice(("MJPM {w}", "{w} MJPM", "{w} MANDATAIRE JUD", "MME {w} MJPM"))
+        out.append((style.format(w=who)[:35], _iban(var)))
+    return out
+
+
+def _variety(
+    var: random.Random,
+    first: str,
+    surname: str,
+    profiles: dict[str, Profile],
+    guardians: list[tuple[str, str]],
+) -> tuple[str, str, str | None, Guardian | None]:
+    """A tenant's name and circumstances beyond the plain case: a surname with a
+    particle, a namesake of another tenant, a maiden name, a guardian."""
+    r = var.random()
+    if r < 0.05:
+        surname = var.choice(PARTICLE_SURNAMES)
+    elif r < 0.065 and profiles:
+        other = var.choice(list(profiles.values()))
+        first, surname = other.first, other.surname
+    maiden = var.choice(EXTRA_SURNAMES) if var.random() < 0.06 else None
+    guardian = None
+    if var.random() < 0.05:
+        name, iban = var.choice(guardians)
+        number = var.choice(("{n}", "{y}/{n}", "{y}-{n}", "D{n}"))
+        guardian = Guardian(
+            name, iban, number.format(n=var.randrange(100, 99_999), y=var.randrange(2008, 2026))
+        )
+    return first, surname, maiden, guardian
+
+
+def _recorded(first: str, surname: str, maiden: str | None) -> str:
+    """The tenant as the ERP records them: "Marie DUPONT née MARTIN"."""
+    name = f"{first} {surname.upper()}"
+    return f"{name} née {maiden.upper()}" if maiden else name
 
 
 # ---------------------------------------------------------------- the month
@@ -437,6 +547,58 @@ def _name(rng: random.Random, first: str, surname: str, couple: bool = False) ->
     return name[:35]
 
 
+def _wide_name(var: random.Random, prof: Profile, couple: bool) -> str:
+    """The tenant's name as banks print it beyond the plain forms: civilities,
+    an initial, compound and particle surnames written every way, maiden names."""
+    f, s = _ascii_upper(prof.first), _ascii_upper(prof.surname)
+    parts = s.replace("-", " ").split()
+    if len(parts) > 1:
+        s = var.choice((s, " ".join(parts), "".join(parts), parts[-1], s))
+    civ = var.choice(("M.", "MME", "Mlle", "M. ou Mme", "MR", "Mme", "M"))
+    if couple and var.random() < 0.5:
+        civ = var.choice(("M. ou Mme", "M OU MME", "MR ET MME", "Mr et Mme"))
+    first = f if var.random() < 0.6 else f"{f[0]}."
+    if prof.maiden and var.random() < 0.7:
+        m = _ascii_upper(prof.maiden)
+        return var.choice(
+            (
+                f"MME {s} NEE {m}",
+                f"{first} {m} EP {s}",
+                f"{m} {first}",
+                f"MME {first} {s} NEE {m}",
+                f"{s} {m} {first}",
+            )
+        )[:35]
+    style = var.random()
+    if style < 0.5:
+        name = f"{civ} {first} {s}" if var.random() < 0.6 else f"{civ} {s} {first}"
+    elif style < 0.7:
+        name = f"{civ} {s}"
+    else:
+        name = f"{s} {first}" if var.random() < 0.5 else f"{first} {s}"
+    return name[:35]
+
+
+def _guardian_text(var: random.Random, prof: Profile) -> str:
+    """The remittance text of a guardian: the protected adult, often the file number."""
+    assert prof.guardian is not None
+    f, s = _ascii_upper(prof.first), _ascii_upper(prof.surname)
+    num = prof.guardian.file_number
+    civ = var.choice(("M", "MME", "M.", "Mme", ""))
+    return var.choice(
+        (
+            f"LOYER {civ} {s} {f}",
+            f"{s} {f} DOSSIER {num}",
+            f"MAJ PROT {s} {f[0]} REF {num}",
+            f"{num} {s} {f} LOYER NOV",
+            f"PROTEGE {s} {f}",
+            f"Loyer {f.title()} {s} dos. {num}",
+            f"{civ} {s} {f[0]} - {num}",
+            f"LOYER {civ} {s}",
+        )
+    ).replace("  ", " ")
+
+
 REMITTANCES = (
     "LOYER",
     "LOYER NOVEMBRE",
@@ -451,9 +613,37 @@ REMITTANCES = (
 )
 
 
-def _ref_text(rng: random.Random, lease_id: str) -> str:
-    code, num = lease_id.split("-")
+SHORT_REMITTANCES = (
+    "",
+    "",
+    "loyer novembre",
+    "merci",
+    "Merci !",
+    "NOV",
+    "novembre 2026",
+    "LOYER",
+    "VIR",
+    "nov.",
+)
+
+
+def _ref_text(rng: random.Random, lease_id: str, var: random.Random) -> str:
     style = rng.randrange(5)
+    if lease_id.isdigit():  # an ERP number with digits only: tenants add a short prefix
+        short = lease_id.lstrip("0")
+        return var.choice(
+            (
+                f"L {lease_id}",
+                f"BAIL{short}",
+                f"CT-{short}",
+                f"BAIL N° {short} LOYER NOV",
+                f"loyer {lease_id}",
+                f"REF LOC {short}",
+                f"Contrat {lease_id} novembre",
+                f"LOYER L{short}",
+            )
+        )
+    code, num = lease_id.split("-")
     return (
         f"LOYER {lease_id}",
         f"loyer {code.lower()} {int(num)}",
@@ -465,6 +655,7 @@ def _ref_text(rng: random.Random, lease_id: str) -> str:
 
 def month(p: Portfolio, seed: int = 7) -> Month:
     rng = random.Random(seed)
+    var = random.Random(seed * 7 + 1)  # the wider kinds, on their own stream
     m = Month()
     counter = [0]
 
@@ -493,6 +684,7 @@ def month(p: Portfolio, seed: int = 7) -> Month:
                 Transaction(amount, name, prof.own_iban, lease.viban, e2e(), remittance="SOLDE"),
                 Truth("vIBAN", "ended lease", ((lid, amount),)),
             )
+            _former_tenant(var, m, prof, couple, e2e, add)
             continue
         if lease.mandate_id:
             t = Transaction(
@@ -576,7 +768,7 @@ def month(p: Portfolio, seed: int = 7) -> Month:
                 Truth("RF reference", "structured", ((lid, amount),)),
             )
             continue
-        _generic(rng, p, m, prof, name, e2e, add)
+        _generic(rng, var, p, m, prof, name, e2e, add)
 
     _not_rent(rng, p, m, e2e, add)
     return m
@@ -617,7 +809,62 @@ def _not_rent(rng, p, m, e2e, add) -> None:  # type: ignore[no-untyped-def]
         add(m.statement, t, Truth("debit", "supplier", "not_rent"))
 
 
-def _generic(rng, p, m, prof, name, e2e, add) -> None:  # type: ignore[no-untyped-def]
+def _former_tenant(var, m, prof, couple, e2e, add) -> None:  # type: ignore[no-untyped-def]
+    """A former tenant paying off arrears to the generic IBAN, as the notice of
+    the debt says (instalments of a repayment plan, or the whole balance)."""
+    lease = prof.lease
+    if var.random() < 0.4:
+        return
+    amount = min(lease.balance_cents, var.choice((3_000, 5_000, 8_000, 10_000, 20_000)))
+    if var.random() < 0.25:
+        amount = lease.balance_cents
+    text = var.choice(
+        ("SOLDE", "ARRIERES LOYER", "DETTE", "ECHEANCIER", "plan apurement", "", "REGLEMENT")
+    )
+    payer = prof.own_iban if var.random() < 0.5 else _iban(var)
+    add(
+        m.cfonb if var.random() < 0.3 else m.statement,
+        Transaction(
+            amount, _wide_name(var, prof, couple), payer, end_to_end_id=e2e(), remittance=text
+        ),
+        Truth("generic IBAN", "former tenant, arrears", ((lease.lease_id, amount),)),
+    )
+
+
+def _varied(var, prof, add, name, remit):  # type: ignore[no-untyped-def]
+    """``add`` for a payment the tenant's guardian makes, or one whose payer name and
+    text come in the wider forms; the generator's plain draws are left untouched."""
+    if prof.guardian is not None and var.random() < 0.85:
+        g = prof.guardian
+
+        def guardian_add(where, t, truth):  # type: ignore[no-untyped-def]
+            t = replace(
+                t,
+                counterparty_name=g.name,
+                counterparty_iban=g.iban,
+                remittance=_guardian_text(var, prof),
+            )
+            add(where, t, replace(truth, case="guardian, adult named in the text"))
+
+        return guardian_add
+    if var.random() < 0.55:
+        return add
+    short = var.random() < 0.6
+
+    def wide_add(where, t, truth):  # type: ignore[no-untyped-def]
+        changes = {}
+        if t.counterparty_iban not in prof.lease.payer_ibans and t.counterparty_name == name:
+            changes["counterparty_name"] = _wide_name(var, prof, len(prof.lease.tenants) == 2)
+        if short and t.remittance == remit:
+            changes["remittance"] = var.choice(SHORT_REMITTANCES)
+        if changes:
+            truth = replace(truth, case=f"{truth.case}, as banks print it")
+        add(where, replace(t, **changes), truth)
+
+    return wide_add
+
+
+def _generic(rng, var, p, m, prof, name, e2e, add) -> None:  # type: ignore[no-untyped-def]
     """A transfer to the landlord's generic IBAN."""
     lease = prof.lease
     lid = lease.lease_id
@@ -625,6 +872,7 @@ def _generic(rng, p, m, prof, name, e2e, add) -> None:  # type: ignore[no-untype
     parking = p.parkings.get(lid)
     where = m.mt940 if rng.random() < 0.25 else m.statement
     remit = rng.choice(REMITTANCES)
+    add = _varied(var, prof, add, name, remit)
     if parking and prof.learned:
         pk = p.profiles[parking].lease
         total = due + pk.monthly_due_cents
@@ -686,7 +934,7 @@ def _generic(rng, p, m, prof, name, e2e, add) -> None:  # type: ignore[no-untype
         add(
             where,
             Transaction(
-                amount, name, _iban(rng), end_to_end_id=e2e(), remittance=_ref_text(rng, lid)
+                amount, name, _iban(rng), end_to_end_id=e2e(), remittance=_ref_text(rng, lid, var)
             ),
             Truth("generic IBAN", "lease number in text", ((lid, amount),)),
         )
