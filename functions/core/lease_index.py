@@ -8,6 +8,7 @@ amount due. Leases that end stay in it: a former tenant may pay off arrears.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -49,6 +50,37 @@ def lease_refs(lease_id: str) -> set[str]:
     if head and digits and digits.lstrip("0"):
         refs.add(head + digits.lstrip("0"))
     return {r for r in refs if len(r) >= 4}
+
+
+LEASE_PREFIXES = frozenset({"L", "BAIL", "CT", "CTR", "CONTRAT", "LOC", "LOCATION", "REF"})
+"""Short words tenants put before a numeric lease number ("L 0012345", "BAIL12345",
+"CT-12345"); a bare number without one may be a postcode or a guardian's file."""
+_NUMBER_WORDS = frozenset({"N", "NO", "NUM", "NUMERO"})
+_PREFIXED = re.compile(r"([A-Z]+)(\d+)")
+
+
+def short_ref(lease_id: str) -> str | None:
+    """A numeric lease number without its leading zeros ("0012345" → "12345")."""
+    key = compact(lease_id)
+    short = key.lstrip("0")
+    return short if key.isdigit() and len(short) >= 3 else None
+
+
+def prefixed_numbers(words: Sequence[str]) -> Iterator[str]:
+    """Numbers the text introduces with a lease prefix: "L 0012345", "BAIL12345",
+    "CT 12345", "BAIL N 12345", "REF LOC 12345"."""
+    for i, w in enumerate(words):
+        m = _PREFIXED.fullmatch(w)
+        if m and m.group(1) in LEASE_PREFIXES:
+            yield m.group(2)
+            continue
+        if w not in LEASE_PREFIXES:
+            continue
+        rest = [
+            x for x in words[i + 1 : i + 4] if x not in _NUMBER_WORDS and x not in LEASE_PREFIXES
+        ]
+        if rest and rest[0].isdigit() and words[i + 1 : i + 4].index(rest[0]) <= 2:
+            yield rest[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +125,7 @@ class LeaseIndex:
         self._rf: dict[str, str] = {}
         self._mandate: dict[str, str] = {}
         self._ref: dict[str, set[str]] = {}
+        self._short_ref: dict[str, set[str]] = {}
         self._payer: dict[str, set[str]] = {}
         self._surname: dict[str, set[str]] = {}
         self._pair: dict[tuple[str, str], set[str]] = {}
@@ -127,6 +160,9 @@ class LeaseIndex:
             self._mandate[compact(lease.mandate_id)] = lid
         for ref in lease_refs(lid):
             self._ref.setdefault(ref, set()).add(lid)
+        short = short_ref(lid)
+        if short is not None:
+            self._short_ref.setdefault(short, set()).add(lid)
         for iban in lease.payer_ibans:
             self._payer.setdefault(compact(iban), set()).add(lid)
         for word, pair in self._name_keys(entry):
@@ -236,4 +272,11 @@ class LeaseIndex:
             found |= self._ref.get(w, set())
             if i + 1 < len(words):
                 found |= self._ref.get(w + words[i + 1], set())
+        return found
+
+    def prefixed_refs_in(self, words: Sequence[str]) -> set[str]:
+        """Numeric lease numbers quoted with a short prefix, leading zeros or not."""
+        found: set[str] = set()
+        for number in prefixed_numbers(words):
+            found |= self._ref.get(number, set()) | self._short_ref.get(number.lstrip("0"), set())
         return found

@@ -2,12 +2,54 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from functions.core.lease import Lease
 from functions.core.matching.policy import Weights
 from functions.core.money import format_cents
 
 
-def amount_clue(amount: int, lease: Lease, w: Weights) -> tuple[float, str] | None:
+def amount_clue(
+    amount: int,
+    lease: Lease,
+    w: Weights,
+    on: date | None = None,
+    words: frozenset[str] = frozenset(),
+) -> tuple[float, str] | None:
+    """What the amount says about the lease: its due, its balance, months of it, a
+    share, or (on an ended lease) part of its arrears."""
+    found = _due_clue(amount, lease, w)
+    if found is None and on is not None:
+        found = arrears_clue(amount, lease, w, on, words)
+    return found
+
+
+ARREARS_WORDS = frozenset(
+    {"SOLDE", "ARRIERE", "ARRIERES", "DETTE", "ECHEANCIER", "ECHEANCE", "APUREMENT", "IMPAYE"}
+)
+"""Words of a former tenant paying off a debt ("solde", "échéancier", "plan d'apurement")."""
+
+
+def arrears_clue(
+    amount: int, lease: Lease, w: Weights, on: date, words: frozenset[str] = frozenset()
+) -> tuple[float, str] | None:
+    """A former tenant pays off arrears: no more rent is due, but the debt is, by
+    round instalments of a repayment plan or with a word saying so. Any other
+    amount below the debt says nothing (every payment is below some debt)."""
+    if lease.end_date is None or lease.end_date >= on or not 0 < amount <= lease.balance_cents:
+        return None
+    said = words & ARREARS_WORDS
+    if amount % 1_000 and not said:
+        return None
+    how = f"'{min(said)}' in the text" if said else "a round instalment"
+    return (
+        w.amount_arrears,
+        f"the lease ended with {format_cents(lease.balance_cents)} owed: "
+        f"{format_cents(amount)} is part of it ({how})",
+    )
+
+
+def _due_clue(amount: int, lease: Lease, w: Weights) -> tuple[float, str] | None:
     due = lease.monthly_due_cents
     if lease.balance_cents > 0 and amount == lease.balance_cents:
         return (w.amount_due, f"amount is the balance due ({format_cents(amount)})")

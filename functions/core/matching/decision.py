@@ -8,21 +8,24 @@ with ranked suggestions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from functions.core.allocation import Allocation, split_payment
-from functions.core.lease_index import LeaseIndex
+from functions.core.lease_index import IndexedLease, LeaseIndex
 from functions.core.matching.amounts import amount_clue
-from functions.core.matching.candidates import Candidate, Candidates, combine
+from functions.core.matching.candidates import Candidate, Candidates, Clue, combine
+from functions.core.matching.guardians import guardian_word
 from functions.core.matching.lease_reference import lease_reference_clues
 from functions.core.matching.model import MatchDecision, Method, Outcome, Suggestion
 from functions.core.matching.name_clues import (
+    guardian_name_clue,
     name_candidates,
     payer_name_clue,
     remittance_name_clue,
 )
 from functions.core.matching.not_rent import not_rent_word
 from functions.core.matching.payer_iban import payer_iban_clues
-from functions.core.matching.policy import MatchPolicy
+from functions.core.matching.policy import MatchPolicy, Weights
 from functions.core.names import PayerName, parse_payer, tokens
 from functions.core.transactions import BankTransaction
 
@@ -38,16 +41,25 @@ class Reading:
     payer: PayerName
     remit: PayerName
     words: tuple[str, ...]
+    remit_words: tuple[str, ...] = ()
+    """The remittance text alone (lease numbers after a prefix are read only there)."""
+    on: date | None = None
+    guardian: str | None = None
+    """The word showing that the payer is a guardian paying for a protected adult."""
 
     @classmethod
     def of(cls, tx: BankTransaction) -> Reading:
         text = " ".join(x for x in (tx.remittance, tx.end_to_end_id) if x and x != "NOTPROVIDED")
+        payer = parse_payer(tx.counterparty_name) if tx.counterparty_name else _NO_PAYER
         return cls(
             tx.amount_cents,
             tx.counterparty_iban,
-            parse_payer(tx.counterparty_name) if tx.counterparty_name else _NO_PAYER,
+            payer,
             parse_payer(tx.remittance) if tx.remittance else _NO_PAYER,
             tokens(text) if text else (),
+            tokens(tx.remittance) if tx.remittance else (),
+            tx.booking_date or tx.value_date,
+            guardian_word(payer),
         )
 
 
@@ -56,11 +68,13 @@ def gather(r: Reading, index: LeaseIndex, policy: MatchPolicy) -> tuple[list[Can
     (tenants of a common surname not scored one by one)."""
     w = policy.weights
     cands = Candidates()
-    cands.add(payer_iban_clues(r.iban, index, w))
-    cands.add(lease_reference_clues(r.words, index, w))
+    cands.add(payer_iban_clues(r.iban, index, w, r.guardian))
+    cands.add(lease_reference_clues(r.words, index, w, r.remit_words))
     amount_ids = index.by_amount(r.amount)
     background = 0.0
-    for name, is_payer in ((r.payer, True), (r.remit, False)):
+    # A guardian's own name says nothing of the lease: the adult is in the text.
+    names = ((r.remit, True),) if r.guardian else ((r.payer, True), (r.remit, False))
+    for name, is_payer in names:
         if name.words:
             found, crowd = name_candidates(index, name, amount_ids, w, is_payer)
             background = max(background, crowd)
@@ -68,14 +82,21 @@ def gather(r: Reading, index: LeaseIndex, policy: MatchPolicy) -> tuple[list[Can
                 cands.of(lid)
     for c in cands.values():
         entry = index.entry(c.lease_id)
-        clues = (
-            payer_name_clue(r.payer, entry, w, index) if r.payer.words else None,
-            remittance_name_clue(r.remit, entry, w) if r.remit.words else None,
-        )
-        c.clues.extend(x for x in clues if x)
-        c.amount = amount_clue(r.amount, entry.lease, w)
+        c.clues.extend(x for x in _name_clues(r, entry, index, w) if x)
+        c.amount = amount_clue(r.amount, entry.lease, w, r.on, frozenset(r.remit_words))
         c.settle()
     return cands.ranked(), background
+
+
+def _name_clues(
+    r: Reading, entry: IndexedLease, index: LeaseIndex, w: Weights
+) -> tuple[Clue | None, ...]:
+    if r.guardian:
+        return (guardian_name_clue(r.remit, entry, w, r.guardian) if r.remit.words else None,)
+    return (
+        payer_name_clue(r.payer, entry, w, index) if r.payer.words else None,
+        remittance_name_clue(r.remit, entry, w) if r.remit.words else None,
+    )
 
 
 def decide_by_score(tx: BankTransaction, index: LeaseIndex, policy: MatchPolicy) -> MatchDecision:

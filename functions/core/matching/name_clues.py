@@ -81,6 +81,22 @@ def payer_name_clue(
     return (weight, f"payer name: {_LABELS[level]}", None)
 
 
+def guardian_name_clue(
+    name: PayerName, entry: IndexedLease, w: Weights, guardian: str
+) -> Clue | None:
+    """A guardian pays: the protected adult named in the remittance text is the tenant."""
+    level = best_level(name, entry)
+    if level == NameMatch.NONE:
+        return None
+    weight = {
+        NameMatch.FULL: w.guardian_full,
+        NameMatch.INITIAL: w.guardian_initial,
+        NameMatch.PARTIAL: w.remittance_initial,
+        NameMatch.SURNAME: w.guardian_surname,
+    }[level]
+    return (weight, f"paid by a guardian ({guardian}), remittance text: {_LABELS[level]}", None)
+
+
 def remittance_name_clue(name: PayerName, entry: IndexedLease, w: Weights) -> Clue | None:
     """A tenant named in the remittance text (somebody else paying for them)."""
     level = best_level(name, entry)

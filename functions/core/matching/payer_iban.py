@@ -8,12 +8,18 @@ from functions.core.matching.model import Method, mask
 from functions.core.matching.policy import Weights
 
 
-def payer_iban_clues(iban: str | None, index: LeaseIndex, w: Weights) -> dict[str, Clue]:
-    """One clue per lease this IBAN paid; weaker when it pays several tenants (a guardian)."""
+def payer_iban_clues(
+    iban: str | None, index: LeaseIndex, w: Weights, guardian: str | None = None
+) -> dict[str, Clue]:
+    """One clue per lease this IBAN paid; weaker when it pays several tenants, or
+    when it is a guardian's (who pays for adults it has not paid for yet)."""
     ids = index.by_payer_iban(iban) if iban else set()
     if not iban or not ids:
         return {}
     people = {index.entry(lid).tenant_key for lid in ids}
+    if guardian is not None:
+        clue: Clue = (w.payer_iban_shared, f"payer IBAN {mask(iban)} of a guardian", None)
+        return dict.fromkeys(ids, clue)
     if len(people) > 1:
         shared: Clue = (
             w.payer_iban_shared,

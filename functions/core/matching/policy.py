@@ -27,9 +27,13 @@ class Weights:
     remittance_full: float = 0.80  # the remittance names a tenant (a relative paying)
     remittance_initial: float = 0.70
     remittance_surname: float = 0.20
+    guardian_full: float = 0.80  # a guardian pays; the remittance names a tenant in full
+    guardian_initial: float = 0.75  # … by surname and first-name initial
+    guardian_surname: float = 0.35  # … by surname only
     amount_due: float = 0.60  # the amount is the balance or one month's due
     amount_months: float = 0.50  # two to six months' due
     amount_share: float = 0.50  # one co-tenant's share of the month
+    amount_arrears: float = 0.60  # an ended lease: part or all of its arrears
 
 
 NOT_RENT_WORDS = frozenset(
