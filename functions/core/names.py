@@ -218,6 +218,7 @@ class NameMatch:
 
     FULL = "full"  # surname and a first name
     INITIAL = "initial"  # surname and the first name's initial
+    BOTH_SURNAMES = "both_surnames"  # married and birth surnames ("DUPONT NEE MARTIN")
     PARTIAL = "partial"  # part of a compound surname and a first name
     SURNAME = "surname"  # surname only
     NONE = "none"
@@ -232,7 +233,22 @@ def match_person(payer: PayerName, person: PersonName) -> str:
             return NameMatch.FULL
         if person.initials & payer.initials:
             return NameMatch.INITIAL
+        if _both_surnames(person, words):
+            return NameMatch.BOTH_SURNAMES
         return NameMatch.SURNAME
     if first and person.surname_parts & words:
         return NameMatch.PARTIAL
     return NameMatch.NONE
+
+
+def _both_surnames(person: PersonName, words: frozenset[str]) -> bool:
+    """The payer gives the tenant's surname and their birth (or married) one."""
+    return _named(person.surname, words) and any(
+        _named(other, words) for other in person.other_surnames
+    )
+
+
+def _named(surname: tuple[str, ...], words: frozenset[str]) -> bool:
+    """This one surname is in the payer's words (its distinctive words, or glued)."""
+    core = frozenset(w for w in surname if w not in PARTICLES and len(w) > 1)
+    return bool(core and core <= words) or (len(surname) > 1 and "".join(surname) in words)

@@ -49,6 +49,10 @@ def test_person_surname_is_the_word_in_capitals() -> None:
         ("LEFEBVRE ZOE", "Zoé LEFÈVRE", NameMatch.NONE),
         ("SILVA", "Anne-Sophie DA SILVA", NameMatch.SURNAME),
         ("DA MARIE", "Marie DA SILVA", NameMatch.NONE),
+        ("MME DUPONT NEE MARTIN", "Marie DUPONT née MARTIN", NameMatch.BOTH_SURNAMES),
+        ("MME DUPONT MARTIN", "Marie MARTIN épouse DUPONT", NameMatch.BOTH_SURNAMES),
+        ("MME DUPONT", "Marie DUPONT née MARTIN", NameMatch.SURNAME),
+        ("DUPONT MARTIN", "Marie DUPONT", NameMatch.SURNAME),
     ],
 )
 def test_name_levels(payer: str, tenant: str, level: str) -> None:
