@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
+from functions.core.errors import ValidationError
 from functions.core.lease_index import prefixed_numbers, short_ref
-from functions.core.matching import MatchDecision, Method, Outcome, decide
+from functions.core.matching import MatchDecision, MatchPolicy, Method, Outcome, decide
 from functions.core.names import tokens
 from tests.unit.matching.helpers import PAYER_1, PAYER_2, index, lease, tx
 
@@ -219,3 +220,13 @@ def test_a_surname_alone_with_the_amount_stays_in_review() -> None:
     idx = index(lease(1, "Marie DUPONT née MARTIN"), lease(2, "Jean MOREL"))
     d = decide(tx(DUE, "MME DUPONT", remittance="merci", counterparty_iban=PAYER_2), idx)
     assert d.outcome is Outcome.REVIEW
+
+
+def test_the_namesake_rule_is_a_setting() -> None:
+    a = lease(1, "Emilie PETIT", rent=45_317, charges=4_112)
+    b = lease(2, "Émilie PETIT", "Marc DURAND", rent=38_000)
+    strict = MatchPolicy.from_dict({"namesake_margin": 0.15})
+    d = decide(tx(49_429, "PETIT EMILIE", counterparty_iban=PAYER_2), index(a, b), strict)
+    assert d.outcome is Outcome.REVIEW
+    with pytest.raises(ValidationError):
+        MatchPolicy.from_dict({"namesake_margin": 2})
