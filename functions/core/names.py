@@ -97,10 +97,10 @@ def parse_payer(text: str) -> PayerName:
     kept: list[str] = []
     plain: list[str] = []
     linked = False
-    for w in raw:
+    for i, w in enumerate(raw):
         if w in COUPLE_WORDS:
             couple = True
-        if w in CIVILITIES:
+        if w in CIVILITIES and not _initial_m(raw, i):
             civilities += 1
             continue
         if w in NAME_LINKS:
@@ -123,6 +123,18 @@ def parse_payer(text: str) -> PayerName:
     for a, b in itertools.pairwise(kept):
         words.add(a + b)  # "DA SILVA" → "DASILVA", "N DIAYE" → "NDIAYE"
     return PayerName(frozenset(words), frozenset(initials), couple, tuple(plain))
+
+
+_AROUND_CIVILITY = JOINERS | COUPLE_WORDS | (CIVILITIES - {"M"})
+
+
+def _initial_m(raw: tuple[str, ...], i: int) -> bool:
+    """ "M" is "Monsieur" first or beside "OU"/"ET"/"MME" ("M OU MME DUPONT"), but an
+    initial after a name or a civility ("DUPONT M", "MME M CHEVALIER")."""
+    if raw[i] != "M" or i == 0:
+        return False
+    after = raw[i + 1] if i + 1 < len(raw) else ""
+    return raw[i - 1] not in JOINERS and after not in _AROUND_CIVILITY
 
 
 @dataclass(frozen=True, slots=True)
