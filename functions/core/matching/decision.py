@@ -129,10 +129,11 @@ def decide_by_score(tx: BankTransaction, index: LeaseIndex, policy: MatchPolicy)
         second = competitor
     else:
         second = max(competitor, ranked[1].total if len(ranked) > 1 else 0.0)
-    if len(group) < 2:
-        namesakes = told_apart_by_amount(r.amount, ranked, background, index, policy)
-        if namesakes is not None:
-            return namesakes
+    # The tenant's other leases (same name) are not namesakes: the amount chose among them.
+    others = [ranked[0], *(c for c in ranked[1:] if id(c) not in in_group)]
+    namesakes = told_apart_by_amount(r.amount, others, background, index, policy)
+    if namesakes is not None:
+        return namesakes
     return decide_single(r.amount, ranked, second, policy)
 
 

@@ -230,3 +230,14 @@ def test_the_namesake_rule_is_a_setting() -> None:
     assert d.outcome is Outcome.REVIEW
     with pytest.raises(ValidationError):
         MatchPolicy.from_dict({"namesake_margin": 2})
+
+
+def test_namesakes_beside_the_tenants_own_other_lease() -> None:
+    flat = lease(1, "Camille GUÉDET", rent=26_649)  # owes 326.49
+    other = lease(2, "Camille GUÉDET", rent=41_000)  # the same tenant's other lease
+    namesake = lease(3, "Camille GUÉDET", "Éric ROULIER", rent=38_000)
+    payment = tx(
+        32_649, "ATMP DU LOIRET", remittance="PROTEGE GUEDET CAMILLE", counterparty_iban=None
+    )
+    d = decide(payment, index(flat, other, namesake))
+    assert _alloc(d) == [("TIL-00001", 32_649)]
