@@ -97,10 +97,10 @@ def parse_payer(text: str) -> PayerName:
     kept: list[str] = []
     plain: list[str] = []
     linked = False
-    for w in raw:
+    for i, w in enumerate(raw):
         if w in COUPLE_WORDS:
             couple = True
-        if w in CIVILITIES:
+        if w in CIVILITIES and not _initial_m(raw, i):
             civilities += 1
             continue
         if w in NAME_LINKS:
@@ -123,6 +123,18 @@ def parse_payer(text: str) -> PayerName:
     for a, b in itertools.pairwise(kept):
         words.add(a + b)  # "DA SILVA" → "DASILVA", "N DIAYE" → "NDIAYE"
     return PayerName(frozenset(words), frozenset(initials), couple, tuple(plain))
+
+
+_AROUND_CIVILITY = JOINERS | COUPLE_WORDS | (CIVILITIES - {"M"})
+
+
+def _initial_m(raw: tuple[str, ...], i: int) -> bool:
+    """ "M" is "Monsieur" first or beside "OU"/"ET"/"MME" ("M OU MME DUPONT"), but an
+    initial after a name or a civility ("DUPONT M", "MME M CHEVALIER")."""
+    if raw[i] != "M" or i == 0:
+        return False
+    after = raw[i + 1] if i + 1 < len(raw) else ""
+    return raw[i - 1] not in JOINERS and after not in _AROUND_CIVILITY
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +230,7 @@ class NameMatch:
 
     FULL = "full"  # surname and a first name
     INITIAL = "initial"  # surname and the first name's initial
+    BOTH_SURNAMES = "both_surnames"  # married and birth surnames ("DUPONT NEE MARTIN")
     PARTIAL = "partial"  # part of a compound surname and a first name
     SURNAME = "surname"  # surname only
     NONE = "none"
@@ -232,7 +245,22 @@ def match_person(payer: PayerName, person: PersonName) -> str:
             return NameMatch.FULL
         if person.initials & payer.initials:
             return NameMatch.INITIAL
+        if _both_surnames(person, words):
+            return NameMatch.BOTH_SURNAMES
         return NameMatch.SURNAME
     if first and person.surname_parts & words:
         return NameMatch.PARTIAL
     return NameMatch.NONE
+
+
+def _both_surnames(person: PersonName, words: frozenset[str]) -> bool:
+    """The payer gives the tenant's surname and their birth (or married) one."""
+    return _named(person.surname, words) and any(
+        _named(other, words) for other in person.other_surnames
+    )
+
+
+def _named(surname: tuple[str, ...], words: frozenset[str]) -> bool:
+    """This one surname is in the payer's words (its distinctive words, or glued)."""
+    core = frozenset(w for w in surname if w not in PARTICLES and len(w) > 1)
+    return bool(core and core <= words) or (len(surname) > 1 and "".join(surname) in words)

@@ -61,3 +61,15 @@ def _due_clue(amount: int, lease: Lease, w: Weights) -> tuple[float, str] | None
     if n >= 2 and due > 0 and abs(amount * n - due) <= n:
         return (w.amount_share, f"amount is one of {n} co-tenants' share of the month")
     return None
+
+
+def is_specific(amount: int, lease: Lease) -> bool:
+    """The amount is exactly what this lease owes (balance, months of its due, a
+    co-tenant's share) and not a round sum anybody may pay on account."""
+    due = lease.monthly_due_cents
+    if amount % 1_000 == 0 or amount <= 0:
+        return False
+    if amount == lease.balance_cents or (due > 0 and amount % due == 0 and amount // due <= 6):
+        return True
+    n = len(lease.tenants)
+    return n >= 2 and due > 0 and abs(amount * n - due) <= n

@@ -12,7 +12,7 @@ from datetime import date
 
 from functions.core.allocation import Allocation, split_payment
 from functions.core.lease_index import IndexedLease, LeaseIndex
-from functions.core.matching.amounts import amount_clue
+from functions.core.matching.amounts import amount_clue, is_specific
 from functions.core.matching.candidates import Candidate, Candidates, Clue, combine
 from functions.core.matching.guardians import guardian_word
 from functions.core.matching.lease_reference import lease_reference_clues
@@ -129,7 +129,49 @@ def decide_by_score(tx: BankTransaction, index: LeaseIndex, policy: MatchPolicy)
         second = competitor
     else:
         second = max(competitor, ranked[1].total if len(ranked) > 1 else 0.0)
+    # The tenant's other leases (same name) are not namesakes: the amount chose among them.
+    others = [ranked[0], *(c for c in ranked[1:] if id(c) not in in_group)]
+    namesakes = told_apart_by_amount(r.amount, others, background, index, policy)
+    if namesakes is not None:
+        return namesakes
     return decide_single(r.amount, ranked, second, policy)
+
+
+def told_apart_by_amount(
+    amount: int,
+    ranked: list[Candidate],
+    background: float,
+    index: LeaseIndex,
+    policy: MatchPolicy,
+) -> MatchDecision | None:
+    """Namesakes: two tenants called the same, the payment names them both just as
+    well, and only one of them owes exactly this (non-round) amount. Allocated with
+    the smaller namesake margin; anything else a namesake has over the best, a
+    round amount or a close crowd of unscored namesakes leaves it to the margin rule."""
+    best = ranked[0]
+    if best.total < policy.auto_threshold or best.amount is None:
+        return None
+    if not is_specific(amount, index.entry(best.lease_id).lease):
+        return None
+    close = [c for c in ranked[1:] if best.total - c.total < policy.margin]
+    if not close or background > best.total - policy.margin:
+        return None
+    if any(c.amount is not None or c.base != best.base for c in close):
+        return None
+    second = close[0].total
+    if best.total - second < policy.namesake_margin:
+        return None
+    others = ", ".join(c.lease_id for c in close[:3])
+    return MatchDecision(
+        Outcome.ALLOCATED,
+        allocations=(Allocation(best.lease_id, amount),),
+        method=best.method(),
+        score=best.total,
+        evidence=(
+            *best.reasons(),
+            f"namesakes on {others} score {second:.2f} and owe other amounts",
+        ),
+    )
 
 
 def same_tenant_group(

@@ -10,11 +10,19 @@ from functions.core.names import NameMatch, PayerName, match_person
 CROWDED = 8
 """Above this many leases for a surname, only leases with a second clue are scored."""
 
-_ORDER = (NameMatch.FULL, NameMatch.INITIAL, NameMatch.PARTIAL, NameMatch.SURNAME, NameMatch.NONE)
+_ORDER = (
+    NameMatch.FULL,
+    NameMatch.INITIAL,
+    NameMatch.BOTH_SURNAMES,
+    NameMatch.PARTIAL,
+    NameMatch.SURNAME,
+    NameMatch.NONE,
+)
 
 _LABELS = {
     NameMatch.FULL: "a tenant's surname and first name",
     NameMatch.INITIAL: "a tenant's surname and first-name initial",
+    NameMatch.BOTH_SURNAMES: "a tenant's married and birth surnames",
     NameMatch.PARTIAL: "part of a tenant's compound surname and first name",
     NameMatch.SURNAME: "a tenant's surname only",
 }
@@ -75,6 +83,7 @@ def payer_name_clue(
     weight = {
         NameMatch.FULL: w.name_full,
         NameMatch.INITIAL: w.name_initial,
+        NameMatch.BOTH_SURNAMES: w.name_initial,
         NameMatch.PARTIAL: w.name_partial,
         NameMatch.SURNAME: w.name_surname,
     }[level]
@@ -91,6 +100,7 @@ def guardian_name_clue(
     weight = {
         NameMatch.FULL: w.guardian_full,
         NameMatch.INITIAL: w.guardian_initial,
+        NameMatch.BOTH_SURNAMES: w.guardian_initial,
         NameMatch.PARTIAL: w.remittance_initial,
         NameMatch.SURNAME: w.guardian_surname,
     }[level]
@@ -105,6 +115,7 @@ def remittance_name_clue(name: PayerName, entry: IndexedLease, w: Weights) -> Cl
     weight = {
         NameMatch.FULL: w.remittance_full,
         NameMatch.INITIAL: w.remittance_initial,
+        NameMatch.BOTH_SURNAMES: w.remittance_initial,
         NameMatch.PARTIAL: w.remittance_initial,
         NameMatch.SURNAME: w.remittance_surname,
     }[level]

@@ -33,7 +33,7 @@ class Weights:
     amount_due: float = 0.60  # the amount is the balance or one month's due
     amount_months: float = 0.50  # two to six months' due
     amount_share: float = 0.50  # one co-tenant's share of the month
-    amount_arrears: float = 0.60  # an ended lease: part or all of its arrears
+    amount_arrears: float = 0.50  # an ended lease: part of its arrears (with a full name: 0.90)
 
 
 NOT_RENT_WORDS = frozenset(
@@ -89,6 +89,9 @@ class MatchPolicy:
     """A score must reach this to be allocated without a person."""
     margin: float = 0.15
     """… and beat the next candidate by at least this much."""
+    namesake_margin: float = 0.10
+    """… or by this much when the next candidates are namesakes with the same name
+    evidence and only the best owes the (non-round) amount paid."""
     suggest_floor: float = 0.30
     """Candidates below this are not suggested to reviewers."""
     not_rent_ceiling: float = 0.50
@@ -108,7 +111,13 @@ class MatchPolicy:
             return cls()
         policy = cls()
         changes: dict[str, Any] = {}
-        for name in ("auto_threshold", "margin", "suggest_floor", "not_rent_ceiling"):
+        for name in (
+            "auto_threshold",
+            "margin",
+            "namesake_margin",
+            "suggest_floor",
+            "not_rent_ceiling",
+        ):
             if name in data:
                 value = float(data[name])
                 if not 0.0 <= value <= 1.0:

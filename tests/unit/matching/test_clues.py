@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
+from functions.core.errors import ValidationError
 from functions.core.lease_index import prefixed_numbers, short_ref
-from functions.core.matching import MatchDecision, Method, Outcome, decide
+from functions.core.matching import MatchDecision, MatchPolicy, Method, Outcome, decide
 from functions.core.names import tokens
 from tests.unit.matching.helpers import PAYER_1, PAYER_2, index, lease, tx
 
@@ -163,6 +164,7 @@ def test_a_namesake_on_a_running_lease_keeps_an_instalment_in_review() -> None:
         ("M. ou Mme LE GALL", ("Yann LE GALL", "Soizic LE GALL")),
         ("Mlle A. DE SOUZA", ("Anaïs DE SOUZA",)),
         ("MARTIN MARIE", ("Marie DUPONT née MARTIN",)),
+        ("MME DUPONT NEE MARTIN", ("Marie DUPONT née MARTIN",)),
         ("MR SOW-LECRON MARIE-CLAIRE", ("Marie-Claire SOW-LECRON",)),
     ],
 )
@@ -170,3 +172,72 @@ def test_names_as_banks_print_them_with_the_amount(payer: str, tenants: tuple[st
     idx = index(lease(1, *tenants), lease(2, "Jean MOREL"))
     d = decide(tx(DUE, payer, remittance="merci", counterparty_iban=PAYER_2), idx)
     assert _alloc(d) == [("TIL-00001", DUE)]
+
+
+def test_a_couple_name_and_an_instalment_are_not_enough() -> None:
+    couple = lease(7, "Paul LEROY", "Anne LEROY", end_date=date(2026, 6, 30), balance=60_000)
+    d = decide(
+        tx(20_000, "M. ou Mme LEROY", remittance="ECHEANCIER", counterparty_iban=PAYER_2),
+        index(couple),
+    )
+    assert d.outcome is Outcome.REVIEW
+
+
+# ---------------------------------------------------------------- namesakes and the amount
+
+
+def test_namesakes_are_told_apart_by_the_exact_amount_one_of_them_owes() -> None:
+    a = lease(1, "Emilie PETIT", rent=45_317, charges=4_112)  # owes 494.29
+    b = lease(2, "Émilie PETIT", "Marc DURAND", rent=38_000)  # another Émilie, sharing a flat
+    d = decide(
+        tx(49_429, "PETIT EMILIE", remittance="merci", counterparty_iban=PAYER_2), index(a, b)
+    )
+    assert _alloc(d) == [("TIL-00001", 49_429)]
+    assert any("namesakes on TIL-00002" in e for e in d.evidence)
+
+
+def test_namesakes_stay_in_review_on_a_round_amount_or_the_same_due() -> None:
+    a = lease(1, "Emilie PETIT", rent=44_000)
+    b = lease(2, "Emilie PETIT", "Marc DURAND", rent=38_000)
+    d = decide(tx(50_000, "PETIT EMILIE", counterparty_iban=PAYER_2), index(a, b))
+    assert d.outcome is Outcome.REVIEW  # 500.00 is anybody's payment on account
+    c = lease(3, "Emilie PETIT", rent=45_317)
+    e = lease(4, "Emilie PETIT", "Marc DURAND", rent=45_317)
+    d = decide(tx(51_317, "PETIT EMILIE", counterparty_iban=PAYER_2), index(c, e))
+    assert d.outcome is Outcome.REVIEW
+
+
+def test_a_namesake_with_more_evidence_is_not_outweighed_by_the_amount() -> None:
+    a = lease(1, "Emilie PETIT", rent=45_317)
+    # the payer's IBAN pays for this Émilie and another tenant (shared: 0.50)
+    b = lease(2, "Emilie PETIT", "Marc DURAND", rent=38_000, payer_ibans=(PAYER_2,))
+    c = lease(3, "Jean MOREL", payer_ibans=(PAYER_2,))
+    d = decide(tx(51_317, "PETIT EMILIE", counterparty_iban=PAYER_2), index(a, b, c))
+    assert d.outcome is Outcome.REVIEW
+
+
+def test_a_surname_alone_with_the_amount_stays_in_review() -> None:
+    idx = index(lease(1, "Marie DUPONT née MARTIN"), lease(2, "Jean MOREL"))
+    d = decide(tx(DUE, "MME DUPONT", remittance="merci", counterparty_iban=PAYER_2), idx)
+    assert d.outcome is Outcome.REVIEW
+
+
+def test_the_namesake_rule_is_a_setting() -> None:
+    a = lease(1, "Emilie PETIT", rent=45_317, charges=4_112)
+    b = lease(2, "Émilie PETIT", "Marc DURAND", rent=38_000)
+    strict = MatchPolicy.from_dict({"namesake_margin": 0.15})
+    d = decide(tx(49_429, "PETIT EMILIE", counterparty_iban=PAYER_2), index(a, b), strict)
+    assert d.outcome is Outcome.REVIEW
+    with pytest.raises(ValidationError):
+        MatchPolicy.from_dict({"namesake_margin": 2})
+
+
+def test_namesakes_beside_the_tenants_own_other_lease() -> None:
+    flat = lease(1, "Camille GUÉDET", rent=26_649)  # owes 326.49
+    other = lease(2, "Camille GUÉDET", rent=41_000)  # the same tenant's other lease
+    namesake = lease(3, "Camille GUÉDET", "Éric ROULIER", rent=38_000)
+    payment = tx(
+        32_649, "ATMP DU LOIRET", remittance="PROTEGE GUEDET CAMILLE", counterparty_iban=None
+    )
+    d = decide(payment, index(flat, other, namesake))
+    assert _alloc(d) == [("TIL-00001", 32_649)]

@@ -17,6 +17,8 @@ def test_payer_civilities_and_couples() -> None:
     assert parse_payer("EPOUX MARTIN").couple
     assert parse_payer("MR ET MME MARTIN").couple
     assert not parse_payer("MLLE CHLOE MARTIN").couple
+    assert not parse_payer("MME M. CHEVALIER").couple  # M. is her initial here
+    assert parse_payer("M. ou Mme HOARAU M.").couple
     assert parse_payer("J. DUPONT").initials == {"J"}
 
 
@@ -49,6 +51,15 @@ def test_person_surname_is_the_word_in_capitals() -> None:
         ("LEFEBVRE ZOE", "Zoé LEFÈVRE", NameMatch.NONE),
         ("SILVA", "Anne-Sophie DA SILVA", NameMatch.SURNAME),
         ("DA MARIE", "Marie DA SILVA", NameMatch.NONE),
+        ("MME DUPONT NEE MARTIN", "Marie DUPONT née MARTIN", NameMatch.BOTH_SURNAMES),
+        ("MME DUPONT MARTIN", "Marie MARTIN épouse DUPONT", NameMatch.BOTH_SURNAMES),
+        ("MME DUPONT", "Marie DUPONT née MARTIN", NameMatch.SURNAME),
+        ("DUPONT MARTIN", "Marie DUPONT", NameMatch.SURNAME),
+        ("MME M. CHEVALIER", "Mohamed CHEVALIER", NameMatch.INITIAL),
+        ("CHEVALIER M.", "Mohamed CHEVALIER", NameMatch.INITIAL),
+        ("M CHEVALIER", "Mohamed CHEVALIER", NameMatch.SURNAME),
+        ("M OU MME CHEVALIER", "Mohamed CHEVALIER", NameMatch.SURNAME),
+        ("CHEVALIER M OU MME", "Mohamed CHEVALIER", NameMatch.SURNAME),
     ],
 )
 def test_name_levels(payer: str, tenant: str, level: str) -> None:
