@@ -23,11 +23,13 @@ from functions.core.accounting import AccountingEntry, EntryLine, SourceType
 from functions.core.address import PostalAddress
 from functions.core.allocation import Allocation
 from functions.core.booking import Booking
+from functions.core.dunning import DunningPolicy
 from functions.core.errors import ConflictError, EncaisseError, NotFoundError, ValidationError
 from functions.core.lease import Lease, PaymentMethod, Tenant
 from functions.core.ledger import LedgerLine, LineKind
 from functions.core.matching import CollectionRecord, MatchDecision, MatchPolicy
-from functions.core.organisation import Branding, ChartOfAccounts, Organisation
+from functions.core.organisation import Branding, ChartOfAccounts, HouseholdSplit, Organisation
+from functions.core.sepa import Mandate
 from functions.core.transactions import BankTransaction, TransactionKind, TransactionStatus
 from functions.core.viban import VirtualIbanRange
 
@@ -127,6 +129,10 @@ def organisation_to_item(org: Organisation) -> dict[str, Any]:
             "tenants": org.chart.tenants,
             "suspense": org.chart.suspense,
             "journal": org.chart.journal,
+            "opening": org.chart.opening,
+            "adjustments": org.chart.adjustments,
+            "opening_journal": org.chart.opening_journal,
+            "adjustments_journal": org.chart.adjustments_journal,
         },
         "siren": org.siren,
         "erp_format": org.erp_format,
@@ -135,6 +141,9 @@ def organisation_to_item(org: Organisation) -> dict[str, Any]:
         "portal_secret": org.portal_secret,
         "address": org.address.to_dict() if org.address else None,
         "branding": _branding_to_item(org.branding),
+        "ics": org.ics,
+        "dunning": org.dunning.to_dict(),
+        "household_split": org.household_split.value,
     }
 
 
@@ -165,6 +174,9 @@ def organisation_from_item(item: dict[str, Any]) -> Organisation:
         portal_secret=item.get("portal_secret"),
         address=PostalAddress.from_dict(item["address"]) if item.get("address") else None,
         branding=Branding(**item.get("branding") or {}),
+        ics=item.get("ics"),
+        dunning=DunningPolicy.from_dict(item.get("dunning")),
+        household_split=HouseholdSplit(item.get("household_split") or "oldest_debt_first"),
     )
 
 
@@ -185,6 +197,19 @@ class DynamoOrganisationRepository:
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
         )
+
+    def put_new(self, org: Organisation) -> None:
+        """Store an organisation whose id must be free."""
+        try:
+            client("dynamodb").put_item(
+                TableName=self.table,
+                Item=to_ddb(organisation_to_item(org)),
+                ConditionExpression="attribute_not_exists(org_id)",
+            )
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise ConflictError(f"organisation {org.org_id!r} exists already") from e
+            raise StorageError(str(e)) from e
 
     def get(self, org_id: str) -> Organisation:
         resp = client("dynamodb").get_item(
@@ -276,6 +301,9 @@ def lease_to_item(lease: Lease) -> dict[str, Any]:
         "version": lease.version,
         "payer_ibans": list(lease.payer_ibans) or None,
         "postal_address": lease.postal_address.to_dict() if lease.postal_address else None,
+        "mandate": lease.mandate.to_dict() if lease.mandate else None,
+        "household_id": lease.household_id,
+        "external_id": lease.external_id,
     }
 
 
@@ -305,6 +333,9 @@ def lease_from_item(item: dict[str, Any]) -> Lease:
         postal_address=(
             PostalAddress.from_dict(item["postal_address"]) if item.get("postal_address") else None
         ),
+        mandate=Mandate.from_dict(item["mandate"]) if item.get("mandate") else None,
+        household_id=item.get("household_id"),
+        external_id=item.get("external_id"),
     )
 
 
@@ -370,13 +401,22 @@ class DynamoLeaseRepository:
         "payment_method",
         "mandate_id",
         "e_delivery_consent",
+        "postal_address",
+        "mandate",
+        "household_id",
+        "external_id",
     )
 
-    def update_terms(self, lease: Lease) -> None:
-        """Rewrite what the ERP owns; vIBAN, RF reference, balance and version stay."""
+    def update_terms(self, lease: Lease, *, payer_ibans: bool = False) -> None:
+        """Rewrite what the ERP owns; vIBAN, RF reference, balance and version stay.
+
+        With ``payer_ibans`` the lease's known payer IBANs are rewritten too (an import
+        of the ERP's payer history, merged by the caller with what was learned).
+        """
         item = lease_to_item(lease)
-        present = [k for k in self._TERMS if item.get(k) is not None]
-        absent = [k for k in self._TERMS if item.get(k) is None]
+        terms = (*self._TERMS, "payer_ibans") if payer_ibans else self._TERMS
+        present = [k for k in terms if item.get(k) is not None]
+        absent = [k for k in terms if item.get(k) is None]
         expr = "SET " + ", ".join(f"#{k} = :{k}" for k in present)
         if absent:
             expr += " REMOVE " + ", ".join(f"#{k}" for k in absent)
@@ -385,7 +425,7 @@ class DynamoLeaseRepository:
             Key={"org_id": {"S": lease.org_id}, "lease_id": {"S": lease.lease_id}},
             UpdateExpression=expr,
             ConditionExpression="attribute_exists(lease_id)",
-            ExpressionAttributeNames={f"#{k}": k for k in self._TERMS},
+            ExpressionAttributeNames={f"#{k}": k for k in terms},
             ExpressionAttributeValues=to_ddb({f":{k}": item[k] for k in present}),
         )
 
@@ -902,20 +942,29 @@ def ledger_write_items(
 
 
 class DynamoLedgerWriter:
-    """Posts ledger lines that come with no bank transaction (rent calls)."""
+    """Posts ledger lines that come with no bank transaction (rent calls, opening
+    balances, adjustments), with their accounting entries when they have some."""
 
-    def __init__(self, ledger_table: str, leases_table: str) -> None:
+    def __init__(self, ledger_table: str, leases_table: str, entries_table: str = "") -> None:
         self.ledger_table = ledger_table
         self.leases_table = leases_table
+        self.entries_table = entries_table
 
-    def post(self, lines: Sequence[LedgerLine], leases: dict[str, Lease]) -> bool:
+    def post(
+        self,
+        lines: Sequence[LedgerLine],
+        leases: dict[str, Lease],
+        entries: Sequence[AccountingEntry] = (),
+    ) -> bool:
         """False if the lines exist already; ConflictError if a lease moved meanwhile."""
+        if entries and not self.entries_table:
+            raise StorageError("DynamoLedgerWriter: no entries table to write entries to")
+        items = ledger_write_items(self.ledger_table, self.leases_table, lines, leases)
+        items += [
+            _put_new(self.entries_table, entry_to_item(entry), "entry_id") for entry in entries
+        ]
         try:
-            client("dynamodb").transact_write_items(
-                TransactItems=ledger_write_items(
-                    self.ledger_table, self.leases_table, lines, leases
-                )
-            )
+            client("dynamodb").transact_write_items(TransactItems=items)
         except ClientError as e:
             if e.response["Error"]["Code"] != "TransactionCanceledException":
                 raise StorageError(str(e)) from e

@@ -16,7 +16,7 @@ from chalice import Chalice, Response
 
 from functions.adapters.aws import client
 from functions.adapters.dynamo import decode_cursor, lease_from_item
-from functions.api import bulk, erp, review
+from functions.api import bulk, erp, ledger_ops, organisations, review
 from functions.api.auth import Principal
 from functions.api.http import Routes, deps
 from functions.api.requests import check_id, lease_from_body, rent_call_from_body
@@ -32,6 +32,8 @@ app = Chalice(app_name="encaisse")
 app.register_blueprint(review.bp)
 app.register_blueprint(erp.bp)
 app.register_blueprint(bulk.bp)
+app.register_blueprint(organisations.bp)
+app.register_blueprint(ledger_ops.bp)
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 
 

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from functions.core.errors import AuthenticationError, PermissionDeniedError
 
-SCOPES = ("erp", "backoffice")
+SCOPES = ("erp", "backoffice", "operator")
 KEY_PREFIX = "enc_"
 
 

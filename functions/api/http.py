@@ -88,7 +88,10 @@ class _Deps:
     def lease_service(self) -> LeaseService:
         s = self.settings
         return LeaseService(
-            self.orgs, self.leases, DynamoLedgerWriter(s.ledger_table, s.leases_table)
+            self.orgs,
+            self.leases,
+            DynamoLedgerWriter(s.ledger_table, s.leases_table, s.entries_table),
+            history=self.ledger,
         )
 
 

@@ -20,12 +20,18 @@ def lease_json(lease: Lease) -> dict[str, Any]:
         "rent": format_cents(lease.rent_cents),
         "charges": format_cents(lease.charges_cents),
         "apl": format_cents(lease.apl_cents),
+        "aid_paid_to_landlord": format_cents(lease.apl_cents),
         "payment_method": lease.payment_method.value,
         "mandate_id": lease.mandate_id,
         "e_delivery_consent": lease.e_delivery_consent,
         "viban": lease.viban,
         "rf_reference": lease.rf_reference,
         "balance": format_cents(lease.balance_cents),
+        "external_id": lease.external_id,
+        "household_id": lease.household_id,
+        "mandate": lease.mandate.to_dict() if lease.mandate else None,
+        "payer_ibans": list(lease.payer_ibans),
+        "postal_address": lease.postal_address.to_dict() if lease.postal_address else None,
     }
 
 

@@ -25,6 +25,8 @@ class SourceType(StrEnum):
     UNMATCHED = "unmatched"
     REVERSAL = "reversal"
     MANUAL = "manual"
+    OPENING_BALANCE = "opening_balance"
+    ADJUSTMENT = "adjustment"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,48 @@ def suspense_entry(
         lines=(
             EntryLine(chart.bank, tx.amount_cents, 0, None, label),
             EntryLine(chart.suspense, 0, tx.amount_cents, None, label),
+        ),
+        created_at=created_at,
+    )
+
+
+def balance_operation_entry(
+    chart: ChartOfAccounts,
+    org_id: str,
+    lease_id: str,
+    source_type: SourceType,
+    reference: str,
+    day: date,
+    amount_cents: int,
+    label: str,
+    created_at: datetime,
+) -> AccountingEntry:
+    """An opening balance or an adjustment: the tenant sub-ledger against its counterpart.
+
+    ``amount_cents`` is signed like the balance: owed by the tenant debits the tenant
+    account (opening balance: against the opening account, in the opening journal;
+    adjustment: against the adjustments account, in the miscellaneous journal); a
+    credit is the other way round.
+    """
+    if source_type is SourceType.OPENING_BALANCE:
+        counterpart, journal = chart.opening, chart.opening_journal
+    else:
+        counterpart, journal = chart.adjustments, chart.adjustments_journal
+    owed, credit = max(amount_cents, 0), max(-amount_cents, 0)
+    source_id = f"{lease_id}:{source_type.value}:{reference}"
+    return AccountingEntry(
+        org_id=org_id,
+        entry_id=entry_id_for(created_at, source_id),
+        date=day,
+        journal=journal,
+        label=label[:120],
+        source_type=source_type,
+        source_id=source_id,
+        transaction_id="",
+        lease_id=lease_id,
+        lines=(
+            EntryLine(chart.tenants, owed, credit, lease_id, label[:120]),
+            EntryLine(counterpart, credit, owed, None, label[:120]),
         ),
         created_at=created_at,
     )

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from functions.core.errors import ValidationError
 from functions.core.ledger import LedgerLine
@@ -71,6 +72,33 @@ class DunningPolicy:
         days = [d for _, d in self.step_days]
         if days != sorted(days) or days[0] < 0:
             raise ValidationError("step_days", "days must be non-negative and not decrease")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "threshold_cents": self.threshold_cents,
+            "grace_days": self.grace_days,
+            "step_days": {step.value: day for step, day in self.step_days},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> DunningPolicy:
+        """A policy from its stored or posted form (missing keys keep their defaults)."""
+        data = data or {}
+        default = cls()
+        days = dict(default.to_dict()["step_days"]) | dict(data.get("step_days") or {})
+        unknown = set(days) - {s.value for s in DunningStep}
+        if unknown:
+            raise ValidationError("step_days", f"unknown steps {sorted(unknown)}")
+        try:
+            return cls(
+                threshold_cents=int(data.get("threshold_cents", default.threshold_cents)),
+                grace_days=int(data.get("grace_days", default.grace_days)),
+                step_days=tuple((s, int(days[s.value])) for s in DunningStep),
+            )
+        except (TypeError, ValueError) as e:
+            if isinstance(e, ValidationError):
+                raise
+            raise ValidationError("dunning", f"whole numbers of cents and days ({e})") from e
 
     def in_arrears(self, balance_cents: int) -> bool:
         """True while the debt is above the threshold (an open case goes on)."""

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from functions.core.address import PostalAddress
 from functions.core.rf import make_rf
+from functions.core.sepa import Mandate
 
 
 class PaymentMethod(StrEnum):
@@ -54,6 +55,16 @@ class Lease:
     version: int = 0
     payer_ibans: tuple[str, ...] = field(default=())
     postal_address: PostalAddress | None = None
+    mandate: Mandate | None = None
+    household_id: str | None = None
+    """The tenant account (compte locataire) grouping a household's leases (flat, parking …)."""
+    external_id: str | None = None
+    """The ERP's own number for the lease, as the ERP writes it (``0010666/02``)."""
+
+    @property
+    def aid_paid_to_landlord_cents(self) -> int:
+        """The housing aid (APL/AL, tiers payant) the CAF pays the landlord each month."""
+        return self.apl_cents
 
     @property
     def tenant_names(self) -> str:

@@ -15,6 +15,8 @@ class LineKind(StrEnum):
     RENT_CALL = "rent_call"
     PAYMENT = "payment"
     REVERSAL = "reversal"
+    OPENING_BALANCE = "opening_balance"
+    ADJUSTMENT = "adjustment"
 
 
 @dataclass(frozen=True, slots=True)

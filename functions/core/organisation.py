@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from functions.core.address import PostalAddress
+from functions.core.dunning import DunningPolicy
 from functions.core.viban import VirtualIbanRange
 
 
@@ -16,6 +18,19 @@ class ChartOfAccounts:
     tenants: str = "411000"
     suspense: str = "471000"
     journal: str = "BQ"
+    opening: str = "890000"
+    """Counterpart of opening balances taken over from the previous system."""
+    adjustments: str = "708000"
+    """Counterpart of credit notes and regularisations (charges, rent corrections)."""
+    opening_journal: str = "AN"
+    adjustments_journal: str = "OD"
+
+
+class HouseholdSplit(StrEnum):
+    """How a lump payment to a household (tenant account) is shared over its leases."""
+
+    OLDEST_DEBT_FIRST = "oldest_debt_first"
+    PRO_RATA = "pro_rata"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +65,7 @@ class Organisation:
     portal_secret: str | None = None
     address: PostalAddress | None = None
     branding: Branding = field(default_factory=Branding)
+    ics: str | None = None
+    """SEPA creditor identifier (identifiant créancier SEPA) for direct debits."""
+    dunning: DunningPolicy = field(default_factory=DunningPolicy)
+    household_split: HouseholdSplit = HouseholdSplit.OLDEST_DEBT_FIRST

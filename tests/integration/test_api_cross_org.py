@@ -73,6 +73,7 @@ def test_every_route_refuses_another_organisations_data(client: Client, settings
         "lease_id": "SECRET-1",
         "transaction_id": tx_id,
         "rf_reference": lease_a["rf_reference"],
+        "org_id": org_a,
     }
     secrets = [lease_a["viban"], lease_a["rf_reference"], "LEFÈVRE", tx_id, *entry_ids]
     BODIES["/v1/entries/ack"] = {"entry_ids": entry_ids}
@@ -101,7 +102,9 @@ def test_every_route_refuses_another_organisations_data(client: Client, settings
         leaked = [s for s in secrets if s in text and s not in sent]
         assert not leaked, f"{method} {path} → {r.status_code} shows A's {leaked}: {text[:300]}"
         assert r.status_code < 500, f"{method} {path} → {r.status_code}: {text[:300]}"
-        if method == "GET" and "{" in path:
+        if path.startswith("/v1/organisations"):  # operator scope only: B's keys lack it
+            assert r.status_code == 403, f"{method} {path} → {r.status_code}: {text[:300]}"
+        elif method == "GET" and "{" in path:
             assert r.status_code == 404, f"{method} {path} → {r.status_code}: {text[:300]}"
         checked.append((method, path, r.status_code))
 
