@@ -579,6 +579,21 @@ def _wide_name(var: random.Random, prof: Profile, couple: bool) -> str:
     return name[:35]
 
 
+def _other_numbers(var: random.Random, prof: Profile) -> str:
+    """A text with numbers that are not lease numbers: the bank's reference, the
+    flat, the postcode, a date."""
+    return var.choice(
+        (
+            f"VIR REF {var.randrange(10**5, 10**9)}",
+            f"LOYER APPT {var.randrange(1, 400)} BAT {var.choice('ABCDE')}",
+            f"{var.choice(('45000', '45100', '45140', '45160', '45200'))} {prof.lease.commune}",
+            f"N° {var.randrange(100_000, 130_000)} LOYER",
+            f"VIREMENT DU {var.randrange(1, 29):02d}112026",
+            f"REF {var.randrange(100_000, 130_000)}",
+        )
+    )
+
+
 def _guardian_text(var: random.Random, prof: Profile) -> str:
     """The remittance text of a guardian: the protected adult, often the file number."""
     assert prof.guardian is not None
@@ -857,6 +872,8 @@ def _varied(var, prof, add, name, remit):  # type: ignore[no-untyped-def]
             changes["counterparty_name"] = _wide_name(var, prof, len(prof.lease.tenants) == 2)
         if short and t.remittance == remit:
             changes["remittance"] = var.choice(SHORT_REMITTANCES)
+            if var.random() < 0.2:  # numbers that are not lease numbers
+                changes["remittance"] = _other_numbers(var, prof)
         if changes:
             truth = replace(truth, case=f"{truth.case}, as banks print it")
         add(where, replace(t, **changes), truth)

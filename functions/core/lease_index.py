@@ -52,10 +52,11 @@ def lease_refs(lease_id: str) -> set[str]:
     return {r for r in refs if len(r) >= 4}
 
 
-LEASE_PREFIXES = frozenset({"L", "BAIL", "CT", "CTR", "CONTRAT", "LOC", "LOCATION", "REF"})
+LEASE_PREFIXES = frozenset({"L", "BAIL", "CT", "CTR", "CONTRAT", "LOC", "LOCATION"})
 """Short words tenants put before a numeric lease number ("L 0012345", "BAIL12345",
 "CT-12345"); a bare number without one may be a postcode or a guardian's file."""
-_NUMBER_WORDS = frozenset({"N", "NO", "NUM", "NUMERO"})
+_NUMBER_WORDS = frozenset({"N", "NO", "NUM", "NUMERO", "REF"})
+# "REF" alone introduces any reference (a bank's, an invoice's): only "BAIL REF 12345".
 _PREFIXED = re.compile(r"([A-Z]+)(\d+)")
 
 

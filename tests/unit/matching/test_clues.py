@@ -98,6 +98,7 @@ def test_a_numeric_lease_number_after_a_short_prefix(text: str) -> None:
         "LOYER 12345",  # a bare number: a postcode, an invoice, a file
         "DOSSIER 12345",  # a guardian's file number
         "D12345",
+        "VIR REF 12345",  # a bank's reference
         "L 123456",  # another number
     ],
 )
