@@ -9,20 +9,55 @@ encaisse apikey create|list|revoke   API keys of an organisation
 encaisse transactions list       bank transactions and their outcome
 encaisse files list              statement files received and what became of them
 encaisse statement parse FILE    read a bank file and print what it holds
+encaisse org create|show|update  organisations (landlords), as the platform's operator
+
+Every command takes --state-dir, --org and --api-key, before or after its name
+(or ENCAISSE_STATE_DIR, ENCAISSE_ORG, ENCAISSE_API_KEY); without them the demo
+landlord's are used, when the platform was started with it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from functions.core.errors import EncaisseError
-from infra.local import cli_erp, cli_review
-from infra.local.client import api_client, load_endpoints, state_dir
+from infra.local import cli_erp, cli_org, cli_review
+from infra.local.client import api_client, load_endpoints, org_for, state_dir
+
+GLOBAL_OPTIONS = {
+    "--state-dir": "ENCAISSE_STATE_DIR",
+    "--org": "ENCAISSE_ORG",
+    "--api-key": "ENCAISSE_API_KEY",
+}
+
+
+class UsageError(EncaisseError):
+    """A command line that cannot be read."""
+
+
+def hoist_global_options(argv: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Take ``--state-dir``, ``--org`` and ``--api-key`` out of ``argv`` wherever they
+    stand (before or after the sub-command), as ``{option: value}`` and the rest."""
+    found: dict[str, str] = {}
+    rest: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        name, eq, value = arg.partition("=")
+        if name not in GLOBAL_OPTIONS:
+            rest.append(arg)
+            continue
+        if not eq:
+            value = next(args, "")
+            if not value or value.startswith("--"):
+                raise UsageError(f"{name} needs a value")
+        found[name] = value
+    return found, rest
 
 
 def _print_json(data: Any) -> None:
@@ -45,7 +80,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"encaisse upload: {path}: no such file", file=sys.stderr)
         return 2
-    org_id = args.org or endpoints["demo"]["org_id"]
+    org_id = org_for(endpoints, getattr(args, "org", None))
     key = f"{org_id}/{path.name}"
     if args.via == "sftp":
         import paramiko  # local tooling only
@@ -77,22 +112,49 @@ def cmd_upload(args: argparse.Namespace) -> int:
 
 
 def _wait_for_file(endpoints: dict[str, Any], name: str, timeout: float) -> int:
+    """Wait until the file is read and each of its payments decided (allocated, sent
+    to review, set aside …), then say what became of them."""
     client = api_client(endpoints)
     deadline = time.monotonic() + timeout
+    file: dict[str, Any] | None = None
     while time.monotonic() < deadline:
-        for f in client.iterate("/v1/files"):
-            if f["name"] == name and f.get("status") in {"ingested", "quarantined"}:
-                if f["status"] == "quarantined":
-                    print(f"quarantined: {(f.get('error') or {}).get('reason')}")
-                    return 1
-                print(
-                    f"ingested as {f['format']}: {f['transactions']} transactions, "
-                    f"{f['new_transactions']} new"
-                )
+        if file is None:
+            file = next(
+                (
+                    f
+                    for f in client.iterate("/v1/files")
+                    if f["name"] == name and f.get("status") in {"ingested", "quarantined"}
+                ),
+                None,
+            )
+            if file is not None and file["status"] == "quarantined":
+                print(f"quarantined: {(file.get('error') or {}).get('reason')}")
+                return 1
+        if file is not None:
+            waiting = [
+                t
+                for t in client.iterate("/v1/transactions", status="new", limit=500)
+                if t.get("file_id") == file["file_id"]
+            ]
+            if not waiting:
+                _print_file_outcome(client.iterate("/v1/transactions", limit=500), file)
                 return 0
         time.sleep(0.5)
-    print(f"{name} not processed after {timeout:.0f} s", file=sys.stderr)
+    state = "not read" if file is None else "read, but not all its payments decided"
+    print(f"{name} {state} after {timeout:.0f} s", file=sys.stderr)
     return 1
+
+
+def _print_file_outcome(transactions: list[dict[str, Any]], file: dict[str, Any]) -> None:
+    counts: dict[str, int] = {}
+    for t in transactions:
+        if t.get("file_id") == file["file_id"]:
+            counts[t["status"]] = counts.get(t["status"], 0) + 1
+    outcome = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing new"
+    print(
+        f"ingested as {file['format']}: {file['transactions']} transactions, "
+        f"{file['new_transactions']} new; decided: {outcome}"
+    )
 
 
 def cmd_leases_list(args: argparse.Namespace) -> int:
@@ -205,6 +267,8 @@ def cmd_tenant_link(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="encaisse", description=__doc__.splitlines()[0])
     parser.add_argument("--state-dir", help="the platform's state folder (default .encaisse)")
+    parser.add_argument("--org", help="organisation id (default: ENCAISSE_ORG, or the demo's)")
+    parser.add_argument("--api-key", help="API key (default: ENCAISSE_API_KEY, or the demo's)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("up", help="start the local platform", add_help=False)
@@ -212,7 +276,6 @@ def build_parser() -> argparse.ArgumentParser:
     up = sub.add_parser("upload", help="drop a bank file into the inbox")
     up.add_argument("file")
     up.add_argument("--via", choices=("s3", "sftp"), default="s3")
-    up.add_argument("--org", help="organisation id (default: the demo landlord)")
     up.add_argument(
         "--wait",
         type=float,
@@ -247,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_review.add_parsers(sub)
     cli_erp.add_parsers(sub)
+    cli_org.add_parsers(sub)
 
     statement = sub.add_parser("statement", help="bank files").add_subparsers(
         dest="action", required=True
@@ -257,16 +321,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # `up` and `statement parse` own their arguments.
-    if argv[:1] == ["up"]:
-        from infra.local.runtime import main as run_platform
-
-        return run_platform(argv[1:])
+    # `statement parse` owns its arguments.
     if argv[:2] == ["statement", "parse"]:
         from functions.ingest.cli_statement import main as parse_main
 
         return parse_main(argv[2:])
+    try:
+        options, argv = hoist_global_options(argv)
+    except UsageError as e:
+        print(f"encaisse: {e}", file=sys.stderr)
+        return 2
+    # The commands (and `up`) read them from the environment of this process.
+    for option, value in options.items():
+        os.environ[GLOBAL_OPTIONS[option]] = value
+    if argv[:1] == ["up"]:
+        from infra.local.runtime import main as run_platform
+
+        return run_platform(argv[1:])
     args = build_parser().parse_args(argv)
+    args.state_dir = options.get("--state-dir")
+    args.org = options.get("--org")
+    args.api_key = options.get("--api-key")
     try:
         return int(args.func(args))
     except EncaisseError as e:

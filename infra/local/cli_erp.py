@@ -2,6 +2,7 @@
 
 encaisse apikey create --org ORG --scope erp [--scope backoffice] [--label TEXT]
                                          prints the key once (only its hash is kept)
+encaisse apikey create --operator        a platform operator's key (organisations admin)
 encaisse apikey list --org ORG [--json]  the organisation's keys, revoked ones too
 encaisse apikey revoke KEY_ID            refused from now on
 encaisse entries export --format fec|csv [--from DAY] [--to DAY] [--output FILE]
@@ -24,9 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from functions.api.auth import SCOPES, hash_key, new_key
-from functions.core.errors import NotFoundError
+from functions.core.errors import NotFoundError, ValidationError
 from functions.core.fec import fec_bytes
-from infra.local.client import api_client, load_endpoints, state_dir
+from functions.organisations.service import OPERATOR_ORG
+from infra.local.client import api_client, load_endpoints, org_for, state_dir
 
 if TYPE_CHECKING:
     from functions.adapters.dynamo import DynamoApiKeyRepository
@@ -53,14 +55,23 @@ def cmd_create(args: argparse.Namespace) -> int:
     from functions.adapters.dynamo import DynamoOrganisationRepository
 
     keys, endpoints = _keys(args)
-    if not DynamoOrganisationRepository(endpoints["tables"]["organisations"]).exists(args.org):
-        raise NotFoundError("organisation", args.org)
-    key = new_key()
     scopes = sorted(set(args.scope))
-    keys.put(hash_key(key), args.org, scopes, args.label or "")
+    if args.operator or scopes == ["operator"]:
+        org = OPERATOR_ORG
+        scopes = ["operator"]
+    elif "operator" in scopes:
+        raise ValidationError("scope", "an operator key has the operator scope only")
+    elif not scopes:
+        raise ValidationError("scope", "give --scope erp and/or --scope backoffice")
+    else:
+        org = org_for(endpoints, args.org)
+        if not DynamoOrganisationRepository(endpoints["tables"]["organisations"]).exists(org):
+            raise NotFoundError("organisation", org)
+    key = new_key()
+    keys.put(hash_key(key), org, scopes, args.label or "")
     print(key)
     print(
-        f"clé {key_id({'key_hash': hash_key(key)})} créée pour {args.org} ({', '.join(scopes)}) :"
+        f"clé {key_id({'key_hash': hash_key(key)})} créée pour {org} ({', '.join(scopes)}) :"
         " conservez-la, elle ne sera plus affichée.",
         file=sys.stderr,
     )
@@ -68,7 +79,7 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    keys, _ = _keys(args)
+    keys, endpoints = _keys(args)
     rows = [
         {
             "key_id": key_id(r),
@@ -77,7 +88,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             "created_at": r.get("created_at"),
             "revoked_at": r.get("revoked_at"),
         }
-        for r in keys.list_for_org(args.org)
+        for r in keys.list_for_org(org_for(endpoints, args.org))
     ]
     if args.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
@@ -123,12 +134,13 @@ def add_parsers(sub: Any) -> None:
         dest="action", required=True
     )
     create = apikey.add_parser("create", help="a new key, printed once")
-    create.add_argument("--org", required=True)
-    create.add_argument("--scope", action="append", choices=SCOPES, required=True)
+    create.add_argument("--scope", action="append", choices=SCOPES, default=[])
+    create.add_argument(
+        "--operator", action="store_true", help="a platform operator's key (organisations admin)"
+    )
     create.add_argument("--label")
     create.set_defaults(func=cmd_create)
     lister = apikey.add_parser("list", help="the organisation's keys")
-    lister.add_argument("--org", required=True)
     lister.add_argument("--json", action="store_true")
     lister.set_defaults(func=cmd_list)
     revoke = apikey.add_parser("revoke", help="refuse a key from now on")

@@ -105,5 +105,36 @@ class ApiClient:
                 return items
 
 
-def api_client(endpoints: dict[str, Any]) -> ApiClient:
-    return ApiClient(endpoints["api_url"], endpoints["demo"]["api_key"])
+class MissingApiKeyError(EncaisseError):
+    """No API key given and no demo landlord to borrow one from."""
+
+
+def api_key_for(endpoints: dict[str, Any], explicit: str | None = None) -> str:
+    """The key the CLI calls the API with: ``--api-key``, else ``ENCAISSE_API_KEY``,
+    else the demo landlord's (a platform started with ``--no-seed`` has none)."""
+    key = (
+        explicit
+        or os.environ.get("ENCAISSE_API_KEY")
+        or (endpoints.get("demo") or {}).get("api_key")
+    )
+    if not key:
+        raise MissingApiKeyError(
+            "no API key: pass --api-key KEY or set ENCAISSE_API_KEY "
+            "(the platform runs without the demo landlord)"
+        )
+    return str(key)
+
+
+def org_for(endpoints: dict[str, Any], explicit: str | None = None) -> str:
+    """The organisation a command acts for: ``--org``, ``ENCAISSE_ORG``, else the demo's."""
+    org = explicit or os.environ.get("ENCAISSE_ORG") or (endpoints.get("demo") or {}).get("org_id")
+    if not org:
+        raise MissingApiKeyError(
+            "no organisation: pass --org ORG or set ENCAISSE_ORG "
+            "(the platform runs without the demo landlord)"
+        )
+    return str(org)
+
+
+def api_client(endpoints: dict[str, Any], api_key: str | None = None) -> ApiClient:
+    return ApiClient(endpoints["api_url"], api_key_for(endpoints, api_key))
