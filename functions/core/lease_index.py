@@ -60,6 +60,10 @@ _NUMBER_WORDS = frozenset({"N", "NO", "NUM", "NUMERO", "REF"})
 _PREFIXED = re.compile(r"([A-Z]+)(\d+)")
 
 
+BARE_DIGITS = 6
+"""A numeric lease number is read without a prefix only from this many digits."""
+
+
 def short_ref(lease_id: str) -> str | None:
     """A numeric lease number without its leading zeros ("0012345" → "12345")."""
     key = compact(lease_id)
@@ -96,9 +100,38 @@ class IndexedLease:
     """Every name word of the lease's tenants (first names, surnames, glued forms)."""
 
 
+def _tenant_key(lease: Lease) -> frozenset[str]:
+    """The household (compte locataire) when the ERP gives it, else the tenants' names."""
+    if lease.household_id:
+        return frozenset({f"household {lease.household_id}"})
+    return frozenset(fold(t.name) for t in lease.tenants)
+
+
+def _numbers(lease: Lease) -> tuple[set[str], set[str]]:
+    """Ways the lease's number (and the ERP's own number) may be written; and the
+    numeric ones without their leading zeros, read only after a prefix."""
+    refs: set[str] = set()
+    shorts: set[str | None] = set()
+    for number in (lease.lease_id, lease.external_id):
+        if number:
+            refs |= lease_refs(number)
+            shorts.add(short_ref(number))
+    # A short bare number may be a postcode or an amount: read after a prefix only.
+    bare = {r for r in refs if r.isdigit() and len(r) < BARE_DIGITS}
+    shorts |= {r.lstrip("0") for r in bare if len(r.lstrip("0")) >= 3}
+    return refs - bare, {x for x in shorts if x}
+
+
+def known_ibans(lease: Lease) -> tuple[str, ...]:
+    """Accounts known to pay this lease: confirmed payers and the mandate's debtor."""
+    if lease.mandate is not None and lease.mandate.debtor_iban not in lease.payer_ibans:
+        return (*lease.payer_ibans, lease.mandate.debtor_iban)
+    return lease.payer_ibans
+
+
 def _indexed(lease: Lease) -> IndexedLease:
     persons = tuple(parse_person(t.name) for t in lease.tenants)
-    key = frozenset(fold(t.name) for t in lease.tenants)
+    key = _tenant_key(lease)
     seen: dict[str, int] = {}
     for p in persons:
         for w in p.surname_parts:
@@ -159,12 +192,12 @@ class LeaseIndex:
             self._rf[compact(lease.rf_reference)] = lid
         if lease.mandate_id:
             self._mandate[compact(lease.mandate_id)] = lid
-        for ref in lease_refs(lid):
+        refs, shorts = _numbers(lease)
+        for ref in refs:
             self._ref.setdefault(ref, set()).add(lid)
-        short = short_ref(lid)
-        if short is not None:
+        for short in shorts:
             self._short_ref.setdefault(short, set()).add(lid)
-        for iban in lease.payer_ibans:
+        for iban in known_ibans(lease):
             self._payer.setdefault(compact(iban), set()).add(lid)
         for word, pair in self._name_keys(entry):
             self._surname.setdefault(word, set()).add(lid)
@@ -177,7 +210,12 @@ class LeaseIndex:
 
     def _remove(self, entry: IndexedLease) -> None:
         lid = entry.lease.lease_id
-        for iban in entry.lease.payer_ibans:
+        refs, shorts = _numbers(entry.lease)
+        for ref in refs:
+            _discard(self._ref, ref, lid)
+        for short in shorts:
+            _discard(self._short_ref, short, lid)
+        for iban in known_ibans(entry.lease):
             _discard(self._payer, compact(iban), lid)
         for word, pair in self._name_keys(entry):
             _discard(self._surname, word, lid)
@@ -273,6 +311,8 @@ class LeaseIndex:
             found |= self._ref.get(w, set())
             if i + 1 < len(words):
                 found |= self._ref.get(w + words[i + 1], set())
+            if i + 2 < len(words):  # "OPH-0010666-02"
+                found |= self._ref.get(w + words[i + 1] + words[i + 2], set())
         return found
 
     def prefixed_refs_in(self, words: Sequence[str]) -> set[str]:
