@@ -10,6 +10,7 @@ from functions.adapters.dynamo import (
     DynamoBooker,
     DynamoFileRepository,
     DynamoLeaseRepository,
+    DynamoLedgerRepository,
     DynamoOrganisationRepository,
     DynamoTransactionRepository,
 )
@@ -47,4 +48,5 @@ def build_matcher(settings: Settings) -> PaymentMatcher:
                 entries=settings.entries_table,
             )
         ),
+        ledger=DynamoLedgerRepository(settings.ledger_table),
     )

@@ -9,9 +9,11 @@ from typing import Protocol
 
 from functions.core.booking import Booking, plan_booking
 from functions.core.errors import ConflictError
+from functions.core.household import household_of, spread_over_household, unpaid_debts
 from functions.core.lease import Lease
 from functions.core.lease_index import LeaseIndex, StrongDirectory
-from functions.core.matching import Collections, MatchPolicy, decide
+from functions.core.ledger import LedgerLine
+from functions.core.matching import Collections, MatchDecision, MatchPolicy, Outcome, decide
 from functions.core.organisation import Organisation
 from functions.core.transactions import BankTransaction, TransactionStatus
 
@@ -31,6 +33,10 @@ class Leases(StrongDirectory, Protocol):
 
 class Transactions(Collections, Protocol):
     def get_many(self, org_id: str, transaction_ids: Sequence[str]) -> list[BankTransaction]: ...
+
+
+class LedgerLines(Protocol):
+    def lines(self, org_id: str, lease_id: str) -> list[LedgerLine]: ...
 
 
 class Booker(Protocol):
@@ -81,6 +87,8 @@ class PaymentMatcher:
     attempts: int = 5
     policies: Policies | None = None
     indexes: LeaseIndexCache | None = None
+    ledger: LedgerLines | None = None
+    """Read for the dates of a household's debts (oldest debt first); optional."""
 
     def __post_init__(self) -> None:
         if self.indexes is None:
@@ -104,7 +112,7 @@ class PaymentMatcher:
     def _match_one(
         self, org: Organisation, tx: BankTransaction, index: LeaseIndex, policy: MatchPolicy
     ) -> MatchResult:
-        decision = decide(tx, index, policy, self.transactions)
+        decision = self._shared_by_household(org, decide(tx, index, policy, self.transactions))
         lease_ids = decision.lease_ids
         for attempt in range(self.attempts):
             now = self.clock()
@@ -123,6 +131,26 @@ class PaymentMatcher:
             method = decision.method.value if decision.method else None
             return MatchResult(tx.transaction_id, decision.outcome.value, lease_ids, booked, method)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _shared_by_household(self, org: Organisation, decision: MatchDecision) -> MatchDecision:
+        """A household's lump payment shared over its leases by the landlord's rule."""
+        if decision.outcome is not Outcome.ALLOCATED or len(decision.allocations) != 1:
+            return decision
+        assert self.indexes is not None
+        index = self.indexes.get(org.org_id)
+        lease = index.get(decision.allocations[0].lease_id)
+        if lease is None or not lease.household_id:
+            return decision
+        members = household_of(lease, list(index))
+        if len(members) < 2:
+            return decision
+        fresh = [self.leases.get(org.org_id, x.lease_id) for x in members]
+        debts = (
+            {x.lease_id: unpaid_debts(self.ledger.lines(org.org_id, x.lease_id)) for x in fresh}
+            if self.ledger is not None
+            else {}
+        )
+        return spread_over_household(decision, fresh, org.household_split, debts)
 
 
 def booked_leases(booking: Booking, leases: dict[str, Lease]) -> list[Lease]:

@@ -116,14 +116,14 @@ def test_a_landlord_is_onboarded_and_its_balances_match_its_erp(
     assert api.get("/v1/leases/0010666-02")["external_id"] == "0010666/02"
 
     # 3. Opening balances as the ERP has them: arrears, a credit; a repeat is harmless.
-    opening = {"0010666-01": "612.40", "0020111-01": "-45.00", "0030222-01": "350.00"}
+    opening = {"0010666-02": "70.00", "0020111-01": "-45.00", "0030222-01": "350.00"}
     for lease_id, amount in opening.items():
         body = {"amount": amount, "date": "2026-11-30", "reference": f"AN-2026/{lease_id}"}
         api.post(f"/v1/leases/{lease_id}/opening-balance", body)
-    again = {"amount": "612.40", "date": "2026-11-30", "reference": "AN-2026/0010666-01"}
-    assert not api.post("/v1/leases/0010666-01/opening-balance", again)["created"]
+    again = {"amount": "70.00", "date": "2026-11-30", "reference": "AN-2026/0010666-02"}
+    assert not api.post("/v1/leases/0010666-02/opening-balance", again)["created"]
     with pytest.raises(ApiCallError) as refused:
-        api.post("/v1/leases/0010666-01/opening-balance",
+        api.post("/v1/leases/0010666-02/opening-balance",
                  {"amount": "-1.00", "date": "2026-11-30", "reference": "AN-bis"})  # fmt: skip
     assert refused.value.status == 409
     api.post("/v1/leases/0030222-01/adjustments",
@@ -138,15 +138,16 @@ def test_a_landlord_is_onboarded_and_its_balances_match_its_erp(
                                     "due_date": "2026-12-05", "rent": rent,
                                     "charges": charges, "apl": aid})  # fmt: skip
 
-    # 5. December's bank file: the flat paid on its vIBAN, the tenant known from the
-    # payer history paid the generic IBAN with no text.
+    # 5. December's bank file: the household paid its flat's vIBAN for the flat and the
+    # parking's arrears (shared oldest debt first); the tenant known from the payer
+    # history paid the generic IBAN with no text.
     statement = tmp_path / "oph-sud-2026-12.xml"
     statement.write_bytes(
         camt054(
             GENERIC_IBAN,
             [
-                Credit("330.00", vibans["0010666-01"], "M KARIM HADDAD", payer_iban(3),
-                       "LOYER DECEMBRE"),
+                Credit("400.00", vibans["0010666-01"], "M KARIM HADDAD", payer_iban(3),
+                       "LOYER DECEMBRE ET PARKING"),
                 Credit("330.00", None, "ROUX J L", payer_iban(9), ""),
             ],
             msg_id="OPHSUD-1212",
@@ -160,8 +161,8 @@ def test_a_landlord_is_onboarded_and_its_balances_match_its_erp(
 
     # 6. The balances are the ERP's: opening + rent calls - payments ± adjustments.
     expected = {
-        "0010666-01": 612_40 + (380_00 + 70_00 - 120_00) - 330_00,
-        "0010666-02": 35_00,
+        "0010666-01": (380_00 + 70_00 - 120_00) - 330_00,
+        "0010666-02": 70_00 + 35_00 - 70_00,
         "0020111-01": -45_00 + 470_00,
         "0030222-01": 350_00 - 20_00 + 350_00 - 330_00,
     }
@@ -172,7 +173,13 @@ def test_a_landlord_is_onboarded_and_its_balances_match_its_erp(
 
     exported = _cli("--api-key", key, "allocations", "export", "--json", "--state-dir", state)
     assert exported.returncode == 0, exported.stderr
-    assert len(json.loads(exported.stdout)) == 2
+    allocations = json.loads(exported.stdout)
+    assert len(allocations) == 2
+    household = next(a for a in allocations if a["amount"] == "400.00")
+    assert {x["lease_id"]: x["amount"] for x in household["allocations"]} == {
+        "0010666-01": "330.00",
+        "0010666-02": "70.00",
+    }, household
 
 
 def _env(key: str) -> dict[str, str]:
