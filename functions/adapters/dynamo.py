@@ -432,6 +432,20 @@ class DynamoLeaseRepository:
     def list(self, org_id: str, limit: int = 100, cursor: str | None = None) -> Page:
         return _query_page(self.table, org_id, limit, cursor)
 
+    def with_external_id(self, org_id: str, external_id: str) -> list[Lease]:
+        """The leases the ERP numbers ``external_id`` (reads the organisation's leases)."""
+        pages = (
+            client("dynamodb")
+            .get_paginator("query")
+            .paginate(
+                TableName=self.table,
+                KeyConditionExpression="org_id = :o",
+                FilterExpression="external_id = :x",
+                ExpressionAttributeValues={":o": {"S": org_id}, ":x": {"S": external_id}},
+            )
+        )
+        return [lease_from_item(from_ddb(i)) for page in pages for i in page["Items"]]
+
     def iter_all(self, org_id: str) -> Iterator[Lease]:
         cursor: str | None = None
         while True:

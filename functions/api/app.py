@@ -19,7 +19,7 @@ from functions.adapters.dynamo import decode_cursor, lease_from_item
 from functions.api import bulk, erp, ledger_ops, organisations, review
 from functions.api.auth import Principal
 from functions.api.http import Routes, deps
-from functions.api.requests import check_id, lease_from_body, rent_call_from_body
+from functions.api.requests import check_id, external_id, lease_from_body, rent_call_from_body
 from functions.api.tenant import payment_instructions, tenant_account
 from functions.api.views import file_json, lease_json, transaction_json
 from functions.core.accounting import entry_as_dict
@@ -78,6 +78,9 @@ def acknowledge_entries(p: Principal) -> dict[str, Any]:
 @route("/v1/leases")
 def list_leases(p: Principal) -> dict[str, Any]:
     params = _query()
+    if "external_id" in params:  # the ERP's own number (docs/erp.md)
+        found = deps.leases.with_external_id(p.org_id, external_id(params["external_id"]) or "")
+        return {"items": [lease_json(x) for x in found], "next_cursor": None}
     decode_cursor(params.get("after"))
     page = deps.leases.list(p.org_id, _limit(params), params.get("after"))
     return {

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from functions.core.lease import Lease
-from functions.core.names import PersonName, fold, parse_person
+from functions.core.names import PersonName, fold, parse_person, tokens
 
 
 class StrongDirectory(Protocol):
@@ -160,6 +160,8 @@ class LeaseIndex:
         self._mandate: dict[str, str] = {}
         self._ref: dict[str, set[str]] = {}
         self._short_ref: dict[str, set[str]] = {}
+        self._three_part = False
+        """Some lease number is written in three parts ("OPH-0010666-02")."""
         self._payer: dict[str, set[str]] = {}
         self._surname: dict[str, set[str]] = {}
         self._pair: dict[tuple[str, str], set[str]] = {}
@@ -193,6 +195,8 @@ class LeaseIndex:
         if lease.mandate_id:
             self._mandate[compact(lease.mandate_id)] = lid
         refs, shorts = _numbers(lease)
+        if lease.external_id and len(tokens(lease.external_id)) > 2:
+            self._three_part = True
         for ref in refs:
             self._ref.setdefault(ref, set()).add(lid)
         for short in shorts:
@@ -311,7 +315,7 @@ class LeaseIndex:
             found |= self._ref.get(w, set())
             if i + 1 < len(words):
                 found |= self._ref.get(w + words[i + 1], set())
-            if i + 2 < len(words):  # "OPH-0010666-02"
+            if self._three_part and i + 2 < len(words):  # "OPH-0010666-02"
                 found |= self._ref.get(w + words[i + 1] + words[i + 2], set())
         return found
 

@@ -213,6 +213,10 @@ def test_lease_fields_from_the_erp_are_kept(client: Client, operator: str) -> No
         "DE89370400440532013000",
         "FR7630006000011234567890189",
     ]
+    found = client.http.get("/v1/leases?external_id=0010666%2F02", headers=_h(key))
+    assert [x["lease_id"] for x in json.loads(found.body)["items"]] == ["0010666-02"]
+    none = client.http.get("/v1/leases?external_id=0010666%2F03", headers=_h(key))
+    assert json.loads(none.body)["items"] == []
     stored = json.loads(client.http.get("/v1/leases/0010666-02", headers=_h(key)).body)
     assert stored["payer_ibans"] == json.loads(r.body)["payer_ibans"]
     assert stored["mandate"]["rum"] == "RUM-0010666-02"

@@ -59,6 +59,8 @@ def _surname_only_weight(name: PayerName, w: Weights, is_payer: bool) -> float:
 
 def best_level(name: PayerName, entry: IndexedLease) -> str:
     """How well the name fits the lease's best-fitting tenant."""
+    if len(entry.persons) == 1:
+        return match_person(name, entry.persons[0])
     levels = {match_person(name, person) for person in entry.persons}
     return next(level for level in _ORDER if level in levels or level == NameMatch.NONE)
 
