@@ -72,11 +72,15 @@ def organisation_json(org: Organisation) -> dict[str, Any]:
         "ics": org.ics,
         "accounting": {f.name: getattr(org.chart, f.name) for f in fields(ChartOfAccounts)},
         "erp": {"format": org.erp_format, "webhook_url": org.erp_webhook_url},
-        "dunning": {
-            "threshold": format_cents(org.dunning.threshold_cents),
-            "grace_days": org.dunning.grace_days,
-            "step_days": {s.value: d for s, d in org.dunning.step_days},
-        },
+        "dunning": (
+            {
+                "threshold": format_cents(org.dunning.threshold_cents),
+                "grace_days": org.dunning.grace_days,
+                "step_days": {s.value: d for s, d in org.dunning.step_days},
+            }
+            if org.dunning
+            else None
+        ),
         "household_split": org.household_split.value,
     }
 
@@ -179,8 +183,11 @@ def _erp(value: Any) -> tuple[str, str | None]:
     return fmt, url
 
 
-def _dunning(value: Any) -> DunningPolicy:
-    data = dict(_obj(value or {}, "dunning"))
+def _dunning(value: Any) -> DunningPolicy | None:
+    """The landlord's own policy (missing keys keep the defaults); None: the platform's."""
+    if value is None:
+        return None
+    data = dict(_obj(value, "dunning"))
     if "threshold" in data:
         raw = data.pop("threshold")
         if isinstance(raw, bool) or not isinstance(raw, str | int):
