@@ -9,8 +9,9 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen --all-extras
 # Debian packages WeasyPrint needs (PDF rendering: RIB, notices, letters).
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-# The portal's end-to-end tests run it in headless Chromium.
-TEST_DEB_PACKAGES := chromium
+# The portal's end-to-end tests run it in headless Chromium; document tests rasterise PDFs
+# (poppler-utils) and read their EPC QR codes (zbar-tools).
+TEST_DEB_PACKAGES := chromium poppler-utils zbar-tools
 
 .PHONY: help deps system-deps python-deps run test lint bench bench-match deploy clean
 

@@ -1,0 +1,204 @@
+"""Tenant documents (avis d'échéance, quittance, reçu, RIB, letter): what they say.
+
+Pure: the kinds, their deterministic ids and numbers, the amounts a notice shows
+and the rule that decides between a quittance and a reçu. Laying them out as PDF
+belongs to ``functions.documents``.
+
+The quittance rule (loi n° 89-462 du 6 juillet 1989, art. 21): a quittance is
+only for a period whose rent and charges are fully paid; a partial payment gets
+a reçu. Payments settle the oldest debts first, as the dunning does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from functions.core.errors import ConflictError, ValidationError
+from functions.core.ledger import LedgerLine, LineKind
+
+_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MAX_LINE_CENTS = 10_000_000  # EUR 100,000.00: far above any monthly rent line
+
+MONTHS_FR = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+class DocumentKind(StrEnum):
+    AVIS_ECHEANCE = "avis_echeance"
+    QUITTANCE = "quittance"
+    RECU = "recu"
+    RIB = "rib"
+    LETTER = "letter"
+
+
+_PREFIX = {
+    DocumentKind.AVIS_ECHEANCE: "AE",
+    DocumentKind.QUITTANCE: "QL",
+    DocumentKind.RECU: "RP",
+    DocumentKind.RIB: "RIB",
+    DocumentKind.LETTER: "LR",
+}
+
+TITLES = {
+    DocumentKind.AVIS_ECHEANCE: "Avis d'échéance",
+    DocumentKind.QUITTANCE: "Quittance de loyer",
+    DocumentKind.RECU: "Reçu de paiement",
+    DocumentKind.RIB: "Relevé d'identité bancaire",
+    DocumentKind.LETTER: "Courrier",
+}
+
+
+class PeriodNotPaidError(ConflictError):
+    """A quittance was asked for a period that is not fully paid."""
+
+
+def check_period(period: str) -> str:
+    """``YYYY-MM`` or ValidationError naming the field."""
+    if not isinstance(period, str) or not _PERIOD.match(period):
+        raise ValidationError("period", f"{period!r} is not a month written YYYY-MM")
+    return period
+
+
+def period_label(period: str) -> str:
+    """``2026-03`` → ``mars 2026``."""
+    year, month = check_period(period).split("-")
+    return f"{MONTHS_FR[int(month) - 1]} {year}"
+
+
+def document_id(org_id: str, lease_id: str, kind: DocumentKind, key: str) -> str:
+    """A deterministic id: the same rent call (``key``) never makes a second notice.
+
+    Safe in an S3 key and a URL: ``<prefix>-<key letters>-<hash>`` in lower case.
+    """
+    digest = hashlib.sha256(f"{org_id}\x00{lease_id}\x00{kind.value}\x00{key}".encode())
+    readable = re.sub(r"[^a-z0-9]+", "", key.lower())[:12]
+    return f"{_PREFIX[kind].lower()}-{readable}-{digest.hexdigest()[:16]}"
+
+
+def document_number(doc_id: str) -> str:
+    """The number printed on the document (its id, in capitals)."""
+    return doc_id.upper()
+
+
+def euros(cents: int) -> str:
+    """``123456`` → ``1 234,56 €`` (French: narrow no-break space for thousands)."""
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    grouped = f"{whole:,}".replace(",", "\u202f")
+    return f"{sign}{grouped},{frac:02d}\u00a0€"
+
+
+@dataclass(frozen=True, slots=True)
+class AmountLine:
+    label: str
+    amount_cents: int
+
+    def __post_init__(self) -> None:
+        if isinstance(self.amount_cents, bool) or not isinstance(self.amount_cents, int):
+            raise ValidationError("amount_cents", "an integer number of cents")
+        if abs(self.amount_cents) > MAX_LINE_CENTS:
+            raise ValidationError("amount_cents", "at most 100000.00 EUR a line")
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeAmounts:
+    """The figures of an avis d'échéance.
+
+    ``previous_balance_cents`` is the account before this call (positive: still
+    owed; negative: a credit in the tenant's favour). Aid paid directly to the
+    landlord (APL/AL tiers payant) is deducted.
+    """
+
+    lines: tuple[AmountLine, ...]
+    aid_cents: int = 0
+    previous_balance_cents: int = 0
+
+    @property
+    def period_total_cents(self) -> int:
+        return sum(line.amount_cents for line in self.lines) - self.aid_cents
+
+    @property
+    def amount_due_cents(self) -> int:
+        return max(0, self.period_total_cents + self.previous_balance_cents)
+
+
+def rent_call_period(line: LedgerLine) -> str:
+    """The period a rent-call line is for: from its label ``… YYYY-MM``, else its date."""
+    tail = line.label.rsplit(" ", 1)[-1]
+    if _PERIOD.match(tail):
+        return tail
+    return f"{line.date:%Y-%m}"
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """How much of a period's rent call the payments booked so far cover."""
+
+    period: str
+    due_cents: int
+    paid_cents: int
+    due_date: date
+
+    @property
+    def fully_paid(self) -> bool:
+        return self.due_cents > 0 and self.paid_cents >= self.due_cents
+
+    @property
+    def kind(self) -> DocumentKind | None:
+        """Quittance when fully paid, reçu when partly, nothing when not at all."""
+        if self.fully_paid:
+            return DocumentKind.QUITTANCE
+        return DocumentKind.RECU if self.paid_cents > 0 else None
+
+
+def settlement(lines: Iterable[LedgerLine], period: str) -> Settlement | None:
+    """The period's settlement, payments covering the oldest debits first.
+
+    None when the ledger holds no rent call for that period.
+    """
+    check_period(period)
+    lines = list(lines)
+    calls = [x for x in lines if x.kind is LineKind.RENT_CALL and rent_call_period(x) == period]
+    if not calls:
+        return None
+    credits = -sum(x.amount_cents for x in lines if x.amount_cents < 0)
+    call_ids = {c.line_id for c in calls}
+    debits = sorted((x for x in lines if x.amount_cents > 0), key=lambda x: (x.date, x.line_id))
+    due = sum(c.amount_cents for c in calls)
+    paid = 0
+    owed_before = 0
+    for debit in debits:
+        if debit.line_id in call_ids:
+            paid += min(debit.amount_cents, max(0, credits - owed_before))
+        owed_before += debit.amount_cents
+    return Settlement(period, due, paid, min(c.date for c in calls))
+
+
+def require_fully_paid(lines: Sequence[LedgerLine], period: str) -> Settlement:
+    """The settlement of a fully paid period, or PeriodNotPaidError (HTTP 409)."""
+    found = settlement(lines, period)
+    if found is None:
+        raise PeriodNotPaidError(f"period {period}: no rent call for this period")
+    if not found.fully_paid:
+        raise PeriodNotPaidError(
+            f"period {period}: {euros(found.paid_cents)} paid of {euros(found.due_cents)}"
+            " — a quittance is only issued for a fully paid period"
+        )
+    return found

@@ -1,0 +1,1 @@
+"""Tenant documents as PDF: templates, renderer, storage and delivery."""
