@@ -308,6 +308,11 @@ def test_opening_balances_and_adjustments_move_the_balance_once_with_entries(
         (x.account, x.debit_cents, x.credit_cents) for x in by_source["adjustment:A-1"].lines
     ] == [("411100", 0, 3456), ("708000", 3456, 0)]
     assert len(entries) == 3
+    period = "format=fec&from=2026-11-01&to=2026-12-31"
+    fec = client.http.get(f"/v1/entries/export?{period}", headers=_h(key)).body.decode()
+    opening_rows = [row for row in fec.splitlines() if row.startswith("AN|A nouveaux|")]
+    assert len(opening_rows) == 4  # two entries of two lines
+    assert any(row.startswith("OD|Opérations diverses|") for row in fec.splitlines())
 
 
 @pytest.mark.parametrize(
