@@ -4,7 +4,9 @@
 (scopes ``erp`` and ``backoffice``), shown once; ``PATCH`` merges the fields it is
 given into the stored settings and checks the whole again. Secrets (portal and
 webhook signing keys) are generated here and never answered, except the webhook
-signing secret once at creation, so the ERP can check what it receives.
+signing secret once at creation, so the ERP can check what it receives. Answers
+holding a secret are never kept for ``Idempotency-Key`` replays: a repeated
+creation answers 409, and a lost first key is replaced with ``/api-keys``.
 """
 
 from __future__ import annotations
@@ -274,7 +276,7 @@ def organisation_service() -> OrganisationService:
     return OrganisationService(deps.orgs, deps.keys, new_key, hash_key)
 
 
-@route("/v1/organisations", methods=("POST",), scope="operator")
+@route("/v1/organisations", methods=("POST",), scope="operator", replay=False)
 def create_organisation(p: Principal) -> Response:
     body = route.body()
     org_id = body.get("org_id") if isinstance(body, dict) else None
@@ -304,7 +306,7 @@ def update_organisation(p: Principal, org_id: str) -> dict[str, Any]:
     return organisation_json(organisation_service().update(organisation_from_json(org_id, merged)))
 
 
-@route("/v1/organisations/{org_id}/api-keys", methods=("POST",), scope="operator")
+@route("/v1/organisations/{org_id}/api-keys", methods=("POST",), scope="operator", replay=False)
 def create_organisation_key(p: Principal, org_id: str) -> Response:
     """Another key for the organisation (``{"scopes": [...], "label": ...}``), shown once."""
     org = deps.orgs.get(check_id(org_id, "org_id"))
