@@ -142,7 +142,7 @@ def organisation_to_item(org: Organisation) -> dict[str, Any]:
         "address": org.address.to_dict() if org.address else None,
         "branding": _branding_to_item(org.branding),
         "ics": org.ics,
-        "dunning": org.dunning.to_dict(),
+        "dunning": org.dunning.to_dict() if org.dunning else None,
         "household_split": org.household_split.value,
     }
 
@@ -175,7 +175,7 @@ def organisation_from_item(item: dict[str, Any]) -> Organisation:
         address=PostalAddress.from_dict(item["address"]) if item.get("address") else None,
         branding=Branding(**item.get("branding") or {}),
         ics=item.get("ics"),
-        dunning=DunningPolicy.from_dict(item.get("dunning")),
+        dunning=DunningPolicy.from_dict(item["dunning"]) if item.get("dunning") else None,
         household_split=HouseholdSplit(item.get("household_split") or "oldest_debt_first"),
     )
 

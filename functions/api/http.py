@@ -136,8 +136,15 @@ class Routes:
         self.target = target
 
     def __call__(
-        self, path: str, methods: tuple[str, ...] = ("GET",), scope: str | None = "erp"
+        self,
+        path: str,
+        methods: tuple[str, ...] = ("GET",),
+        scope: str | None = "erp",
+        replay: bool = True,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """``replay=False`` for a route whose answer holds a secret shown once: an
+        ``Idempotency-Key`` does not store (and replay) it."""
+
         def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
             @functools.wraps(view)
             def wrapped(**params: Any) -> Any:
@@ -149,7 +156,7 @@ class Routes:
                     principal = authenticate(deps.keys, headers)
                     principal.require(scope)
                     key = idempotency.key_from_headers(headers)
-                    if key is None or request.method not in idempotency.WRITE_METHODS:
+                    if key is None or not replay or request.method not in idempotency.WRITE_METHODS:
                         return view(principal, **params)
                     return idempotency.run_once(
                         deps.idempotency,

@@ -4,7 +4,9 @@
 (scopes ``erp`` and ``backoffice``), shown once; ``PATCH`` merges the fields it is
 given into the stored settings and checks the whole again. Secrets (portal and
 webhook signing keys) are generated here and never answered, except the webhook
-signing secret once at creation, so the ERP can check what it receives.
+signing secret once at creation, so the ERP can check what it receives. Answers
+holding a secret are never kept for ``Idempotency-Key`` replays: a repeated
+creation answers 409, and a lost first key is replaced with ``/api-keys``.
 """
 
 from __future__ import annotations
@@ -72,11 +74,15 @@ def organisation_json(org: Organisation) -> dict[str, Any]:
         "ics": org.ics,
         "accounting": {f.name: getattr(org.chart, f.name) for f in fields(ChartOfAccounts)},
         "erp": {"format": org.erp_format, "webhook_url": org.erp_webhook_url},
-        "dunning": {
-            "threshold": format_cents(org.dunning.threshold_cents),
-            "grace_days": org.dunning.grace_days,
-            "step_days": {s.value: d for s, d in org.dunning.step_days},
-        },
+        "dunning": (
+            {
+                "threshold": format_cents(org.dunning.threshold_cents),
+                "grace_days": org.dunning.grace_days,
+                "step_days": {s.value: d for s, d in org.dunning.step_days},
+            }
+            if org.dunning
+            else None
+        ),
         "household_split": org.household_split.value,
     }
 
@@ -179,8 +185,11 @@ def _erp(value: Any) -> tuple[str, str | None]:
     return fmt, url
 
 
-def _dunning(value: Any) -> DunningPolicy:
-    data = dict(_obj(value or {}, "dunning"))
+def _dunning(value: Any) -> DunningPolicy | None:
+    """The landlord's own policy (missing keys keep the defaults); None: the platform's."""
+    if value is None:
+        return None
+    data = dict(_obj(value, "dunning"))
     if "threshold" in data:
         raw = data.pop("threshold")
         if isinstance(raw, bool) or not isinstance(raw, str | int):
@@ -267,7 +276,7 @@ def organisation_service() -> OrganisationService:
     return OrganisationService(deps.orgs, deps.keys, new_key, hash_key)
 
 
-@route("/v1/organisations", methods=("POST",), scope="operator")
+@route("/v1/organisations", methods=("POST",), scope="operator", replay=False)
 def create_organisation(p: Principal) -> Response:
     body = route.body()
     org_id = body.get("org_id") if isinstance(body, dict) else None
@@ -297,7 +306,7 @@ def update_organisation(p: Principal, org_id: str) -> dict[str, Any]:
     return organisation_json(organisation_service().update(organisation_from_json(org_id, merged)))
 
 
-@route("/v1/organisations/{org_id}/api-keys", methods=("POST",), scope="operator")
+@route("/v1/organisations/{org_id}/api-keys", methods=("POST",), scope="operator", replay=False)
 def create_organisation_key(p: Principal, org_id: str) -> Response:
     """Another key for the organisation (``{"scopes": [...], "label": ...}``), shown once."""
     org = deps.orgs.get(check_id(org_id, "org_id"))

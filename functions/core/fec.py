@@ -56,7 +56,7 @@ ACCOUNT_LABELS = {
     "411": "Clients - locataires",
     "471": "Compte d'attente",
 }
-JOURNAL_LABELS = {"BQ": "Banque"}
+JOURNAL_LABELS = {"BQ": "Banque", "AN": "A nouveaux", "OD": "Opérations diverses"}
 
 
 def fec_amount(cents: int) -> str:

@@ -67,5 +67,6 @@ class Organisation:
     branding: Branding = field(default_factory=Branding)
     ics: str | None = None
     """SEPA creditor identifier (identifiant créancier SEPA) for direct debits."""
-    dunning: DunningPolicy = field(default_factory=DunningPolicy)
+    dunning: DunningPolicy | None = None
+    """The landlord's own dunning policy; None follows the platform's."""
     household_split: HouseholdSplit = HouseholdSplit.OLDEST_DEBT_FIRST

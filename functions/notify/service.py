@@ -127,6 +127,10 @@ class DunningService:
     policy: DunningPolicy = field(default_factory=DunningPolicy)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
+    def policy_of(self, org_id: str) -> DunningPolicy:
+        """The organisation's own dunning policy, or the platform's."""
+        return self.orgs.get(org_id).dunning or self.policy
+
     # -------------------------------------------------------------- daily run
 
     def open_cases(self, org_ids: Sequence[str] | None = None) -> dict[str, int]:
@@ -147,8 +151,9 @@ class DunningService:
         for org_id in self.orgs.list_ids() if org_ids is None else org_ids:
             counts["organisations"] += 1
             open_by_lease = self.cases.open_cases(org_id)
+            policy = self.policy_of(org_id)
             for lease in self.leases.iter_all(org_id):
-                in_arrears = self.policy.in_arrears(lease.balance_cents)
+                in_arrears = policy.in_arrears(lease.balance_cents)
                 ref = open_by_lease.get(lease.lease_id)
                 if ref is not None and ref.held:
                     if in_arrears:
@@ -168,7 +173,7 @@ class DunningService:
                         counts["started"] += self._start(case, today)
                     continue
                 oldest = oldest_unpaid_due_date(self.ledger.lines(org_id, lease.lease_id))
-                if not self.policy.should_open(lease.balance_cents, oldest, today):
+                if not policy.should_open(lease.balance_cents, oldest, today):
                     continue
                 new = open_case(org_id, lease.lease_id, lease.balance_cents, oldest, self.clock())
                 case, created = self.cases.open(new)
@@ -179,7 +184,7 @@ class DunningService:
         return counts
 
     def _start(self, case: DunningCase, today: date) -> int:
-        delays = self.policy.delays(case.oldest_unpaid, today)
+        delays = self.policy_of(case.org_id).delays(case.oldest_unpaid, today)
         started = self.workflows.start(
             case.case_id,
             {
@@ -199,7 +204,7 @@ class DunningService:
         case was closed meanwhile (by staff: a payment plan agreed …)."""
         case = self._case(org_id, lease_id, case_id)
         lease = self.leases.get(org_id, lease_id)
-        in_arrears = case.is_open and self.policy.in_arrears(lease.balance_cents)
+        in_arrears = case.is_open and self.policy_of(org_id).in_arrears(lease.balance_cents)
         if case.is_open:
             self.cases.record(
                 org_id,

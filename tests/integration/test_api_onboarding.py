@@ -117,11 +117,30 @@ def test_an_operator_creates_reads_and_updates_an_organisation(
     assert updated["branding"]["accent_colour"] == "#aa0000"
     assert updated["ics"] == ICS  # untouched fields stay
 
-    # the same id again is a conflict
-    r = client.http.post(
-        "/v1/organisations", headers=_h(operator), body=json.dumps(_org_body(org_id))
+    # the same id again is a conflict, with or without an Idempotency-Key (a key shown
+    # once is never stored for a replay)
+    again = _h(operator) | {"Idempotency-Key": "create-1"}
+    for _ in range(2):
+        r = client.http.post("/v1/organisations", headers=again, body=json.dumps(_org_body(org_id)))
+        assert r.status_code == 409 and key not in r.body.decode()
+
+    # the vIBAN range cannot move (issued vIBANs stay valid); its BIC can be corrected
+    moved = {"viban_range": {"account_prefix": "8"}}
+    r = client.http.patch(
+        f"/v1/organisations/{org_id}", headers=_h(operator), body=json.dumps(moved)
     )
     assert r.status_code == 409
+    bic = {"viban_range": {"bic": "CEPAFRPP"}}
+    r = client.http.patch(f"/v1/organisations/{org_id}", headers=_h(operator), body=json.dumps(bic))
+    assert r.status_code == 200 and json.loads(r.body)["viban_range"]["bic"] == "CEPAFRPP"
+
+    # another key for the organisation, shown once
+    r = client.http.post(f"/v1/organisations/{org_id}/api-keys", headers=_h(operator),
+                         body=json.dumps({"scopes": ["backoffice"], "label": "tréso"}))  # fmt: skip
+    assert r.status_code == 201, r.body
+    other = json.loads(r.body)["key"]
+    assert client.http.get("/v1/transactions", headers=_h(other)).status_code == 200
+    assert client.http.get("/v1/entries", headers=_h(other)).status_code == 403
 
 
 @pytest.mark.parametrize(
@@ -308,6 +327,11 @@ def test_opening_balances_and_adjustments_move_the_balance_once_with_entries(
         (x.account, x.debit_cents, x.credit_cents) for x in by_source["adjustment:A-1"].lines
     ] == [("411100", 0, 3456), ("708000", 3456, 0)]
     assert len(entries) == 3
+    period = "format=fec&from=2026-11-01&to=2026-12-31"
+    fec = client.http.get(f"/v1/entries/export?{period}", headers=_h(key)).body.decode()
+    opening_rows = [row for row in fec.splitlines() if row.startswith("AN|A nouveaux|")]
+    assert len(opening_rows) == 4  # two entries of two lines
+    assert any(row.startswith("OD|Opérations diverses|") for row in fec.splitlines())
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -28,7 +28,7 @@ from functions.adapters.dynamo import (
     DynamoOrganisationRepository,
 )
 from functions.adapters.settings import Settings
-from functions.core.dunning import CaseStatus, open_case
+from functions.core.dunning import CaseStatus, DunningPolicy, open_case
 from functions.core.lease import Lease, Tenant
 from functions.core.ledger import LedgerLine, LineKind
 from functions.core.money import format_cents_fr
@@ -467,3 +467,23 @@ def test_the_real_workflow_closes_a_paid_case_at_once(
     assert [e.step for e in stored.history] == ["opened", "balance_checked", "closed"]
     assert stored.close_reason is not None and stored.close_reason.value == "paid"
     assert _sent_emails(landlord.email) == []
+
+
+def test_an_organisations_own_dunning_policy_decides_when_cases_open(
+    emulator: Any,
+    notify: Any,
+    landlord: Landlord,
+    settings: Settings,
+    stop_executions: list[str],
+) -> None:
+    orgs = DynamoOrganisationRepository(settings.organisations_table)
+    org = orgs.get(landlord.org_id)
+    orgs.put(replace(org, dunning=DunningPolicy(grace_days=1)))
+    counts = _invoke(notify, {"action": "open_cases", "org_ids": [landlord.org_id]})
+    assert counts["opened"] == 3  # A, E and D: its 2 days are past this landlord's grace day
+    refs = DynamoDunningCaseRepository(settings.dunning_table).open_cases(landlord.org_id)
+    assert set(refs) == {"A", "D", "E"}
+    for ref in refs.values():
+        stop_executions.extend(
+            r["executionArn"] for r in _executions(emulator, settings, ref.case_id)
+        )

@@ -32,6 +32,7 @@ from functions.core.matching.model import (
     Outcome,
     Suggestion,
 )
+from functions.core.matching.name_clues import CROWDED
 from functions.core.matching.policy import DEFAULT_POLICY, NOT_RENT_WORDS, MatchPolicy, Weights
 from functions.core.matching.returns import REJECT_REASONS, RejectInfo, reject_info
 from functions.core.matching.reversal import decide_reject
@@ -39,6 +40,7 @@ from functions.core.matching.strong import strong
 from functions.core.transactions import BankTransaction, TransactionKind
 
 __all__ = [
+    "CROWDED",
     "DEFAULT_POLICY",
     "NOT_RENT_WORDS",
     "REJECT_REASONS",

@@ -1,0 +1,33 @@
+"""The CLI's global options stand before or after the sub-command."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.local.cli import UsageError, hoist_global_options
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--state-dir", "/s", "--org", "o", "--api-key", "k", "leases", "list", "--json"],
+        ["leases", "list", "--json", "--state-dir", "/s", "--org=o", "--api-key", "k"],
+        ["leases", "--api-key=k", "list", "--state-dir=/s", "--json", "--org", "o"],
+    ],
+)
+def test_global_options_are_taken_wherever_they_stand(argv: list[str]) -> None:
+    options, rest = hoist_global_options(argv)
+    assert options == {"--state-dir": "/s", "--org": "o", "--api-key": "k"}
+    assert rest == ["leases", "list", "--json"]
+
+
+def test_up_keeps_its_own_options() -> None:
+    options, rest = hoist_global_options(["up", "--no-seed", "--state-dir", "/s"])
+    assert options == {"--state-dir": "/s"} and rest == ["up", "--no-seed"]
+
+
+def test_an_option_without_its_value_is_refused() -> None:
+    with pytest.raises(UsageError, match="--org needs a value"):
+        hoist_global_options(["leases", "list", "--org"])
+    with pytest.raises(UsageError, match="--api-key needs a value"):
+        hoist_global_options(["--api-key", "--json", "leases", "list"])
