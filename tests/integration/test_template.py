@@ -146,6 +146,11 @@ def test_tables_follow_the_contract(template: dict[str, Any]) -> None:
         "FilesTable": ("files", ["org_id", "file_id"], {}),
         "DunningCasesTable": ("dunning-cases", ["org_id", "case_id"], {}),
         "IdempotencyTable": ("idempotency", ["id"], {}),
+        "DocumentsTable": (
+            "documents",
+            ["org_id", "sk"],
+            {"lease-index": ["lease_key", "created_at"]},
+        ),
     }
     tables = _of_type(template, "AWS::DynamoDB::Table")
     assert set(tables) == set(expected)
