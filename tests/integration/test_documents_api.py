@@ -5,11 +5,13 @@ Renders real PDFs (WeasyPrint): a handful per test, ~0.2 s each.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import urllib.request
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +26,8 @@ from functions.adapters.dynamo import (
 from functions.adapters.settings import Settings
 from functions.core.ledger import LedgerLine, LineKind, payment_line_id
 from functions.core.tenant_access import TenantGrant, issue_token
+from infra.local import cli_documents
+from infra.local.client import ApiCallError, ApiClient
 from tests.integration.test_api import LEASE, _h, _new_org
 
 pytestmark = pytest.mark.integration
@@ -210,3 +214,53 @@ def test_consent_is_recorded_withdrawn_and_counted(client: Client, settings: Set
         f"/v1/leases/{lease_id}/consent", headers=_h(key), body=json.dumps({"e_delivery": "yes"})
     )
     assert bad.status_code == 400 and json.loads(bad.body)["field"] == "e_delivery"
+
+
+class _InProcess(ApiClient):
+    """The CLI's API client, its HTTP carried to the in-process Chalice app."""
+
+    def __init__(self, client: Client, key: str) -> None:
+        super().__init__("http://in-process", key)
+        self.client = client
+
+    def _send(
+        self, method: str, path: str, data: bytes | None, query: dict[str, Any]
+    ) -> tuple[bytes, dict[str, str]]:
+        r = self.client.http.request(method, path, headers=_h(self.api_key), body=data or b"")
+        if r.status_code >= 400:
+            raise ApiCallError(r.status_code, json.loads(r.body))
+        return r.body, {k.lower(): v for k, v in r.headers.items()}
+
+
+def test_cli_lists_and_downloads(
+    client: Client,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, key = _new_org(settings, ["erp", "backoffice"])
+    lease_id = f"CLI-{uuid.uuid4().hex[:6]}"
+    _lease(client, key, lease_id)
+    _rent_call(client, key, lease_id, "2026-05")
+    monkeypatch.setattr(cli_documents, "_client", lambda args: _InProcess(client, key))
+    parser = argparse.ArgumentParser()
+    cli_documents.add_parsers(parser.add_subparsers(dest="command", required=True))
+
+    args = parser.parse_args(["documents", "list", lease_id])
+    assert args.func(args) == 0
+    line = capsys.readouterr().out.strip()
+    assert "avis d'échéance" in line and "2026-05" in line
+    doc_id = line.split()[0]
+
+    out = tmp_path / "avis.pdf"
+    args = parser.parse_args(["documents", "get", doc_id, "-o", str(out)])
+    assert args.func(args) == 0
+    assert out.read_bytes().startswith(b"%PDF")
+
+    args = parser.parse_args(["documents", "quittance", lease_id, "2026-05"])
+    with pytest.raises(ApiCallError, match="HTTP 409"):
+        args.func(args)
+    args = parser.parse_args(["documents", "consent", lease_id, "--off", "--source", "paper"])
+    assert args.func(args) == 0
+    assert "papier" in capsys.readouterr().out
