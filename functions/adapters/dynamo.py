@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -67,21 +69,61 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def encode_cursor(key: dict[str, Any] | None) -> str | None:
+_CURSOR_VERSION = 1
+_MAX_CURSOR_CHARS = 2048
+_KEY_EQUALS = re.compile(r"(\w+)\s*=\s*(:\w+)")
+_NOT_OURS = "not a cursor this API returned"
+
+
+def cursor_scope(kwargs: dict[str, Any]) -> str:
+    """What a cursor is bound to: the table, index and key condition (hence the organisation)."""
+    what = [
+        kwargs.get("TableName"),
+        kwargs.get("IndexName"),
+        kwargs.get("KeyConditionExpression"),
+        kwargs.get("ExpressionAttributeValues"),
+    ]
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def encode_cursor(key: dict[str, Any] | None, scope: str = "") -> str | None:
     if not key:
         return None
-    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
+    data = {"v": _CURSOR_VERSION, "s": scope, "k": key}
+    return base64.urlsafe_b64encode(json.dumps(data, sort_keys=True).encode()).decode()
 
 
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+def _key_value_ok(value: Any) -> bool:
+    if isinstance(value, str):
+        return 0 < len(value) <= 1024
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def decode_cursor(cursor: str | None, scope: str | None = None) -> dict[str, Any] | None:
+    """The start key a cursor holds; refuses garbled, forged or foreign cursors (400).
+
+    With ``scope``, the cursor must come from the same listing (``cursor_scope``).
+    """
     if not cursor:
         return None
+    if len(cursor) > _MAX_CURSOR_CHARS:
+        raise ValidationError("cursor", _NOT_OURS)
     try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, json.JSONDecodeError) as e:
-        raise ValidationError("cursor", "not a cursor this API returned") from e
-    if not isinstance(key, dict):
-        raise ValidationError("cursor", "not a cursor this API returned")
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, RecursionError) as e:
+        raise ValidationError("cursor", _NOT_OURS) from e
+    if (
+        not isinstance(data, dict)
+        or data.get("v") != _CURSOR_VERSION
+        or not isinstance(data.get("s"), str)
+        or not isinstance(data.get("k"), dict)
+    ):
+        raise ValidationError("cursor", _NOT_OURS)
+    key: dict[str, Any] = data["k"]
+    if not 0 < len(key) <= 4 or not all(_key_value_ok(v) for v in key.values()):
+        raise ValidationError("cursor", _NOT_OURS)
+    if scope is not None and data["s"] != scope:
+        raise ValidationError("cursor", "belongs to another listing")
     return key
 
 
@@ -104,12 +146,22 @@ def _query_page(table: str, org_id: str, limit: int, cursor: str | None, **extra
 
 def query_page(kwargs: dict[str, Any], cursor: str | None) -> Page:
     """Run one query from the API's cursor; the next cursor encodes where it stopped."""
-    start = decode_cursor(cursor)
+    scope = cursor_scope(kwargs)
+    start = decode_cursor(cursor, scope)
     if start:
+        values = kwargs.get("ExpressionAttributeValues", {})
+        for name, placeholder in _KEY_EQUALS.findall(kwargs.get("KeyConditionExpression", "")):
+            if name in start and {"S": start[name]} != values.get(placeholder):
+                raise ValidationError("cursor", "belongs to another listing")
         kwargs["ExclusiveStartKey"] = to_ddb(start)
-    resp = client("dynamodb").query(**kwargs)
+    try:
+        resp = client("dynamodb").query(**kwargs)
+    except ClientError as e:
+        if start and e.response.get("Error", {}).get("Code") == "ValidationException":
+            raise ValidationError("cursor", _NOT_OURS) from e
+        raise
     last = from_ddb(resp["LastEvaluatedKey"]) if "LastEvaluatedKey" in resp else None
-    return Page([from_ddb(i) for i in resp["Items"]], encode_cursor(last))
+    return Page([from_ddb(i) for i in resp["Items"]], encode_cursor(last, scope))
 
 
 # ---------------------------------------------------------------- organisations

@@ -28,6 +28,7 @@ class Settings:
     alert_topic_arn: str
     mail_sender: str
     portal_base_url: str
+    documents_table: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -16,7 +16,7 @@ from chalice import Chalice, Response
 
 from functions.adapters.aws import client
 from functions.adapters.dynamo import decode_cursor, lease_from_item
-from functions.api import bulk, erp, ledger_ops, organisations, review
+from functions.api import bulk, documents, erp, ledger_ops, organisations, review
 from functions.api.auth import Principal
 from functions.api.http import Routes, deps
 from functions.api.requests import check_id, external_id, lease_from_body, rent_call_from_body
@@ -34,6 +34,7 @@ app.register_blueprint(erp.bp)
 app.register_blueprint(bulk.bp)
 app.register_blueprint(organisations.bp)
 app.register_blueprint(ledger_ops.bp)
+app.register_blueprint(documents.bp)
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 
 
@@ -137,6 +138,19 @@ def post_rent_call(p: Principal) -> Response:
     call = rent_call_from_body(p.org_id, _body())
     deps.leases.get(p.org_id, call.lease_id)  # 404 before anything is written
     created = deps.lease_service.post_rent_call(call)
+    if created:  # the avis d'échéance, once per rent call (idempotent on its id)
+        lease = deps.leases.get(p.org_id, call.lease_id)
+        documents.service().issue_notice(
+            p.org_id,
+            call.lease_id,
+            rent_call_id=call.rent_call_id,
+            period=call.period,
+            due_date=call.due_date,
+            rent_cents=call.rent_cents,
+            charges_cents=call.charges_cents,
+            apl_cents=call.apl_cents,
+            previous_balance_cents=lease.balance_cents - call.total_cents,
+        )
     return Response(
         body=json.dumps(
             {

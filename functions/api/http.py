@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +40,33 @@ from functions.core.errors import (
 from functions.leases.service import LeaseService
 
 MAX_LIMIT = 500
+MAX_BODY_BYTES = 5 * 1024 * 1024  # below Lambda's 6 MB payload; a 1,000-lease bulk is < 2 MB
+MAX_JSON_DEPTH = 32  # the deepest body a route reads is 4 levels
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_A_BRACKET = bytes(sorted(set(range(256)) - set(b"[]{}")))
+
+
+class PayloadTooLargeError(ValidationError):
+    """A request body above ``MAX_BODY_BYTES`` (HTTP 413)."""
+
+
+def check_body_shape(raw: bytes | str | None) -> None:
+    """Refuse an oversized or too deeply nested body before any JSON parser recurses into it."""
+    if not raw:
+        return
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError("body", f"at most {MAX_BODY_BYTES // (1024 * 1024)} MiB")
+    brackets = _JSON_STRING.sub(b"", raw).translate(None, _NOT_A_BRACKET)
+    depth = 0
+    for char in brackets:
+        if char in b"[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise ValidationError("body", f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        else:
+            depth -= 1
 
 
 class _Deps:
@@ -99,6 +127,7 @@ deps = _Deps()
 
 _STATUS = {
     idempotency.IdempotencyKeyReusedError: (422, "idempotency-key-reused", "Key reused"),
+    PayloadTooLargeError: (413, "payload-too-large", "Payload too large"),
     ValidationError: (400, "invalid-request", "Invalid request"),
     AuthenticationError: (401, "unauthenticated", "Authentication required"),
     PermissionDeniedError: (403, "forbidden", "Forbidden"),
@@ -149,9 +178,10 @@ class Routes:
             @functools.wraps(view)
             def wrapped(**params: Any) -> Any:
                 try:
+                    request = self.target.current_request
+                    check_body_shape(request.raw_body)
                     if scope is None:
                         return view(**params)
-                    request = self.target.current_request
                     headers = dict(request.headers)
                     principal = authenticate(deps.keys, headers)
                     principal.require(scope)
@@ -191,9 +221,10 @@ class Routes:
         raw = self.target.current_request.raw_body
         if not raw:
             raise ValidationError("body", "a JSON body is required")
+        check_body_shape(raw)
         try:
             return json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as e:
+        except (ValueError, RecursionError) as e:
             raise ValidationError("body", f"not valid JSON ({e})") from e
 
 

@@ -73,7 +73,7 @@ def fingerprint(
     path = f"{path} {json.dumps(path_params or {}, sort_keys=True)}"
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         canonical = body
     return hashlib.sha256(f"{method} {path}\n".encode() + canonical).hexdigest()
 

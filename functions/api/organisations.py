@@ -24,7 +24,7 @@ from functions.api.http import Routes, deps, json_response
 from functions.api.requests import check_id, postal_address
 from functions.core.dunning import DunningPolicy
 from functions.core.errors import ValidationError
-from functions.core.money import cents_from_decimal, format_cents
+from functions.core.money import THRESHOLD_MAX_CENTS, cents_from_plain_decimal, format_cents
 from functions.core.organisation import Branding, ChartOfAccounts, HouseholdSplit, Organisation
 from functions.core.sepa import normalize_ics
 from functions.core.viban import VirtualIbanRange, normalize_iban
@@ -191,12 +191,9 @@ def _dunning(value: Any) -> DunningPolicy | None:
         return None
     data = dict(_obj(value, "dunning"))
     if "threshold" in data:
-        raw = data.pop("threshold")
-        if isinstance(raw, bool) or not isinstance(raw, str | int):
-            raise ValidationError(
-                "dunning.threshold", 'an amount as a decimal string, e.g. "20.00"'
-            )
-        data["threshold_cents"] = cents_from_decimal(str(raw), "dunning.threshold")
+        data["threshold_cents"] = cents_from_plain_decimal(
+            data.pop("threshold"), "dunning.threshold", THRESHOLD_MAX_CENTS
+        )
     for key in ("grace_days",):
         if key in data and (not isinstance(data[key], int) or isinstance(data[key], bool)):
             raise ValidationError(f"dunning.{key}", "a whole number of days")

@@ -10,7 +10,11 @@ from functions.core.address import AddressError, PostalAddress
 from functions.core.errors import ValidationError
 from functions.core.lease import Lease, PaymentMethod, Tenant
 from functions.core.ledger import LineKind
-from functions.core.money import cents_from_decimal
+from functions.core.money import (
+    ADJUSTMENT_MAX_CENTS,
+    RENT_LINE_MAX_CENTS,
+    cents_from_plain_decimal,
+)
 from functions.core.sepa import Mandate, MandateSequence
 from functions.core.viban import normalize_iban
 from functions.leases.service import BalanceOperation, RentCall
@@ -19,7 +23,6 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # An ERP's own number: printable, no control characters (``0010666/02``, ``B 12#3``).
 _EXTERNAL_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")
-MAX_AMOUNT_CENTS = 100_000_000_00  # one hundred million euros: anything above is a typo
 MAX_IMPORTED_PAYER_IBANS = 8
 
 
@@ -61,28 +64,19 @@ def _date(body: dict[str, Any], key: str, *, required: bool = True) -> date | No
 
 
 def _amount(body: dict[str, Any], key: str, *, default: str | None = None) -> int:
+    """A rent line (rent, charges, housing aid): a plain decimal string, not negative."""
     raw = body.get(key, default)
     if raw is None:
         raise ValidationError(key, "is required")
-    if isinstance(raw, bool) or not isinstance(raw, str | int):
-        raise ValidationError(key, 'an amount as a decimal string, e.g. "512.30"')
-    cents = cents_from_decimal(str(raw), key)
-    if cents < 0:
-        raise ValidationError(key, "must not be negative")
-    return cents
+    return cents_from_plain_decimal(raw, key, RENT_LINE_MAX_CENTS)
 
 
 def signed_amount(body: dict[str, Any], key: str) -> int:
-    """A signed amount (a credit is negative), bounded, as a decimal string or integer."""
+    """A signed amount (a credit is negative), bounded, as a plain decimal string."""
     raw = body.get(key)
     if raw is None:
         raise ValidationError(key, "is required")
-    if isinstance(raw, bool) or not isinstance(raw, str | int):
-        raise ValidationError(key, 'an amount as a decimal string, e.g. "-512.30"')
-    cents = cents_from_decimal(str(raw), key)
-    if abs(cents) > MAX_AMOUNT_CENTS:
-        raise ValidationError(key, "is out of range")
-    return cents
+    return cents_from_plain_decimal(raw, key, ADJUSTMENT_MAX_CENTS, signed=True)
 
 
 def postal_address(value: Any, field: str) -> PostalAddress | None:

@@ -28,7 +28,7 @@ from functions.api.http import Routes, deps, json_response
 from functions.api.requests import check_id
 from functions.core.allocation import Allocation
 from functions.core.errors import ValidationError
-from functions.core.money import cents_from_decimal, format_cents
+from functions.core.money import PAYMENT_MAX_CENTS, cents_from_plain_decimal, format_cents
 from functions.match.review import QUEUE_STATUSES, ReviewService
 
 bp = Blueprint(__name__)
@@ -142,10 +142,12 @@ def _queue_cursor(cursor: str | None) -> tuple[int, str | None]:
     """The review list walks two statuses: the cursor says which, and where in it."""
     if not cursor:
         return 0, None
+    if len(cursor) > 4096:
+        raise ValidationError("after", "not a cursor this API returned")
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         step, inner = int(data["s"]), data.get("k")
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, RecursionError) as e:
         raise ValidationError("after", "not a cursor this API returned") from e
     if step not in (0, 1) or (inner is not None and not isinstance(inner, str)):
         raise ValidationError("after", "not a cursor this API returned")
@@ -200,13 +202,12 @@ def allocate(p: Principal, transaction_id: str) -> Any:
             lease_id = a.get("lease_id")
             if not isinstance(lease_id, str):
                 raise ValidationError(f"allocations[{n}].lease_id", "a lease id")
-            amount = a.get("amount")
-            if not isinstance(amount, str | int):
-                raise ValidationError(f"allocations[{n}].amount", 'a decimal string ("12.34")')
             allocations.append(
                 Allocation(
                     check_id(lease_id, "lease_id"),
-                    cents_from_decimal(str(amount), f"allocations[{n}].amount"),
+                    cents_from_plain_decimal(
+                        a.get("amount"), f"allocations[{n}].amount", PAYMENT_MAX_CENTS
+                    ),
                 )
             )
     elif isinstance(body.get("lease_id"), str):

@@ -15,7 +15,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from functions.core.errors import ConflictError, ValidationError
@@ -202,3 +202,86 @@ def require_fully_paid(lines: Sequence[LedgerLine], period: str) -> Settlement:
             " — a quittance is only issued for a fully paid period"
         )
     return found
+
+
+class Delivery(StrEnum):
+    """Where a document goes: the tenant's digital safe (consent given) or the print run."""
+
+    SAFE = "safe"
+    PRINT = "print"
+
+
+class DocumentStatus(StrEnum):
+    STORED = "stored"
+    NOTIFIED = "notified"
+    QUEUED_FOR_PRINT = "queued_for_print"
+    PRINTED = "printed"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecord:
+    """The manifest of one stored PDF (``<org>/<lease>/<document id>.pdf``)."""
+
+    org_id: str
+    lease_id: str
+    document_id: str
+    kind: DocumentKind
+    period: str | None
+    sha256: str
+    size: int
+    created_at: datetime
+    delivery: Delivery
+    status: DocumentStatus
+    postcode: str = ""
+
+    @property
+    def object_key(self) -> str:
+        return object_key(self.org_id, self.lease_id, self.document_id)
+
+
+def object_key(org_id: str, lease_id: str, doc_id: str) -> str:
+    return f"{org_id}/{lease_id}/{doc_id}.pdf"
+
+
+class ConsentSource(StrEnum):
+    PORTAL = "portal"
+    PAPER = "paper"
+    STAFF = "staff"
+
+
+class ConsentChannel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    PORTAL = "portal"
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """A tenant's e-delivery consent, as last given or withdrawn."""
+
+    e_delivery: bool
+    source: ConsentSource
+    channel: ConsentChannel
+    at: datetime
+
+
+def parse_consent(body: object, at: datetime) -> Consent:
+    """``{"e_delivery": bool, "source", "channel"}`` or ValidationError naming the field."""
+    if not isinstance(body, dict):
+        raise ValidationError("body", "a JSON object")
+    e_delivery = body.get("e_delivery")
+    if not isinstance(e_delivery, bool):
+        raise ValidationError("e_delivery", "true or false")
+    source = body.get("source", ConsentSource.STAFF.value)
+    if source not in {s.value for s in ConsentSource}:
+        raise ValidationError("source", "one of " + ", ".join(s.value for s in ConsentSource))
+    channel = body.get("channel", ConsentChannel.EMAIL.value)
+    if channel not in {c.value for c in ConsentChannel}:
+        raise ValidationError("channel", "one of " + ", ".join(c.value for c in ConsentChannel))
+    return Consent(e_delivery, ConsentSource(source), ConsentChannel(channel), at)
+
+
+def delivery_for(consent: Consent | None, erp_flag: bool) -> Delivery:
+    """The safe with consent; the print run otherwise (the ERP's flag when never asked)."""
+    given = consent.e_delivery if consent is not None else erp_flag
+    return Delivery.SAFE if given else Delivery.PRINT

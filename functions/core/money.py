@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
@@ -22,6 +23,56 @@ def cents_from_decimal(value: Decimal | str | int, field: str = "amount") -> int
     if quantized != dec:
         raise MoneyError(field, f"{value!r} has more than two decimals")
     return int(quantized * 100)
+
+
+# Bounds per kind of amount at the API (inclusive, in cents); anything above is a typo.
+RENT_LINE_MAX_CENTS = 99_999_99  # a monthly rent, charges or housing-aid line
+PAYMENT_MAX_CENTS = 9_999_999_99  # a payment or its share in an allocation
+ADJUSTMENT_MAX_CENTS = 9_999_999_99  # an opening balance, credit note or adjustment
+THRESHOLD_MAX_CENTS = 99_999_99  # a dunning threshold
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,2})?")
+
+
+def plain_decimal_pattern(max_cents: int, *, signed: bool = False) -> str:
+    """The JSON-schema ``pattern`` of an amount bounded by ``max_cents`` (for OpenAPI)."""
+    digits = len(str(max_cents // 100))
+    sign = "-?" if signed else ""
+    return f"^{sign}[0-9]{{1,{digits}}}(\\.[0-9]{{1,2}})?$"
+
+
+def cents_from_plain_decimal(
+    value: object, field: str, max_cents: int, *, signed: bool = False
+) -> int:
+    """The one parser of amounts received at the API.
+
+    Accepts a JSON string holding a plain decimal (``"512.30"``, ``"-12"``: digits, an
+    optional point and at most two decimals; no exponent, no spaces, no ``+``) or a JSON
+    integer (whole euros). Refuses floats, booleans, exponents, sub-cent precision,
+    negative values unless ``signed``, and anything beyond ``max_cents`` in magnitude.
+    """
+    example = '"-512.30"' if signed else '"512.30"'
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise MoneyError(field, f"an amount as a decimal string, e.g. {example}")
+    text = str(value) if isinstance(value, str) else None
+    if isinstance(value, int):
+        if abs(value) > max_cents // 100 + 1:
+            raise MoneyError(field, f"is out of range (at most {format_cents(max_cents)})")
+        text = str(value)
+    assert text is not None
+    if len(text) > 20 or not _PLAIN_DECIMAL.fullmatch(text):
+        if len(text) <= 20 and re.fullmatch(r"-?[0-9]+\.[0-9]{3,}", text):
+            raise MoneyError(field, f"{text!r} has more than two decimals")
+        if re.fullmatch(r"-?[0-9]{13,}(\.[0-9]*)?", text[:40]):
+            raise MoneyError(field, f"is out of range (at most {format_cents(max_cents)})")
+        raise MoneyError(
+            field, f"an amount as a plain decimal string with at most two decimals, e.g. {example}"
+        )
+    cents = int(Decimal(text) * 100)
+    if cents < 0 and not signed:
+        raise MoneyError(field, "must not be negative")
+    if abs(cents) > max_cents:
+        raise MoneyError(field, f"is out of range (at most {format_cents(max_cents)})")
+    return cents
 
 
 def format_cents(cents: int) -> str:

@@ -35,6 +35,8 @@ BODIES: dict[str, Any] = {
     "/v1/review/{transaction_id}/not-rent": {"by": "intrus", "note": "test"},
     "/v1/allocations/{transaction_id}/undo": {"by": "intrus", "note": "test"},
     "/v1/uploads": {"file_name": "x.xml"},
+    "/v1/leases/{lease_id}/quittances": {"period": "2026-01"},
+    "/v1/leases/{lease_id}/consent": {"e_delivery": False, "source": "staff", "channel": "email"},
 }
 
 
@@ -68,12 +70,16 @@ def test_every_route_refuses_another_organisations_data(client: Client, settings
     entry_ids = _entries(settings, org_a, 2)
     tx_id = _review_transaction(settings, org_a)
     account_before = client.http.get("/v1/leases/SECRET-1/account", headers=_h(key_a)).body
+    docs = client.http.get("/v1/leases/SECRET-1/documents", headers=_h(key_a)).body
+    notice_a = json.loads(docs)["items"][0]["document_id"]
+    consent_before = client.http.get("/v1/leases/SECRET-1/consent", headers=_h(key_a)).body
 
     params = {
         "lease_id": "SECRET-1",
         "transaction_id": tx_id,
         "rf_reference": lease_a["rf_reference"],
         "org_id": org_a,
+        "document_id": notice_a,
     }
     secrets = [lease_a["viban"], lease_a["rf_reference"], "LEFÈVRE", tx_id, *entry_ids]
     BODIES["/v1/entries/ack"] = {"entry_ids": entry_ids}
@@ -115,5 +121,6 @@ def test_every_route_refuses_another_organisations_data(client: Client, settings
     assert [e.entry_id for e in pending] == entry_ids
     item = DynamoTransactionRepository(settings.transactions_table).get_item(org_a, tx_id)
     assert item["status"] == "review"
+    assert client.http.get("/v1/leases/SECRET-1/consent", headers=_h(key_a)).body == consent_before
     lease = json.loads(client.http.get("/v1/leases/SECRET-1", headers=_h(key_a)).body)
     assert lease["rent"] == "412.30"

@@ -1,0 +1,266 @@
+"""Issue 11's interface on the emulator: notices on rent calls, quittances, download, consent.
+
+Renders real PDFs (WeasyPrint): a handful per test, ~0.2 s each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import urllib.request
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from functions.adapters.documents import DynamoDocumentRepository
+from functions.adapters.dynamo import (
+    DynamoLeaseRepository,
+    DynamoLedgerWriter,
+    DynamoOrganisationRepository,
+)
+from functions.adapters.settings import Settings
+from functions.core.ledger import LedgerLine, LineKind, payment_line_id
+from functions.core.tenant_access import TenantGrant, issue_token
+from infra.local import cli_documents
+from infra.local.client import ApiCallError, ApiClient
+from tests.integration.test_api import LEASE, _h, _new_org
+
+pytestmark = pytest.mark.integration
+
+ADDRESS = {
+    "lines": ["Bât. A, apt 12", "3 rue des Tilleuls"],
+    "postcode": "45000",
+    "city": "Orléans",
+}
+
+
+def _lease(client: Client, key: str, lease_id: str, **changes: Any) -> dict[str, Any]:
+    body = LEASE | {"postal_address": ADDRESS} | changes
+    r = client.http.put(f"/v1/leases/{lease_id}", headers=_h(key), body=json.dumps(body))
+    assert r.status_code in (200, 201), r.body
+    return dict(json.loads(r.body))
+
+
+def _rent_call(client: Client, key: str, lease_id: str, period: str) -> None:
+    call = {
+        "lease_id": lease_id,
+        "period": period,
+        "due_date": f"{period}-05",
+        "rent": "412.30",
+        "charges": "61.20",
+        "apl": "120.00",
+    }
+    r = client.http.post("/v1/rent-calls", headers=_h(key), body=json.dumps(call))
+    assert r.status_code in (200, 201), r.body
+
+
+def _pay(settings: Settings, org_id: str, lease_id: str, cents: int, tx: str) -> None:
+    lease = DynamoLeaseRepository(settings.leases_table).get(org_id, lease_id)
+    day = date(2026, 1, 7)
+    line = LedgerLine(
+        org_id, lease_id, payment_line_id(day, tx, lease_id), LineKind.PAYMENT, day, -cents,
+        "Virement", tx, datetime.now(UTC),
+    )  # fmt: skip
+    writer = DynamoLedgerWriter(settings.ledger_table, settings.leases_table)
+    assert writer.post([line], {lease_id: lease})
+
+
+def _tenant(settings: Settings, org_id: str, lease_id: str) -> dict[str, str]:
+    org = DynamoOrganisationRepository(settings.organisations_table).get(org_id)
+    assert org.portal_secret
+    grant = TenantGrant(org_id, lease_id, datetime.now(UTC) + timedelta(days=1))
+    token = issue_token(org.portal_secret, grant)
+    return {"Authorization": f"Tenant {token}", "Content-Type": "application/json"}
+
+
+def test_rent_call_makes_one_notice_and_quittance_needs_a_paid_period(
+    client: Client, settings: Settings
+) -> None:
+    org_id, key = _new_org(settings, ["erp", "backoffice"])
+    lease_id = f"D-{uuid.uuid4().hex[:6]}"
+    _lease(client, key, lease_id)
+    _rent_call(client, key, lease_id, "2026-01")
+    _rent_call(client, key, lease_id, "2026-01")  # a retry makes no second notice
+
+    r = client.http.get(f"/v1/leases/{lease_id}/documents", headers=_h(key))
+    assert r.status_code == 200, r.body
+    items = json.loads(r.body)["items"]
+    assert [(i["kind"], i["period"]) for i in items] == [("avis_echeance", "2026-01")]
+    notice = items[0]
+    assert set(notice) >= {
+        "document_id", "kind", "period", "created_at", "delivery", "status", "sha256", "size",
+    }  # fmt: skip
+    assert notice["delivery"] == "safe"  # the ERP said the tenants consented
+
+    r = client.http.post(
+        f"/v1/leases/{lease_id}/quittances", headers=_h(key), body=json.dumps({"period": "2026-01"})
+    )
+    assert r.status_code == 409, r.body
+    assert r.headers["Content-Type"] == "application/problem+json"
+    assert (
+        "not fully paid" in json.loads(r.body)["detail"]
+        or "paid of" in json.loads(r.body)["detail"]
+    )
+
+    _pay(settings, org_id, lease_id, 20_000, "tx-1")
+    r = client.http.post(
+        f"/v1/leases/{lease_id}/quittances", headers=_h(key), body=json.dumps({"period": "2026-01"})
+    )
+    assert r.status_code == 409, r.body  # partly paid: still no quittance
+
+    _pay(settings, org_id, lease_id, 15_350, "tx-2")
+    r = client.http.post(
+        f"/v1/leases/{lease_id}/quittances", headers=_h(key), body=json.dumps({"period": "2026-01"})
+    )
+    assert r.status_code == 201, r.body
+    quittance = json.loads(r.body)
+    assert quittance["kind"] == "quittance" and quittance["period"] == "2026-01"
+
+    r = client.http.post(
+        f"/v1/leases/{lease_id}/quittances", headers=_h(key), body=json.dumps({"period": "2026-13"})
+    )
+    assert r.status_code == 400 and json.loads(r.body)["field"] == "period"
+
+    r = client.http.get(f"/v1/documents/{quittance['document_id']}", headers=_h(key))
+    assert r.status_code == 200, r.body
+    got = json.loads(r.body)
+    assert datetime.fromisoformat(got["expires_at"]) > datetime.now(UTC)
+    with urllib.request.urlopen(got["url"]) as resp:
+        pdf = resp.read()
+    assert pdf.startswith(b"%PDF")
+    assert hashlib.sha256(pdf).hexdigest() == quittance["sha256"]
+    accesses = DynamoDocumentRepository(settings.documents_table).accesses(
+        org_id, quittance["document_id"]
+    )
+    assert len(accesses) == 1 and accesses[0]["who"].startswith("key:")
+
+
+def test_tenants_see_their_own_documents_only(client: Client, settings: Settings) -> None:
+    org_id, key = _new_org(settings, ["erp"])
+    mine, theirs = f"M-{uuid.uuid4().hex[:6]}", f"T-{uuid.uuid4().hex[:6]}"
+    _lease(client, key, mine)
+    _lease(client, key, theirs)
+    _rent_call(client, key, mine, "2026-02")
+    _rent_call(client, key, theirs, "2026-02")
+    tenant = _tenant(settings, org_id, mine)
+
+    r = client.http.get(f"/v1/leases/{mine}/documents", headers=tenant)
+    assert r.status_code == 200, r.body
+    own = json.loads(r.body)["items"][0]["document_id"]
+    assert client.http.get(f"/v1/documents/{own}", headers=tenant).status_code == 200
+
+    other = json.loads(client.http.get(f"/v1/leases/{theirs}/documents", headers=_h(key)).body)
+    other_id = other["items"][0]["document_id"]
+    assert client.http.get(f"/v1/leases/{theirs}/documents", headers=tenant).status_code == 404
+    assert client.http.get(f"/v1/documents/{other_id}", headers=tenant).status_code == 404
+    # another organisation's staff
+    _, key_b = _new_org(settings, ["erp", "backoffice"])
+    assert client.http.get(f"/v1/documents/{own}", headers=_h(key_b)).status_code == 404
+    assert client.http.get(f"/v1/leases/{mine}/documents", headers=_h(key_b)).status_code == 404
+    # no credentials, a forged token
+    assert client.http.get(f"/v1/documents/{own}").status_code == 401
+    forged = {"Authorization": "Tenant v1.e30.AAAA"}
+    assert client.http.get(f"/v1/documents/{own}", headers=forged).status_code == 401
+    accesses = DynamoDocumentRepository(settings.documents_table).accesses(org_id, own)
+    assert [a["who"] for a in accesses] == [f"tenant:{mine}"]
+
+
+def test_consent_is_recorded_withdrawn_and_counted(client: Client, settings: Settings) -> None:
+    org_id, key = _new_org(settings, ["erp", "backoffice"])
+    lease_id = f"C-{uuid.uuid4().hex[:6]}"
+    _lease(client, key, lease_id, e_delivery_consent=False, residence="Les Acacias")
+    _lease(client, key, f"{lease_id}-2", e_delivery_consent=False, residence="Les Acacias")
+    r = client.http.get(f"/v1/leases/{lease_id}/consent", headers=_h(key))
+    assert json.loads(r.body)["e_delivery"] is False
+
+    _rent_call(client, key, lease_id, "2026-03")
+    items = json.loads(client.http.get(f"/v1/leases/{lease_id}/documents", headers=_h(key)).body)
+    assert items["items"][0]["delivery"] == "print"
+    assert items["items"][0]["status"] == "queued_for_print"
+
+    tenant = _tenant(settings, org_id, lease_id)
+    r = client.http.put(
+        f"/v1/leases/{lease_id}/consent",
+        headers=tenant,
+        body=json.dumps({"e_delivery": True, "channel": "email"}),
+    )
+    assert r.status_code == 200, r.body
+    body = json.loads(r.body)
+    assert body["e_delivery"] is True and body["source"] == "portal"
+
+    stats = json.loads(client.http.get("/v1/stats/adoption", headers=_h(key)).body)
+    acacias = next(i for i in stats["items"] if i["residence"] == "Les Acacias")
+    assert (acacias["leases"], acacias["e_delivery"], acacias["adoption_percent"]) == (2, 1, 50.0)
+
+    _rent_call(client, key, lease_id, "2026-04")
+    items = json.loads(client.http.get(f"/v1/leases/{lease_id}/documents", headers=_h(key)).body)
+    april = next(i for i in items["items"] if i["period"] == "2026-04")
+    assert april["delivery"] == "safe"
+
+    r = client.http.put(
+        f"/v1/leases/{lease_id}/consent",
+        headers=_h(key),
+        body=json.dumps({"e_delivery": False, "source": "paper", "channel": "email"}),
+    )
+    body = json.loads(r.body)
+    assert body["e_delivery"] is False
+    assert [h["e_delivery"] for h in body["history"]] == [True, False]
+    bad = client.http.put(
+        f"/v1/leases/{lease_id}/consent", headers=_h(key), body=json.dumps({"e_delivery": "yes"})
+    )
+    assert bad.status_code == 400 and json.loads(bad.body)["field"] == "e_delivery"
+
+
+class _InProcess(ApiClient):
+    """The CLI's API client, its HTTP carried to the in-process Chalice app."""
+
+    def __init__(self, client: Client, key: str) -> None:
+        super().__init__("http://in-process", key)
+        self.client = client
+
+    def _send(
+        self, method: str, path: str, data: bytes | None, query: dict[str, Any]
+    ) -> tuple[bytes, dict[str, str]]:
+        r = self.client.http.request(method, path, headers=_h(self.api_key), body=data or b"")
+        if r.status_code >= 400:
+            raise ApiCallError(r.status_code, json.loads(r.body))
+        return r.body, {k.lower(): v for k, v in r.headers.items()}
+
+
+def test_cli_lists_and_downloads(
+    client: Client,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, key = _new_org(settings, ["erp", "backoffice"])
+    lease_id = f"CLI-{uuid.uuid4().hex[:6]}"
+    _lease(client, key, lease_id)
+    _rent_call(client, key, lease_id, "2026-05")
+    monkeypatch.setattr(cli_documents, "_client", lambda args: _InProcess(client, key))
+    parser = argparse.ArgumentParser()
+    cli_documents.add_parsers(parser.add_subparsers(dest="command", required=True))
+
+    args = parser.parse_args(["documents", "list", lease_id])
+    assert args.func(args) == 0
+    line = capsys.readouterr().out.strip()
+    assert "avis d'échéance" in line and "2026-05" in line
+    doc_id = line.split()[0]
+
+    out = tmp_path / "avis.pdf"
+    args = parser.parse_args(["documents", "get", doc_id, "-o", str(out)])
+    assert args.func(args) == 0
+    assert out.read_bytes().startswith(b"%PDF")
+
+    args = parser.parse_args(["documents", "quittance", lease_id, "2026-05"])
+    with pytest.raises(ApiCallError, match="HTTP 409"):
+        args.func(args)
+    args = parser.parse_args(["documents", "consent", lease_id, "--off", "--source", "paper"])
+    assert args.func(args) == 0
+    assert "papier" in capsys.readouterr().out
