@@ -25,7 +25,7 @@ from functions.adapters.dynamo import (
     DynamoOrganisationRepository,
     DynamoTransactionRepository,
 )
-from functions.adapters.idempotency import idempotency_store
+from functions.adapters.idempotency import S3ReplayStore, idempotency_store
 from functions.adapters.settings import Settings
 from functions.api import idempotency
 from functions.api.auth import authenticate
@@ -107,6 +107,10 @@ class _Deps:
     @functools.cached_property
     def idempotency(self) -> BasePersistenceLayer:
         return idempotency_store(self.settings.idempotency_table)
+
+    @functools.cached_property
+    def replays(self) -> S3ReplayStore:
+        return S3ReplayStore(self.settings.documents_bucket)
 
     @functools.cached_property
     def idempotency_config(self) -> IdempotencyConfig:
@@ -197,6 +201,7 @@ class Routes:
                             request.method, request.path, request.uri_params, request.raw_body
                         ),
                         lambda: view(principal, **params),
+                        deps.replays,
                     )
                 except EncaisseError as e:
                     return problem(e)
