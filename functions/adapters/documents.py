@@ -58,6 +58,22 @@ class S3DocumentStore:
         except ClientError as e:
             raise DocumentStoreError(f"s3://{self.bucket}/{key}: {e}") from e
 
+    def put_source(self, key: str, html: str) -> None:
+        """The HTML a PDF was made from (``<key>.html``), for the print run's batch."""
+        source = key.removesuffix(".pdf") + ".html"
+        try:
+            client("s3").put_object(
+                Bucket=self.bucket,
+                Key=source,
+                Body=html.encode("utf-8"),
+                ContentType="text/html; charset=utf-8",
+            )
+        except ClientError as e:
+            raise DocumentStoreError(f"s3://{self.bucket}/{source}: {e}") from e
+
+    def get_source(self, key: str) -> str:
+        return self.get(key.removesuffix(".pdf") + ".html").decode("utf-8")
+
     def get(self, key: str) -> bytes:
         try:
             body: bytes = client("s3").get_object(Bucket=self.bucket, Key=key)["Body"].read()
@@ -262,3 +278,27 @@ class DynamoDocumentRepository:
                 item = from_ddb(raw)
                 out[item["lease_id"]] = _consent(item)
         return out
+
+
+class BucketPrintProvider:
+    """The local mail house: each batch's PDF and CSV index in a print bucket,
+    ``<org>/<run id>/batch.pdf`` and ``index.csv``."""
+
+    def __init__(self, bucket: str) -> None:
+        self.bucket = bucket
+
+    def deposit(self, org_id: str, run_id: str, pdf: bytes, index_csv: str) -> str:
+        prefix = f"{org_id}/{run_id}"
+        try:
+            s3 = client("s3")
+            s3.put_object(
+                Bucket=self.bucket, Key=f"{prefix}/batch.pdf", Body=pdf,
+                ContentType="application/pdf",
+            )  # fmt: skip
+            s3.put_object(
+                Bucket=self.bucket, Key=f"{prefix}/index.csv", Body=index_csv.encode("utf-8"),
+                ContentType="text/csv; charset=utf-8",
+            )  # fmt: skip
+        except ClientError as e:
+            raise DocumentStoreError(f"s3://{self.bucket}/{prefix}: {e}") from e
+        return f"s3://{self.bucket}/{prefix}/"

@@ -29,6 +29,7 @@ class Settings:
     mail_sender: str
     portal_base_url: str
     documents_table: str = ""
+    print_bucket: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from chalice.test import Client
 
@@ -264,3 +265,33 @@ def test_cli_lists_and_downloads(
     args = parser.parse_args(["documents", "consent", lease_id, "--off", "--source", "paper"])
     assert args.func(args) == 0
     assert "papier" in capsys.readouterr().out
+
+
+def test_print_run_takes_the_documents_without_consent(client: Client, settings: Settings) -> None:
+    from functions.notify.handler import build_print_run
+
+    org_id, key = _new_org(settings, ["erp"])
+    paper, digital = f"P-{uuid.uuid4().hex[:6]}", f"E-{uuid.uuid4().hex[:6]}"
+    _lease(client, key, paper, e_delivery_consent=False)
+    _lease(client, key, digital, e_delivery_consent=True)
+    for lease_id in (paper, digital):
+        _rent_call(client, key, lease_id, "2026-06")
+
+    result = build_print_run(settings).run(org_id)
+    (batch,) = result["batches"]
+    assert (batch["documents"], batch["pages"]) == (1, 2)
+    s3 = boto3.client("s3")
+    prefix = f"{org_id}/{batch['run_id']}"
+    pdf = s3.get_object(Bucket=settings.print_bucket, Key=f"{prefix}/batch.pdf")["Body"].read()
+    assert pdf.startswith(b"%PDF")
+    index = s3.get_object(Bucket=settings.print_bucket, Key=f"{prefix}/index.csv")["Body"].read()
+    lines = index.decode().splitlines()
+    assert len(lines) == 2 and paper in lines[1] and "45000" in lines[1]
+
+    def status(lease_id: str) -> str:
+        r = client.http.get(f"/v1/leases/{lease_id}/documents", headers=_h(key))
+        return str(json.loads(r.body)["items"][0]["status"])
+
+    assert status(paper) == "printed"
+    assert status(digital) == "stored"
+    assert build_print_run(settings).run(org_id)["batches"] == []  # printed once
