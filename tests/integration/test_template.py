@@ -80,7 +80,7 @@ def test_every_work_queue_has_a_dead_letter_queue_and_encryption(template: dict[
     queues = _of_type(template, "AWS::SQS::Queue")
     dead_letter = {k for k in queues if "DeadLetter" in k}
     work = set(queues) - dead_letter
-    assert work == {"IngestQueue", "MatchQueue"}
+    assert work == {"IngestQueue", "MatchQueue", "NoticesQueue"}
     for logical_id, queue in queues.items():
         assert queue["Properties"].get("SqsManagedSseEnabled") or queue["Properties"].get(
             "KmsMasterKeyId"
@@ -190,6 +190,7 @@ def test_functions_follow_the_contract(template: dict[str, Any]) -> None:
         "ErpFunction": ("functions.erp.handler.lambda_handler", "erp"),
         "NotifyFunction": ("functions.notify.handler.lambda_handler", "notify"),
         "ApiFunction": ("functions.api.app.app", "api"),
+        "DocumentsFunction": ("functions.documents.handler.lambda_handler", "documents"),
     }
     functions = _of_type(template, "AWS::Serverless::Function")
     assert set(functions) == set(expected)
@@ -213,11 +214,13 @@ def test_functions_follow_the_contract(template: dict[str, Any]) -> None:
     }
     assert sqs_sources["IngestFunction"] == ["IngestQueue"]
     assert sqs_sources["MatchFunction"] == ["MatchQueue"]
+    assert sqs_sources["DocumentsFunction"] == ["NoticesQueue"]
 
 
 def test_environment_resolves_to_the_local_names() -> None:
     stack = Stack(load_template())
     stack.queue_urls["MatchQueue"] = "http://127.0.0.1/123456789012/encaisse-local-match"
+    stack.queue_urls["NoticesQueue"] = "http://127.0.0.1/123456789012/encaisse-local-notices"
     variables = stack.properties("IngestFunction")["Environment"]["Variables"]
     assert variables["LEASES_TABLE"] == "encaisse-local-leases"
     assert variables["INBOX_BUCKET"] == "encaisse-local-inbox-123456789012"
