@@ -363,3 +363,28 @@ def test_schedules(template: dict[str, Any]) -> None:
         "open_cases",
         "print_run",
     ]
+
+
+def test_security_headers_on_cloudfront_and_cors_for_one_origin(template: dict[str, Any]) -> None:
+    from functions.api.headers import PORTAL_CSP
+
+    policy = template["Resources"]["PortalResponseHeadersPolicy"]["Properties"]
+    security = policy["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    csp = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert " ".join(csp.split()) == PORTAL_CSP  # the same policy as the local portal
+    assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert security["ContentTypeOptions"]["Override"] is True
+    assert security["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
+    config = template["Resources"]["PortalDistribution"]["Properties"]["DistributionConfig"]
+    behaviours = [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]
+    assert all(
+        b["ResponseHeadersPolicyId"] == {"Ref": "PortalResponseHeadersPolicy"} for b in behaviours
+    )
+    api = template["Resources"]["EncaisseApi"]["Properties"]
+    assert "*" not in json.dumps(api["Cors"]["AllowOrigin"])
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        headers = api["GatewayResponses"][kind]["ResponseParameters"]["Headers"]
+        assert "*" not in json.dumps(headers["Access-Control-Allow-Origin"])
+        assert headers["Cache-Control"] == "'no-store'"
+        assert headers["X-Content-Type-Options"] == "'nosniff'"
