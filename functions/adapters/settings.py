@@ -30,6 +30,7 @@ class Settings:
     portal_base_url: str
     documents_table: str = ""
     print_bucket: str = ""
+    notices_queue_url: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -144,3 +144,96 @@ def test_no_generated_request_gets_a_server_error(running_platform: dict[str, An
         answered += any(200 <= s < 300 for s in statuses)
     assert not failures, "server errors:\n" + "\n".join(failures)
     assert answered >= len(operations) // 2, f"only {answered} operations ever answered 2xx"
+
+
+def _raw(
+    url: str, method: str, body: bytes | None, headers: dict[str, str]
+) -> tuple[int, dict[str, str], bytes]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+def test_hostile_inputs_get_a_4xx_problem_on_every_route(running_platform: dict[str, Any]) -> None:
+    """The campaign's cases (issue 9, items 5 and 6) that random generation rarely reaches:
+    deep JSON, oversized bodies, exponent and 400-digit amounts, forged cursors."""
+    import base64
+    import json
+
+    base = running_platform["api_url"].rstrip("/")
+    auth = {
+        "Authorization": f"Bearer {_own_organisation(running_platform)}",
+        "Content-Type": "application/json",
+    }
+    spec = ApiClient(running_platform["api_url"], "").get("/v1/openapi.json")
+    writes = [
+        (method.upper(), path.replace("{", "").replace("}", ""))
+        for path, ops in spec["paths"].items()
+        for method in ops
+        if method in {"post", "put", "patch"}
+    ]
+    assert len(writes) >= 8
+    deep = b"[" * 100_000 + b"]" * 100_000
+    big = b'{"pad": "' + b"x" * (6 * 1024 * 1024) + b'"}'
+    failures = []
+    for method, path in writes:
+        for body, expected in ((deep, {400}), (big, {413})):
+            status, headers, _ = _raw(base + path, method, body, auth)
+            # a route may refuse earlier (404 unknown id, 403 scope); never 5xx, never 2xx
+            if status >= 500 or status < 400 or (status == 400 and expected == {413}):
+                failures.append(f"{method} {path} ({len(body)} bytes) → {status}")
+            elif status in expected:
+                assert headers["content-type"] == "application/problem+json"
+    from tests.integration.test_api import LEASE
+
+    lease = {k: v for k, v in LEASE.items() if k != "rent"}
+    for rent in (
+        '"1e6"',
+        '"1E2"',
+        '"99999999999999999999999.99"',
+        "9" * 400,
+        '"' + "9" * 400 + '"',
+    ):
+        body = json.dumps(lease)[:-1].encode() + b', "rent": ' + rent.encode() + b"}"
+        status, _, answer = _raw(f"{base}/v1/leases/HOSTILE-1", "PUT", body, auth)
+        if status != 400 or json.loads(answer).get("field") != "rent":
+            failures.append(f"rent {rent[:30]} → {status} {answer[:200]!r}")
+    forged = [
+        base64.urlsafe_b64encode(b'{"org_id":{"S":"x"}}').decode(),
+        base64.urlsafe_b64encode(b"[" * 1500).decode(),
+        "%25%25%25",
+    ]
+    lists = [p for p, ops in spec["paths"].items() if "get" in ops and "{" not in p]
+    for path in lists:
+        for cursor in forged:
+            status, _, answer = _raw(f"{base}{path}?after={cursor}", "GET", None, auth)
+            if status >= 500:
+                failures.append(f"GET {path}?after={cursor[:20]} → {status} {answer[:200]!r}")
+    assert not failures, "\n".join(failures)
+
+
+def test_the_running_platform_sends_security_headers(running_platform: dict[str, Any]) -> None:
+    from functions.api.headers import PORTAL_CSP
+
+    status, headers, _ = _raw(
+        running_platform["api_url"].rstrip("/") + "/v1/health", "GET", None, {}
+    )
+    assert status == 200
+    assert headers["cache-control"] == "no-store"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    portal = running_platform.get("portal_url")
+    assert portal
+    status, headers, _ = _raw(portal.rstrip("/") + "/", "GET", None, {})
+    assert status == 200 and headers["content-security-policy"] == PORTAL_CSP
+    status, headers, _ = _raw(
+        portal.rstrip("/") + "/v1/health", "GET", None, {"Origin": "https://evil.example"}
+    )
+    assert headers["cache-control"] == "no-store"
+    assert "access-control-allow-origin" not in headers
