@@ -275,10 +275,10 @@ def parse_consent(body: object, at: datetime) -> Consent:
     if not isinstance(e_delivery, bool):
         raise ValidationError("e_delivery", "true or false")
     source = body.get("source", ConsentSource.STAFF.value)
-    if source not in {s.value for s in ConsentSource}:
+    if not isinstance(source, str) or source not in {s.value for s in ConsentSource}:
         raise ValidationError("source", "one of " + ", ".join(s.value for s in ConsentSource))
     channel = body.get("channel", ConsentChannel.EMAIL.value)
-    if channel not in {c.value for c in ConsentChannel}:
+    if not isinstance(channel, str) or channel not in {c.value for c in ConsentChannel}:
         raise ValidationError("channel", "one of " + ", ".join(c.value for c in ConsentChannel))
     return Consent(e_delivery, ConsentSource(source), ConsentChannel(channel), at)
 
