@@ -29,6 +29,8 @@ class Settings:
     mail_sender: str
     portal_base_url: str
     documents_table: str = ""
+    secrets_prefix: str = ""
+    """Name prefix of the organisations' secrets in Secrets Manager (``encaisse/<stack>``)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
