@@ -3,6 +3,8 @@ and their manifests and consents in DocumentsTable."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +20,7 @@ from functions.core.documents import (
     DocumentKind,
     DocumentRecord,
     DocumentStatus,
+    NoticeRequest,
 )
 from functions.core.errors import EncaisseError
 
@@ -57,6 +60,22 @@ class S3DocumentStore:
             )
         except ClientError as e:
             raise DocumentStoreError(f"s3://{self.bucket}/{key}: {e}") from e
+
+    def put_source(self, key: str, html: str) -> None:
+        """The HTML a PDF was made from (``<key>.html``), for the print run's batch."""
+        source = key.removesuffix(".pdf") + ".html"
+        try:
+            client("s3").put_object(
+                Bucket=self.bucket,
+                Key=source,
+                Body=html.encode("utf-8"),
+                ContentType="text/html; charset=utf-8",
+            )
+        except ClientError as e:
+            raise DocumentStoreError(f"s3://{self.bucket}/{source}: {e}") from e
+
+    def get_source(self, key: str) -> str:
+        return self.get(key.removesuffix(".pdf") + ".html").decode("utf-8")
 
     def get(self, key: str) -> bytes:
         try:
@@ -262,3 +281,61 @@ class DynamoDocumentRepository:
                 item = from_ddb(raw)
                 out[item["lease_id"]] = _consent(item)
         return out
+
+
+class BucketPrintProvider:
+    """The local mail house: each batch's PDF and CSV index in a print bucket,
+    ``<org>/<run id>/batch.pdf`` and ``index.csv``."""
+
+    def __init__(self, bucket: str) -> None:
+        self.bucket = bucket
+
+    def deposit(self, org_id: str, run_id: str, pdf: bytes, index_csv: str) -> str:
+        prefix = f"{org_id}/{run_id}"
+        try:
+            s3 = client("s3")
+            s3.put_object(
+                Bucket=self.bucket, Key=f"{prefix}/batch.pdf", Body=pdf,
+                ContentType="application/pdf",
+            )  # fmt: skip
+            s3.put_object(
+                Bucket=self.bucket, Key=f"{prefix}/index.csv", Body=index_csv.encode("utf-8"),
+                ContentType="text/csv; charset=utf-8",
+            )  # fmt: skip
+        except ClientError as e:
+            raise DocumentStoreError(f"s3://{self.bucket}/{prefix}: {e}") from e
+        return f"s3://{self.bucket}/{prefix}/"
+
+
+class SqsNoticeQueue:
+    """Sends rent calls to render to the documents function, in bounded batches."""
+
+    PER_MESSAGE = 20  # notices a worker renders per message (~4 s): far from any limit
+
+    def __init__(self, queue_url: str) -> None:
+        self.queue_url = queue_url
+
+    def send(self, org_id: str, requests: Sequence[NoticeRequest]) -> int:
+        """Returns the number of messages sent."""
+        bodies = [
+            json.dumps(
+                {
+                    "org_id": org_id,
+                    "notices": [r.to_dict() for r in requests[i : i + self.PER_MESSAGE]],
+                }
+            )
+            for i in range(0, len(requests), self.PER_MESSAGE)
+        ]
+        sqs = client("sqs")
+        for start in range(0, len(bodies), 10):
+            entries = [
+                {"Id": str(n), "MessageBody": body}
+                for n, body in enumerate(bodies[start : start + 10])
+            ]
+            try:
+                resp = sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            except ClientError as e:
+                raise DocumentStoreError(f"notices queue: {e}") from e
+            if resp.get("Failed"):
+                raise DocumentStoreError(f"notices queue refused messages: {resp['Failed']}")
+        return len(bodies)

@@ -29,6 +29,8 @@ class Settings:
     mail_sender: str
     portal_base_url: str
     documents_table: str = ""
+    print_bucket: str = ""
+    notices_queue_url: str = ""
     secrets_prefix: str = ""
     """Name prefix of the organisations' secrets in Secrets Manager (``encaisse/<stack>``)."""
 

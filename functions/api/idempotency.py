@@ -5,6 +5,12 @@ response (2xx only) is kept 24 hours; the same key with the same request (method
 path, JSON body) replays that response with ``Idempotent-Replayed: true``; the same key
 with another request is refused (422). Error responses are not kept: the client can
 correct its request and retry with the same key.
+
+The DynamoDB record holds the status, headers and a SHA-256 digest of the body; a
+body above ``INLINE_BODY_BYTES`` (a 1,000-item bulk answer is ~1 MB, an item at most
+400 KB) is kept in S3 and checked against the digest on replay. A retry while the first
+request still runs answers 409; the record of a request that died mid-way (its Lambda
+timed out or was killed) frees the key once API Gateway's 29 s are over.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from aws_lambda_powertools.utilities.idempotency import (
     BasePersistenceLayer,
@@ -32,6 +38,17 @@ HEADER = "Idempotency-Key"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 KEEP_SECONDS = 24 * 3600
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+INLINE_BODY_BYTES = 64 * 1024
+
+
+class ReplayStore(Protocol):
+    """Where the body of a large answer is kept (``functions.adapters.idempotency``)."""
+
+    def put(self, org_id: str, key: str, body: str) -> str: ...
+
+    def get(self, ref: str) -> str | None: ...
 
 
 class IdempotencyKeyReusedError(ValidationError):
@@ -101,9 +118,11 @@ def run_once(
     key: str,
     request_fingerprint: str,
     run: Callable[[], Any],
+    replays: ReplayStore,
 ) -> Response:
     """Run the view once per (organisation, key); replay its response afterwards."""
     executed = False
+    answer: str | None = None
 
     def execute(request: dict[str, str]) -> dict[str, Any]:
         nonlocal executed
@@ -111,12 +130,21 @@ def run_once(
         response = as_response(run())
         if response.status_code >= 300:
             raise _NotKeptError(response)
-        body = response.body
-        return {
+        raw = response.body
+        body = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
+        data = body.encode("utf-8")
+        kept: dict[str, Any] = {
             "status_code": response.status_code,
             "headers": dict(response.headers or {}),
-            "body": body if isinstance(body, str) else json.dumps(body, ensure_ascii=False),
+            "body_sha256": hashlib.sha256(data).hexdigest(),
         }
+        if len(data) > INLINE_BODY_BYTES:
+            kept["body_ref"] = replays.put(org_id, key, body)
+        else:
+            kept["body"] = body
+        nonlocal answer
+        answer = body
+        return kept
 
     once = idempotent_function(
         execute,
@@ -139,6 +167,24 @@ def run_once(
             f"a request with this {HEADER} is still in progress; retry in a few seconds"
         ) from e
     headers = dict(kept["headers"])
-    if not executed:
+    if executed and answer is not None:
+        body = answer
+    else:
         headers["Idempotent-Replayed"] = "true"
-    return Response(body=kept["body"], status_code=int(kept["status_code"]), headers=headers)
+        body = _kept_body(kept, replays)
+    return Response(body=body, status_code=int(kept["status_code"]), headers=headers)
+
+
+def _kept_body(kept: dict[str, Any], replays: ReplayStore) -> str:
+    body = kept.get("body")
+    if body is None and "body_ref" in kept:
+        body = replays.get(str(kept["body_ref"]))
+    digest = kept.get("body_sha256")
+    if body is None or (
+        digest is not None and hashlib.sha256(body.encode("utf-8")).hexdigest() != digest
+    ):
+        raise ConflictError(
+            f"the answer kept for this {HEADER} is no longer available; "
+            "check the outcome with a read, or send the request with a new key"
+        )
+    return str(body)

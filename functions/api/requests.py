@@ -226,10 +226,10 @@ def rent_call_from_body(org_id: str, body: Any, field: str = "body") -> RentCall
 
 
 def balance_operation_from_body(
-    org_id: str, lease_id: str, kind: LineKind, body: Any
+    org_id: str, lease_id: object, kind: LineKind, body: Any, field: str = "body"
 ) -> BalanceOperation:
     """``{"amount", "date", "reference", "label"?}``: positive owed, negative a credit."""
-    data = _obj(body)
+    data = _obj(body, field)
     amount = signed_amount(data, "amount")
     if amount == 0:
         raise ValidationError("amount", "must not be zero")

@@ -213,6 +213,16 @@ CSV_COLUMNS = (
 )
 
 
+# What a spreadsheet reads as the start of a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def csv_safe(text: str) -> str:
+    """A text cell a spreadsheet shows as text: one that starts like a formula
+    (``=HYPERLINK(...)``, ``+``, ``-``, ``@``, tab, CR) gets a leading apostrophe."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def entries_as_csv(entries: list[AccountingEntry]) -> str:
     """One row per entry line, ``;``-separated with decimal commas (French spreadsheets)."""
     import csv
@@ -225,16 +235,17 @@ def entries_as_csv(entries: list[AccountingEntry]) -> str:
         for line in e.lines:
             writer.writerow(
                 (
-                    e.entry_id,
+                    csv_safe(e.entry_id),
                     e.date.isoformat(),
-                    e.journal,
-                    line.account,
-                    line.subledger or "",
-                    line.label,
+                    csv_safe(e.journal),
+                    csv_safe(line.account),
+                    csv_safe(line.subledger or ""),
+                    csv_safe(line.label),
+                    # amounts are ours: digits, a comma and maybe a minus sign, read as numbers
                     format_cents(line.debit_cents).replace(".", ","),
                     format_cents(line.credit_cents).replace(".", ","),
-                    e.lease_id or "",
-                    e.transaction_id,
+                    csv_safe(e.lease_id or ""),
+                    csv_safe(e.transaction_id),
                     e.source_type.value,
                 )
             )

@@ -11,7 +11,9 @@ a reçu. Payments settle the oldest debts first, as the dunning does.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -273,10 +275,10 @@ def parse_consent(body: object, at: datetime) -> Consent:
     if not isinstance(e_delivery, bool):
         raise ValidationError("e_delivery", "true or false")
     source = body.get("source", ConsentSource.STAFF.value)
-    if source not in {s.value for s in ConsentSource}:
+    if not isinstance(source, str) or source not in {s.value for s in ConsentSource}:
         raise ValidationError("source", "one of " + ", ".join(s.value for s in ConsentSource))
     channel = body.get("channel", ConsentChannel.EMAIL.value)
-    if channel not in {c.value for c in ConsentChannel}:
+    if not isinstance(channel, str) or channel not in {c.value for c in ConsentChannel}:
         raise ValidationError("channel", "one of " + ", ".join(c.value for c in ConsentChannel))
     return Consent(e_delivery, ConsentSource(source), ConsentChannel(channel), at)
 
@@ -285,3 +287,111 @@ def delivery_for(consent: Consent | None, erp_flag: bool) -> Delivery:
     """The safe with consent; the print run otherwise (the ERP's flag when never asked)."""
     given = consent.e_delivery if consent is not None else erp_flag
     return Delivery.SAFE if given else Delivery.PRINT
+
+
+@dataclass(frozen=True, slots=True)
+class PrintItem:
+    """One document of a print batch, with what the mail house's index lists."""
+
+    document_id: str
+    lease_id: str
+    tenant: str
+    address: tuple[str, ...]
+    postcode: str
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class PrintSlot:
+    item: PrintItem
+    first_page: int
+    blanks_after: int
+
+
+def print_order(items: Iterable[PrintItem]) -> list[PrintItem]:
+    """Sorted by postcode (the mail house's presort), then lease and document."""
+    return sorted(items, key=lambda i: (i.postcode or "99999", i.lease_id, i.document_id))
+
+
+def plan_print_batch(items: Iterable[PrintItem]) -> list[PrintSlot]:
+    """Each document starts on an odd page (duplex: never on the back of another's).
+
+    A document with an odd number of pages is followed by one blank page.
+    """
+    slots, page = [], 1
+    for item in print_order(items):
+        if item.pages < 1:
+            raise ValidationError("pages", f"{item.document_id}: a document has pages")
+        blanks = item.pages % 2
+        slots.append(PrintSlot(item, page, blanks))
+        page += item.pages + blanks
+    return slots
+
+
+def print_index_csv(slots: Sequence[PrintSlot]) -> str:
+    """The batch's index for the mail house: one line a document (``;``, UTF-8)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    writer.writerow(
+        ["document_id", "lease_id", "tenant", "address", "postcode", "first_page", "pages"]
+    )
+    for s in slots:
+        writer.writerow(
+            [
+                s.item.document_id,
+                s.item.lease_id,
+                s.item.tenant,
+                " / ".join(s.item.address),
+                s.item.postcode,
+                s.first_page,
+                s.item.pages,
+            ]
+        )
+    return out.getvalue()
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRequest:
+    """One rent call whose avis d'échéance is to be rendered (a NoticesQueue item)."""
+
+    org_id: str
+    lease_id: str
+    rent_call_id: str
+    period: str
+    due_date: date
+    rent_cents: int
+    charges_cents: int
+    apl_cents: int
+    previous_balance_cents: int
+
+    def to_dict(self) -> dict[str, str | int]:
+        return {
+            "lease_id": self.lease_id,
+            "rent_call_id": self.rent_call_id,
+            "period": self.period,
+            "due_date": self.due_date.isoformat(),
+            "rent_cents": self.rent_cents,
+            "charges_cents": self.charges_cents,
+            "apl_cents": self.apl_cents,
+            "previous_balance_cents": self.previous_balance_cents,
+        }
+
+    @classmethod
+    def from_dict(cls, org_id: str, data: dict[str, object]) -> NoticeRequest:
+        def cents(key: str) -> int:
+            value = data.get(key, 0)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValidationError(key, "an integer number of cents")
+            return value
+
+        return cls(
+            org_id=org_id,
+            lease_id=str(data["lease_id"]),
+            rent_call_id=str(data["rent_call_id"]),
+            period=check_period(str(data["period"])),
+            due_date=date.fromisoformat(str(data["due_date"])),
+            rent_cents=cents("rent_cents"),
+            charges_cents=cents("charges_cents"),
+            apl_cents=cents("apl_cents"),
+            previous_balance_cents=cents("previous_balance_cents"),
+        )

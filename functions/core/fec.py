@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from functions.core.accounting import AccountingEntry
+from functions.core.accounting import FORMULA_STARTS, AccountingEntry
 from functions.core.errors import ValidationError
 from functions.core.lease import Lease
 
@@ -72,8 +72,13 @@ def fec_date(value: date) -> str:
 
 
 def _field(value: str) -> str:
-    """A field may hold neither the separator nor a line break."""
-    return " ".join(value.replace("|", "/").split())
+    """A field may hold neither the separator nor a line break, nor start like a
+    spreadsheet formula (``=HYPERLINK(...)``): the leading ``= + - @`` are dropped, as an
+    apostrophe would be data in the FEC. Our amounts and dates never start with them."""
+    text = " ".join(value.replace("|", "/").split())
+    while text.startswith(FORMULA_STARTS):
+        text = text.lstrip("".join(FORMULA_STARTS)).lstrip()
+    return text
 
 
 def _account_label(account: str) -> str:

@@ -72,10 +72,15 @@ class Parties:
         return f"{self.lease.unit}, {self.lease.residence}, {self.lease.commune}"
 
     def recipient_lines(self) -> tuple[str, ...]:
-        address = self.lease.postal_address
-        if address is not None:
-            return (self.lease.tenant_names, *address.printed_lines())
-        return (self.lease.tenant_names, self.lease.unit, self.lease.residence, self.lease.commune)
+        return recipient_lines(self.lease)
+
+
+def recipient_lines(lease: Lease) -> tuple[str, ...]:
+    """The tenants' names and postal address, as printed in the envelope's window."""
+    address = lease.postal_address
+    if address is not None:
+        return (lease.tenant_names, *address.printed_lines())
+    return (lease.tenant_names, lease.unit, lease.residence, lease.commune)
 
 
 def _page(kind: DocumentKind, parties: Parties, doc_id: str, issued: date, body_html: str) -> str:

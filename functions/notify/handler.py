@@ -10,7 +10,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from functions.adapters.documents import S3DocumentStore
+from functions.adapters.documents import (
+    BucketPrintProvider,
+    DynamoDocumentRepository,
+    S3DocumentStore,
+)
 from functions.adapters.dunning_cases import DynamoDunningCaseRepository
 from functions.adapters.dynamo import (
     DynamoLeaseRepository,
@@ -21,6 +25,7 @@ from functions.adapters.messaging import SesMailer, SnsSmsSender
 from functions.adapters.settings import Settings
 from functions.adapters.workflows import StepFunctionsWorkflows
 from functions.core.errors import ValidationError
+from functions.documents.print_run import PrintRunService
 from functions.notify.letters import render_letter_pdf
 from functions.notify.service import DunningService
 
@@ -42,7 +47,19 @@ def build_dunning_service(settings: Settings) -> DunningService:
     )
 
 
-service = build_dunning_service(Settings.from_env())
+def build_print_run(settings: Settings) -> PrintRunService:
+    docs = S3DocumentStore(settings.documents_bucket)
+    return PrintRunService(
+        orgs=DynamoOrganisationRepository(settings.organisations_table),
+        leases=DynamoLeaseRepository(settings.leases_table),
+        manifests=DynamoDocumentRepository(settings.documents_table),
+        sources=docs,
+        provider=BucketPrintProvider(settings.print_bucket),
+    )
+
+
+settings = Settings.from_env()
+service = build_dunning_service(settings)
 
 
 def _case(event: dict[str, Any]) -> dict[str, str]:
@@ -57,6 +74,13 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     action = event.get("action")
     if action == "open_cases":
         return service.open_cases(event.get("org_ids"))
+    if action == "print_run":
+        orgs = (
+            event.get("org_ids")
+            or DynamoOrganisationRepository(settings.organisations_table).list_ids()
+        )
+        printer = build_print_run(settings)
+        return {"runs": [printer.run(str(org_id)) for org_id in orgs]}
     case = _case(event)
     logger.append_keys(action=action, **case)
     if action == "check_balance":

@@ -360,3 +360,31 @@ def test_balance_operation_on_an_unknown_lease_is_404(client: Client, operator: 
     body = {"amount": "10.00", "date": "2026-11-30", "reference": "R"}
     r = client.http.post("/v1/leases/NOPE/adjustments", headers=_h(key), body=json.dumps(body))
     assert r.status_code == 404
+
+
+def test_opening_balances_in_bulk_answer_each_item(client: Client, operator: str) -> None:
+    _, key = _create_org(client, operator)
+    for lease_id in ("A-1", "A-2"):
+        client.http.put(f"/v1/leases/{lease_id}", headers=_h(key), body=json.dumps(LEASE))
+    day = "2026-11-30"
+    items = [
+        {"lease_id": "A-1", "amount": "120.00", "date": day, "reference": "AN-1"},
+        {"lease_id": "A-2", "amount": "-30.00", "date": day, "reference": "AN-2"},
+        {"lease_id": "NOPE", "amount": "10.00", "date": day, "reference": "AN-3"},
+        {"lease_id": "A-1", "amount": "1.5x", "date": day, "reference": "AN-4"},
+    ]
+    body = json.dumps({"opening_balances": items})
+    r = client.http.post("/v1/opening-balances/bulk", headers=_h(key), body=body)
+    assert r.status_code == 200, r.body
+    out = json.loads(r.body)
+    assert [i["status"] for i in out["items"]] == ["created", "created", "error", "error"]
+    assert out["items"][3]["error"]["field"] == "amount"
+    again = json.loads(
+        client.http.post("/v1/opening-balances/bulk", headers=_h(key), body=body).body
+    )
+    assert again["counts"] == {"exists": 2, "error": 2}
+    balances = {
+        lid: json.loads(client.http.get(f"/v1/leases/{lid}", headers=_h(key)).body)["balance"]
+        for lid in ("A-1", "A-2")
+    }
+    assert balances == {"A-1": "120.00", "A-2": "-30.00"}

