@@ -684,16 +684,24 @@ class DynamoTransactionRepository:
             for tx_id, tx in batch.items()
         ]
         stored = {i["transaction_id"]: i["status"] for i in _batch_get(ddb, self.table, keys)}
-        new = [tx for tx_id, tx in batch.items() if tx_id not in stored]
-        for start in range(0, len(new), 25):
-            batch_write(
-                ddb,
-                self.table,
-                [
-                    {"PutRequest": {"Item": to_ddb(transaction_to_item(tx))}}
-                    for tx in new[start : start + 25]
-                ],
-            )
+        new: list[BankTransaction] = []
+        for tx_id, tx in batch.items():
+            if tx_id in stored:
+                continue
+            # Conditional: a concurrent delivery may have written (and matching
+            # decided) it since the read; its record is never reset to new.
+            try:
+                ddb.put_item(
+                    TableName=self.table,
+                    Item=to_ddb(transaction_to_item(tx)),
+                    ConditionExpression="attribute_not_exists(transaction_id)",
+                )
+            except ClientError as e:
+                if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+                stored[tx_id] = "written by another delivery"
+                continue
+            new.append(tx)
         waiting = TransactionStatus.NEW.value
         to_match = [t for t in batch if stored.get(t, waiting) == waiting]
         return [tx.transaction_id for tx in new], to_match
