@@ -649,12 +649,14 @@ class DynamoTransactionRepository:
         ]
         stored = {i["transaction_id"]: i["status"] for i in _batch_get(ddb, self.table, keys)}
         new = [tx for tx_id, tx in batch.items() if tx_id not in stored]
+        # When it was recorded: the sweeper re-drives what stays ``new`` too long.
+        recorded = {"recorded_at": datetime.now(UTC).isoformat()}
         for start in range(0, len(new), 25):
             batch_write(
                 ddb,
                 self.table,
                 [
-                    {"PutRequest": {"Item": to_ddb(transaction_to_item(tx))}}
+                    {"PutRequest": {"Item": to_ddb(transaction_to_item(tx) | recorded)}}
                     for tx in new[start : start + 25]
                 ],
             )

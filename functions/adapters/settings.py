@@ -30,6 +30,8 @@ class Settings:
     portal_base_url: str
     documents_table: str = ""
     print_bucket: str = ""
+    ingest_queue_url: str = ""
+    sweep_after_minutes: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

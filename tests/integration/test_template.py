@@ -189,6 +189,7 @@ def test_functions_follow_the_contract(template: dict[str, Any]) -> None:
         "MatchFunction": ("functions.match.handler.lambda_handler", "match"),
         "ErpFunction": ("functions.erp.handler.lambda_handler", "erp"),
         "NotifyFunction": ("functions.notify.handler.lambda_handler", "notify"),
+        "SweeperFunction": ("functions.sweeper.handler.lambda_handler", "sweeper"),
         "ApiFunction": ("functions.api.app.app", "api"),
     }
     functions = _of_type(template, "AWS::Serverless::Function")
@@ -218,6 +219,7 @@ def test_functions_follow_the_contract(template: dict[str, Any]) -> None:
 def test_environment_resolves_to_the_local_names() -> None:
     stack = Stack(load_template())
     stack.queue_urls["MatchQueue"] = "http://127.0.0.1/123456789012/encaisse-local-match"
+    stack.queue_urls["IngestQueue"] = "http://127.0.0.1/123456789012/encaisse-local-ingest"
     variables = stack.properties("IngestFunction")["Environment"]["Variables"]
     assert variables["LEASES_TABLE"] == "encaisse-local-leases"
     assert variables["INBOX_BUCKET"] == "encaisse-local-inbox-123456789012"
