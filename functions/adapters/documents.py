@@ -3,6 +3,8 @@ and their manifests and consents in DocumentsTable."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +20,7 @@ from functions.core.documents import (
     DocumentKind,
     DocumentRecord,
     DocumentStatus,
+    NoticeRequest,
 )
 from functions.core.errors import EncaisseError
 
@@ -302,3 +305,37 @@ class BucketPrintProvider:
         except ClientError as e:
             raise DocumentStoreError(f"s3://{self.bucket}/{prefix}: {e}") from e
         return f"s3://{self.bucket}/{prefix}/"
+
+
+class SqsNoticeQueue:
+    """Sends rent calls to render to the documents function, in bounded batches."""
+
+    PER_MESSAGE = 20  # notices a worker renders per message (~4 s): far from any limit
+
+    def __init__(self, queue_url: str) -> None:
+        self.queue_url = queue_url
+
+    def send(self, org_id: str, requests: Sequence[NoticeRequest]) -> int:
+        """Returns the number of messages sent."""
+        bodies = [
+            json.dumps(
+                {
+                    "org_id": org_id,
+                    "notices": [r.to_dict() for r in requests[i : i + self.PER_MESSAGE]],
+                }
+            )
+            for i in range(0, len(requests), self.PER_MESSAGE)
+        ]
+        sqs = client("sqs")
+        for start in range(0, len(bodies), 10):
+            entries = [
+                {"Id": str(n), "MessageBody": body}
+                for n, body in enumerate(bodies[start : start + 10])
+            ]
+            try:
+                resp = sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            except ClientError as e:
+                raise DocumentStoreError(f"notices queue: {e}") from e
+            if resp.get("Failed"):
+                raise DocumentStoreError(f"notices queue refused messages: {resp['Failed']}")
+        return len(bodies)

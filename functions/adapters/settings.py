@@ -32,6 +32,7 @@ class Settings:
     print_bucket: str = ""
     ingest_queue_url: str = ""
     sweep_after_minutes: str = ""
+    notices_queue_url: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

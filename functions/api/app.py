@@ -18,7 +18,7 @@ from functions.adapters.aws import client
 from functions.adapters.dynamo import decode_cursor, lease_from_item
 from functions.api import bulk, documents, erp, ledger_ops, ops, organisations, review
 from functions.api.auth import Principal
-from functions.api.http import Routes, deps
+from functions.api.http import Routes, deps, with_security_headers
 from functions.api.requests import check_id, external_id, lease_from_body, rent_call_from_body
 from functions.api.tenant import payment_instructions, tenant_account
 from functions.api.views import file_json, lease_json, transaction_json
@@ -34,6 +34,7 @@ app.register_blueprint(erp.bp)
 app.register_blueprint(bulk.bp)
 app.register_blueprint(organisations.bp)
 app.register_blueprint(ledger_ops.bp)
+with_security_headers(app)
 app.register_blueprint(documents.bp)
 app.register_blueprint(ops.bp)
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")

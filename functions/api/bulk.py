@@ -12,10 +12,12 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from functions.adapters.documents import SqsNoticeQueue
 from functions.api.auth import Principal
 from functions.api.http import Routes, deps, json_response
 from functions.api.requests import check_id, lease_from_body, rent_call_from_body
 from functions.api.views import lease_json
+from functions.core.documents import NoticeRequest
 from functions.core.errors import EncaisseError, NotFoundError, ValidationError
 from functions.core.lease import Lease
 from functions.leases.service import RentCall
@@ -83,6 +85,7 @@ def post_rent_calls_bulk(p: Principal) -> Response:
         except ValidationError as e:
             results[i] = _error(i, e)
     known = deps.leases.find_many(p.org_id, [call.lease_id for _, call in calls])
+    notices: list[NoticeRequest] = []
     for i, call in calls:
         if call.lease_id not in known:
             results[i] = _error(i, NotFoundError("lease", call.lease_id))
@@ -98,4 +101,22 @@ def post_rent_calls_bulk(p: Principal) -> Response:
             "rent_call_id": call.rent_call_id,
             "lease_id": call.lease_id,
         }
+        if created:
+            notices.append(notice_request(call, known[call.lease_id].balance_cents))
+    if notices:  # rendered by the documents function, in bounded batches
+        SqsNoticeQueue(deps.settings.notices_queue_url).send(p.org_id, notices)
     return json_response(_summary(results))
+
+
+def notice_request(call: RentCall, balance_before_cents: int) -> NoticeRequest:
+    return NoticeRequest(
+        org_id=call.org_id,
+        lease_id=call.lease_id,
+        rent_call_id=call.rent_call_id,
+        period=call.period,
+        due_date=call.due_date,
+        rent_cents=call.rent_cents,
+        charges_cents=call.charges_cents,
+        apl_cents=call.apl_cents,
+        previous_balance_cents=balance_before_cents,
+    )

@@ -18,7 +18,7 @@ from chalice import Blueprint, Response
 
 from functions.adapters.documents import DynamoDocumentRepository, S3DocumentStore
 from functions.api.auth import authenticate
-from functions.api.http import Routes, deps, json_response, problem
+from functions.api.http import Routes, check_body_shape, deps, json_response, problem
 from functions.api.requests import check_id
 from functions.core.documents import (
     Consent,
@@ -93,6 +93,7 @@ def _open(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapped(**params: Any) -> Any:
             try:
+                check_body_shape(bp.current_request.raw_body)
                 return view(_caller(), **params)
             except EncaisseError as e:
                 return problem(e)

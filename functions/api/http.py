@@ -27,6 +27,7 @@ from functions.adapters.dynamo import (
 )
 from functions.adapters.idempotency import S3ReplayStore, idempotency_store
 from functions.adapters.settings import Settings
+from functions.api import headers as security
 from functions.api import idempotency
 from functions.api.auth import authenticate
 from functions.core.errors import (
@@ -107,6 +108,12 @@ class _Deps:
     @functools.cached_property
     def idempotency(self) -> BasePersistenceLayer:
         return idempotency_store(self.settings.idempotency_table)
+
+    @functools.cached_property
+    def cors_origins(self) -> frozenset[str]:
+        return security.allowed_origins(
+            os.environ.get("CORS_ALLOWED_ORIGINS"), os.environ.get("PORTAL_BASE_URL")
+        )
 
     @functools.cached_property
     def replays(self) -> S3ReplayStore:
@@ -239,3 +246,17 @@ def json_response(body: Any, status_code: int = 200) -> Response:
         status_code=status_code,
         headers={"Content-Type": "application/json"},
     )
+
+
+def with_security_headers(app: Chalice) -> None:
+    """Every answer of the API (errors included) carries the security headers, is never
+    stored by a cache, and is readable cross-origin by the portal's origin only."""
+
+    def add_headers(event: Any, get_response: Callable[[Any], Response]) -> Response:
+        response = get_response(event)
+        origin = (event.headers or {}).get("origin")
+        extra = security.API_HEADERS | security.cors_headers(origin, deps.cors_origins)
+        response.headers = {**extra, **(response.headers or {})}
+        return response
+
+    app.register_middleware(add_headers, "http")

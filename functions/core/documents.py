@@ -275,10 +275,10 @@ def parse_consent(body: object, at: datetime) -> Consent:
     if not isinstance(e_delivery, bool):
         raise ValidationError("e_delivery", "true or false")
     source = body.get("source", ConsentSource.STAFF.value)
-    if source not in {s.value for s in ConsentSource}:
+    if not isinstance(source, str) or source not in {s.value for s in ConsentSource}:
         raise ValidationError("source", "one of " + ", ".join(s.value for s in ConsentSource))
     channel = body.get("channel", ConsentChannel.EMAIL.value)
-    if channel not in {c.value for c in ConsentChannel}:
+    if not isinstance(channel, str) or channel not in {c.value for c in ConsentChannel}:
         raise ValidationError("channel", "one of " + ", ".join(c.value for c in ConsentChannel))
     return Consent(e_delivery, ConsentSource(source), ConsentChannel(channel), at)
 
@@ -348,3 +348,50 @@ def print_index_csv(slots: Sequence[PrintSlot]) -> str:
             ]
         )
     return out.getvalue()
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRequest:
+    """One rent call whose avis d'échéance is to be rendered (a NoticesQueue item)."""
+
+    org_id: str
+    lease_id: str
+    rent_call_id: str
+    period: str
+    due_date: date
+    rent_cents: int
+    charges_cents: int
+    apl_cents: int
+    previous_balance_cents: int
+
+    def to_dict(self) -> dict[str, str | int]:
+        return {
+            "lease_id": self.lease_id,
+            "rent_call_id": self.rent_call_id,
+            "period": self.period,
+            "due_date": self.due_date.isoformat(),
+            "rent_cents": self.rent_cents,
+            "charges_cents": self.charges_cents,
+            "apl_cents": self.apl_cents,
+            "previous_balance_cents": self.previous_balance_cents,
+        }
+
+    @classmethod
+    def from_dict(cls, org_id: str, data: dict[str, object]) -> NoticeRequest:
+        def cents(key: str) -> int:
+            value = data.get(key, 0)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValidationError(key, "an integer number of cents")
+            return value
+
+        return cls(
+            org_id=org_id,
+            lease_id=str(data["lease_id"]),
+            rent_call_id=str(data["rent_call_id"]),
+            period=check_period(str(data["period"])),
+            due_date=date.fromisoformat(str(data["due_date"])),
+            rent_cents=cents("rent_cents"),
+            charges_cents=cents("charges_cents"),
+            apl_cents=cents("apl_cents"),
+            previous_balance_cents=cents("previous_balance_cents"),
+        )

@@ -159,7 +159,19 @@ def patch_s3_notification_records_complete() -> None:
     notifications._get_s3_event = _get_s3_event
 
 
+def patch_dynamodb_serialisable() -> None:
+    """DynamoDB (and S3) requests are serialised; transactions use an undo log.
+
+    See :mod:`infra.local.dynamo_tx`: moto's rollback restores whole-table copies and
+    wipes concurrent writes.
+    """
+    from infra.local import dynamo_tx
+
+    dynamo_tx.apply()
+
+
 PATCHES: dict[str, Callable[[], None]] = {
+    "dynamodb_serialisable": patch_dynamodb_serialisable,
     "lambda_invocations_run_in_process": patch_lambda_invocations_run_in_process,
     "wait_states_honour_time_factor": patch_wait_states_honour_time_factor,
     "retry_intervals_honour_time_factor": patch_retry_intervals_honour_time_factor,

@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from functions.adapters.documents import SqsNoticeQueue
 from functions.adapters.dynamo import (
     DynamoApiKeyRepository,
     DynamoLeaseRepository,
@@ -25,6 +26,7 @@ from functions.adapters.dynamo import (
 )
 from functions.adapters.settings import Settings
 from functions.api.auth import hash_key, new_key
+from functions.core.documents import NoticeRequest
 from functions.core.lease import Lease, PaymentMethod, Tenant
 from functions.core.ledger import LedgerLine
 from functions.core.organisation import Organisation
@@ -270,6 +272,7 @@ def seed_demo(env: Mapping[str, str], today: date | None = None) -> dict[str, An
         seeded.append(replace(lease, balance_cents=balance, version=len(calls)))
     leases_repo.put_many_new(seeded)
     DynamoLedgerRepository(settings.ledger_table).put_many_new(lines)
+    notices = _queue_notices(settings, env, org.org_id, seeded, period, today)
 
     api_key = new_key()
     DynamoApiKeyRepository(settings.api_keys_table).put(
@@ -283,4 +286,45 @@ def seed_demo(env: Mapping[str, str], today: date | None = None) -> dict[str, An
         "sftp_password": secrets.token_urlsafe(12),
         "leases": len(seeded),
         "collection_iban": org.collection_iban,
+        "notices_queued": notices,
     }
+
+
+def _queue_notices(
+    settings: Settings,
+    env: Mapping[str, str],
+    org_id: str,
+    leases: list[Lease],
+    period: str,
+    today: date,
+) -> int:
+    """This month's avis d'échéance, rendered in the background by the documents function.
+
+    ``ENCAISSE_DEMO_NOTICES`` caps their number (the platform tests use a few).
+    """
+    if not settings.notices_queue_url:
+        return 0
+    cap = env.get("ENCAISSE_DEMO_NOTICES", "")
+    limit = int(cap) if cap.isdigit() else len(leases)
+    due = date(today.year, today.month, 5)
+    requests = []
+    for lease in leases:
+        if lease.end_date is not None:
+            continue
+        this_month = lease.rent_cents + lease.charges_cents - lease.apl_cents
+        requests.append(
+            NoticeRequest(
+                org_id,
+                lease.lease_id,
+                f"{lease.lease_id}:{period}",
+                period,
+                due,
+                lease.rent_cents,
+                lease.charges_cents,
+                lease.apl_cents,
+                lease.balance_cents - this_month,
+            )
+        )
+    requests = requests[:limit]
+    SqsNoticeQueue(settings.notices_queue_url).send(org_id, requests)
+    return len(requests)

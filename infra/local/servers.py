@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from functions.api import headers as security
 from infra.local.template import ACCOUNT_ID, REGION, ROOT
 
 LOG = logging.getLogger("encaisse.local.servers")
@@ -170,6 +171,9 @@ h2 {{ font-size: 1.1rem; margin: .5rem 0; }}
 # ------------------------------------------------------------------ portal
 
 
+LOCAL_PAGES_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+
 class PortalHandler(SimpleHTTPRequestHandler):
     """Static files of portal/ plus the local-only pages under /_local/."""
 
@@ -180,6 +184,17 @@ class PortalHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         LOG.debug("portal: " + format, *args)
+
+    def end_headers(self) -> None:
+        """The headers CloudFront's ResponseHeadersPolicy adds in AWS (template.yaml)."""
+        path = urlsplit(self.path).path
+        headers = security.API_HEADERS if path.startswith("/v1/") else security.PORTAL_HEADERS
+        if path.startswith("/_local/"):  # local-only pages carry their style inline
+            headers = headers | {"Content-Security-Policy": LOCAL_PAGES_CSP}
+        for name, value in headers.items():
+            if name != "Cache-Control":  # set by _send where it applies
+                self.send_header(name, value)
+        super().end_headers()
 
     def _send(self, status: int, body: str | bytes, content_type: str) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body

@@ -131,3 +131,66 @@ def test_a_cursor_is_bound_to_its_organisation_and_listing(
     assert _problem(r)["field"] == "cursor"
     r = client.http.get(f"/v1/transactions?after={cursor}", headers=_h(key))
     assert _problem(r)["field"] == "cursor"
+
+
+def _lower(headers: dict[str, str]) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items()}
+
+
+def test_every_answer_has_security_headers_and_is_not_cached(
+    client: Client, settings: Settings
+) -> None:
+    _, key = _new_org(settings, ["erp"])
+    for r in (
+        client.http.put("/v1/leases/H-1", headers=_h(key), body=json.dumps(LEASE)),
+        client.http.get("/v1/leases/H-1", headers=_h(key)),
+        client.http.get("/v1/leases/H-404", headers=_h(key)),
+        client.http.get("/v1/leases", headers={}),
+        client.http.get("/v1/health"),
+    ):
+        headers = _lower(r.headers)
+        assert headers["cache-control"] == "no-store"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_cors_answers_the_portal_origin_only(client: Client, settings: Settings) -> None:
+    from functions.api.headers import origin_of
+
+    portal = origin_of(settings.portal_base_url)
+    assert portal
+    r = client.http.get("/v1/health", headers={"Origin": portal})
+    assert _lower(r.headers)["access-control-allow-origin"] == portal
+    r = client.http.get("/v1/health", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in _lower(r.headers)
+    assert _lower(r.headers)["vary"] == "Origin"
+
+
+def test_the_local_portal_sends_the_cloudfront_headers() -> None:
+    import re
+    import urllib.request
+
+    from functions.api.headers import PORTAL_CSP
+    from infra.local.servers import PORTAL_DIR, portal_server
+
+    for page in PORTAL_DIR.glob("*.html"):  # the CSP forbids inline script: there is none
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), page
+        assert not re.search(r"\son[a-z]+\s*=", text, re.IGNORECASE), page
+        assert "javascript:" not in text.lower(), page
+    server = portal_server("127.0.0.1", 0)
+    server.start()
+    try:
+        for path in ("/", "/app.js"):
+            url = f"http://127.0.0.1:{server.port}{path}"
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                headers = _lower(dict(resp.headers))
+            assert headers["content-security-policy"] == PORTAL_CSP
+            assert headers["x-content-type-options"] == "nosniff"
+            assert headers["referrer-policy"] == "no-referrer"
+            assert headers["x-frame-options"] == "DENY"
+            assert headers["strict-transport-security"].startswith("max-age=")
+    finally:
+        server.stop()

@@ -295,3 +295,48 @@ def test_print_run_takes_the_documents_without_consent(client: Client, settings:
     assert status(paper) == "printed"
     assert status(digital) == "stored"
     assert build_print_run(settings).run(org_id)["batches"] == []  # printed once
+
+
+def test_bulk_rent_calls_fan_out_in_bounded_idempotent_batches(
+    client: Client, settings: Settings
+) -> None:
+    from functions.adapters.documents import SqsNoticeQueue
+    from functions.documents.handler import build_document_service, issue_notices
+
+    sqs = boto3.client("sqs")
+    sqs.purge_queue(QueueUrl=settings.notices_queue_url)
+    _, key = _new_org(settings, ["erp"])
+    count = SqsNoticeQueue.PER_MESSAGE + 3
+    lease_ids = [f"B{n:03d}-{uuid.uuid4().hex[:4]}" for n in range(count)]
+    r = client.http.post(
+        "/v1/leases/bulk",
+        headers=_h(key),
+        body=json.dumps({"leases": [LEASE | {"lease_id": x} for x in lease_ids]}),
+    )
+    assert r.status_code == 200, r.body
+    calls = [
+        {"lease_id": x, "period": "2026-07", "due_date": "2026-07-05", "rent": "412.30",
+         "charges": "61.20", "apl": "120.00"}
+        for x in lease_ids
+    ]  # fmt: skip
+    bulk = json.dumps({"rent_calls": calls})
+    r = client.http.post("/v1/rent-calls/bulk", headers=_h(key), body=bulk)
+    assert r.status_code == 200, r.body
+
+    bodies = []
+    while True:
+        got = sqs.receive_message(QueueUrl=settings.notices_queue_url, MaxNumberOfMessages=10)
+        if not got.get("Messages"):
+            break
+        bodies += [json.loads(m["Body"]) for m in got["Messages"]]
+    assert sorted(len(b["notices"]) for b in bodies) == [3, SqsNoticeQueue.PER_MESSAGE]
+    small = min(bodies, key=lambda b: len(b["notices"]))
+    svc = build_document_service(settings)
+    assert issue_notices(svc, small) == {"created": 3, "existing": 0}
+    assert issue_notices(svc, small) == {"created": 0, "existing": 3}  # a retried message
+    lease_id = small["notices"][0]["lease_id"]
+    items = json.loads(client.http.get(f"/v1/leases/{lease_id}/documents", headers=_h(key)).body)
+    assert [(i["kind"], i["period"]) for i in items["items"]] == [("avis_echeance", "2026-07")]
+    # a bulk replay of the same rent calls queues nothing more
+    client.http.post("/v1/rent-calls/bulk", headers=_h(key), body=bulk)
+    assert not sqs.receive_message(QueueUrl=settings.notices_queue_url).get("Messages")

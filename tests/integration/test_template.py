@@ -80,7 +80,7 @@ def test_every_work_queue_has_a_dead_letter_queue_and_encryption(template: dict[
     queues = _of_type(template, "AWS::SQS::Queue")
     dead_letter = {k for k in queues if "DeadLetter" in k}
     work = set(queues) - dead_letter
-    assert work == {"IngestQueue", "MatchQueue"}
+    assert work == {"IngestQueue", "MatchQueue", "NoticesQueue"}
     for logical_id, queue in queues.items():
         assert queue["Properties"].get("SqsManagedSseEnabled") or queue["Properties"].get(
             "KmsMasterKeyId"
@@ -191,6 +191,7 @@ def test_functions_follow_the_contract(template: dict[str, Any]) -> None:
         "NotifyFunction": ("functions.notify.handler.lambda_handler", "notify"),
         "SweeperFunction": ("functions.sweeper.handler.lambda_handler", "sweeper"),
         "ApiFunction": ("functions.api.app.app", "api"),
+        "DocumentsFunction": ("functions.documents.handler.lambda_handler", "documents"),
     }
     functions = _of_type(template, "AWS::Serverless::Function")
     assert set(functions) == set(expected)
@@ -214,12 +215,14 @@ def test_functions_follow_the_contract(template: dict[str, Any]) -> None:
     }
     assert sqs_sources["IngestFunction"] == ["IngestQueue"]
     assert sqs_sources["MatchFunction"] == ["MatchQueue"]
+    assert sqs_sources["DocumentsFunction"] == ["NoticesQueue"]
 
 
 def test_environment_resolves_to_the_local_names() -> None:
     stack = Stack(load_template())
     stack.queue_urls["MatchQueue"] = "http://127.0.0.1/123456789012/encaisse-local-match"
     stack.queue_urls["IngestQueue"] = "http://127.0.0.1/123456789012/encaisse-local-ingest"
+    stack.queue_urls["NoticesQueue"] = "http://127.0.0.1/123456789012/encaisse-local-notices"
     variables = stack.properties("IngestFunction")["Environment"]["Variables"]
     assert variables["LEASES_TABLE"] == "encaisse-local-leases"
     assert variables["INBOX_BUCKET"] == "encaisse-local-inbox-123456789012"
@@ -362,3 +365,28 @@ def test_schedules(template: dict[str, Any]) -> None:
         "open_cases",
         "print_run",
     ]
+
+
+def test_security_headers_on_cloudfront_and_cors_for_one_origin(template: dict[str, Any]) -> None:
+    from functions.api.headers import PORTAL_CSP
+
+    policy = template["Resources"]["PortalResponseHeadersPolicy"]["Properties"]
+    security = policy["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    csp = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert " ".join(csp.split()) == PORTAL_CSP  # the same policy as the local portal
+    assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert security["ContentTypeOptions"]["Override"] is True
+    assert security["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
+    config = template["Resources"]["PortalDistribution"]["Properties"]["DistributionConfig"]
+    behaviours = [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]
+    assert all(
+        b["ResponseHeadersPolicyId"] == {"Ref": "PortalResponseHeadersPolicy"} for b in behaviours
+    )
+    api = template["Resources"]["EncaisseApi"]["Properties"]
+    assert "*" not in json.dumps(api["Cors"]["AllowOrigin"])
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        headers = api["GatewayResponses"][kind]["ResponseParameters"]["Headers"]
+        assert "*" not in json.dumps(headers["Access-Control-Allow-Origin"])
+        assert headers["Cache-Control"] == "'no-store'"
+        assert headers["X-Content-Type-Options"] == "'nosniff'"

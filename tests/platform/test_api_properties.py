@@ -2,9 +2,12 @@
 
 Every operation of ``/v1/openapi.json`` gets generated requests (valid and invalid path
 and query parameters, headers and bodies) with the key of an organisation of its own
-(generated writes must not disturb the demo landlord other tests read); none may answer
-5xx. The number of examples per operation is small so the whole run stays within a few
-minutes; ``API_PROPERTY_EXAMPLES`` raises it for a deeper run.
+(generated writes must not disturb the demo landlord other tests read), or a platform
+operator's key for ``/v1/organisations``; none may answer 5xx. The examples of the
+description (a lease ``B-001``, an organisation ``oph-exemple``) are sent first, so the
+operations on one of them get past the 404. The number of examples per operation is
+small so the whole run stays within a few minutes; ``API_PROPERTY_EXAMPLES`` raises it
+for a deeper run.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from functions.adapters.dynamo import organisation_to_item, to_ddb
 from functions.api.auth import hash_key, new_key
 from functions.core.organisation import Organisation
 from functions.core.viban import VirtualIbanRange
+from functions.organisations.service import OPERATOR_ORG
 from infra.local.client import ApiClient
 
 pytestmark = pytest.mark.platform
@@ -31,15 +35,37 @@ pytestmark = pytest.mark.platform
 EXAMPLES = int(os.environ.get("API_PROPERTY_EXAMPLES", "30"))
 
 
-def _own_organisation(platform: dict[str, Any]) -> str:
-    """A landlord with a key of every scope, written straight into the platform's tables."""
-    ddb = boto3.client(
+def _ddb(platform: dict[str, Any]) -> Any:
+    return boto3.client(
         "dynamodb",
         endpoint_url=platform["aws_endpoint_url"],
         region_name=platform["region"],
         aws_access_key_id="local",
         aws_secret_access_key="local",
     )
+
+
+def _operator_key(platform: dict[str, Any]) -> str:
+    """A platform operator's key (scope operator), for the organisations admin routes."""
+    key = new_key()
+    _ddb(platform).put_item(
+        TableName=platform["tables"]["api_keys"],
+        Item=to_ddb(
+            {
+                "key_hash": hash_key(key),
+                "org_id": OPERATOR_ORG,
+                "scopes": ["operator"],
+                "label": "property tests",
+                "created_at": datetime.now(UTC).isoformat(),
+            }
+        ),
+    )
+    return key
+
+
+def _own_organisation(platform: dict[str, Any]) -> str:
+    """A landlord with a key of every scope, written straight into the platform's tables."""
+    ddb = _ddb(platform)
     org = Organisation(
         f"org-props-{uuid.uuid4().hex[:8]}",
         "Office de test des propriétés",
@@ -104,6 +130,7 @@ def _property(
 def test_no_generated_request_gets_a_server_error(running_platform: dict[str, Any]) -> None:
     base_url = running_platform["api_url"]
     auth = {"Authorization": f"Bearer {_own_organisation(running_platform)}"}
+    operator = {"Authorization": f"Bearer {_operator_key(running_platform)}"}
     operations = _operations(running_platform)
     assert len(operations) >= 15
     failures: list[str] = []
@@ -111,8 +138,102 @@ def test_no_generated_request_gets_a_server_error(running_platform: dict[str, An
     for operation in operations:
         seen: list[str] = []
         statuses: set[int] = set()
-        _property(operation, base_url, auth, seen, statuses)()
+        admin = operation.path.startswith("/v1/organisations")
+        _property(operation, base_url, operator if admin else auth, seen, statuses)()
         failures.extend(seen)
         answered += any(200 <= s < 300 for s in statuses)
     assert not failures, "server errors:\n" + "\n".join(failures)
     assert answered >= len(operations) // 2, f"only {answered} operations ever answered 2xx"
+
+
+def _raw(
+    url: str, method: str, body: bytes | None, headers: dict[str, str]
+) -> tuple[int, dict[str, str], bytes]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+def test_hostile_inputs_get_a_4xx_problem_on_every_route(running_platform: dict[str, Any]) -> None:
+    """The campaign's cases (issue 9, items 5 and 6) that random generation rarely reaches:
+    deep JSON, oversized bodies, exponent and 400-digit amounts, forged cursors."""
+    import base64
+    import json
+
+    base = running_platform["api_url"].rstrip("/")
+    auth = {
+        "Authorization": f"Bearer {_own_organisation(running_platform)}",
+        "Content-Type": "application/json",
+    }
+    spec = ApiClient(running_platform["api_url"], "").get("/v1/openapi.json")
+    writes = [
+        (method.upper(), path.replace("{", "").replace("}", ""))
+        for path, ops in spec["paths"].items()
+        for method in ops
+        if method in {"post", "put", "patch"}
+    ]
+    assert len(writes) >= 8
+    deep = b"[" * 100_000 + b"]" * 100_000
+    big = b'{"pad": "' + b"x" * (6 * 1024 * 1024) + b'"}'
+    failures = []
+    for method, path in writes:
+        for body, expected in ((deep, {400}), (big, {413})):
+            status, headers, _ = _raw(base + path, method, body, auth)
+            # a route may refuse earlier (404 unknown id, 403 scope); never 5xx, never 2xx
+            if status >= 500 or status < 400 or (status == 400 and expected == {413}):
+                failures.append(f"{method} {path} ({len(body)} bytes) → {status}")
+            elif status in expected:
+                assert headers["content-type"] == "application/problem+json"
+    from tests.integration.test_api import LEASE
+
+    lease = {k: v for k, v in LEASE.items() if k != "rent"}
+    for rent in (
+        '"1e6"',
+        '"1E2"',
+        '"99999999999999999999999.99"',
+        "9" * 400,
+        '"' + "9" * 400 + '"',
+    ):
+        body = json.dumps(lease)[:-1].encode() + b', "rent": ' + rent.encode() + b"}"
+        status, _, answer = _raw(f"{base}/v1/leases/HOSTILE-1", "PUT", body, auth)
+        if status != 400 or json.loads(answer).get("field") != "rent":
+            failures.append(f"rent {rent[:30]} → {status} {answer[:200]!r}")
+    forged = [
+        base64.urlsafe_b64encode(b'{"org_id":{"S":"x"}}').decode(),
+        base64.urlsafe_b64encode(b"[" * 1500).decode(),
+        "%25%25%25",
+    ]
+    lists = [p for p, ops in spec["paths"].items() if "get" in ops and "{" not in p]
+    for path in lists:
+        for cursor in forged:
+            status, _, answer = _raw(f"{base}{path}?after={cursor}", "GET", None, auth)
+            if status >= 500:
+                failures.append(f"GET {path}?after={cursor[:20]} → {status} {answer[:200]!r}")
+    assert not failures, "\n".join(failures)
+
+
+def test_the_running_platform_sends_security_headers(running_platform: dict[str, Any]) -> None:
+    from functions.api.headers import PORTAL_CSP
+
+    status, headers, _ = _raw(
+        running_platform["api_url"].rstrip("/") + "/v1/health", "GET", None, {}
+    )
+    assert status == 200
+    assert headers["cache-control"] == "no-store"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    portal = running_platform.get("portal_url")
+    assert portal
+    status, headers, _ = _raw(portal.rstrip("/") + "/", "GET", None, {})
+    assert status == 200 and headers["content-security-policy"] == PORTAL_CSP
+    status, headers, _ = _raw(
+        portal.rstrip("/") + "/v1/health", "GET", None, {"Origin": "https://evil.example"}
+    )
+    assert headers["cache-control"] == "no-store"
+    assert "access-control-allow-origin" not in headers

@@ -8,11 +8,14 @@ import pytest
 
 from functions.core.documents import (
     AmountLine,
+    Delivery,
     DocumentKind,
     NoticeAmounts,
     PeriodNotPaidError,
+    delivery_for,
     document_id,
     euros,
+    parse_consent,
     period_label,
     require_fully_paid,
     settlement,
@@ -107,3 +110,29 @@ def test_french_formats() -> None:
     assert euros(123_456) == "1\u202f234,56\u00a0€"
     assert euros(-15_000) == "-150,00\u00a0€"
     assert period_label("2026-08") == "août 2026"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ([], "body"),
+        ({}, "e_delivery"),
+        ({"e_delivery": 1}, "e_delivery"),
+        ({"e_delivery": True, "source": ["portal"]}, "source"),
+        ({"e_delivery": True, "source": "fax"}, "source"),
+        ({"e_delivery": True, "channel": {"x": 1}}, "channel"),
+    ],
+)
+def test_consent_input_is_checked(body: object, field: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        parse_consent(body, NOW)
+    assert err.value.field == field
+
+
+def test_delivery_follows_consent_then_the_erp_flag() -> None:
+    given = parse_consent({"e_delivery": True, "source": "portal", "channel": "sms"}, NOW)
+    withdrawn = parse_consent({"e_delivery": False}, NOW)
+    assert delivery_for(given, erp_flag=False) is Delivery.SAFE
+    assert delivery_for(withdrawn, erp_flag=True) is Delivery.PRINT
+    assert delivery_for(None, erp_flag=True) is Delivery.SAFE
+    assert delivery_for(None, erp_flag=False) is Delivery.PRINT
