@@ -16,12 +16,14 @@ from functions.adapters.dynamo import (
     DynamoOrganisationRepository,
     DynamoTransactionRepository,
 )
+from functions.adapters.secrets import SecretsManagerStore
 from functions.adapters.settings import Settings
 from functions.adapters.storage import S3FileStore, SqsMatchQueue
 from functions.core.sweep import Sweeper
 from functions.ingest.parsers import parse_bytes, stream_file
 from functions.ingest.service import StatementIngestor
 from functions.match.service import PaymentMatcher
+from functions.organisations.secrets import OrganisationSecrets
 
 if TYPE_CHECKING:
     from functions.adapters.books import DynamoBooksReader
@@ -89,3 +91,7 @@ def build_books_reader(settings: Settings) -> DynamoBooksReader:
         settings.transactions_table,
         settings.entries_table,
     )
+
+
+def build_org_secrets(settings: Settings) -> OrganisationSecrets:
+    return OrganisationSecrets(SecretsManagerStore(), settings.secrets_prefix or "encaisse")

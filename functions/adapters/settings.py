@@ -33,6 +33,8 @@ class Settings:
     ingest_queue_url: str = ""
     sweep_after_minutes: str = ""
     notices_queue_url: str = ""
+    secrets_prefix: str = ""
+    """Name prefix of the organisations' secrets in Secrets Manager (``encaisse/<stack>``)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

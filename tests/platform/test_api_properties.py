@@ -71,7 +71,6 @@ def _own_organisation(platform: dict[str, Any]) -> str:
         "Office de test des propriétés",
         "FR7630004008210000420001774",
         VirtualIbanRange("30004", "00821", "9876"),
-        portal_secret=uuid.uuid4().hex,
     )
     ddb.put_item(
         TableName=platform["tables"]["organisations"], Item=to_ddb(organisation_to_item(org))
