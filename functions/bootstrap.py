@@ -14,11 +14,13 @@ from functions.adapters.dynamo import (
     DynamoOrganisationRepository,
     DynamoTransactionRepository,
 )
+from functions.adapters.secrets import SecretsManagerStore
 from functions.adapters.settings import Settings
 from functions.adapters.storage import S3FileStore, SqsMatchQueue
 from functions.ingest.parsers import parse_bytes, stream_file
 from functions.ingest.service import StatementIngestor
 from functions.match.service import PaymentMatcher
+from functions.organisations.secrets import OrganisationSecrets
 
 
 def build_ingestor(settings: Settings) -> StatementIngestor:
@@ -50,3 +52,7 @@ def build_matcher(settings: Settings) -> PaymentMatcher:
         ),
         ledger=DynamoLedgerRepository(settings.ledger_table),
     )
+
+
+def build_org_secrets(settings: Settings) -> OrganisationSecrets:
+    return OrganisationSecrets(SecretsManagerStore(), settings.secrets_prefix or "encaisse")

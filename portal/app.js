@@ -9,7 +9,7 @@ const EUR = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR" 
 const KIND = { rent_call: "Avis d'échéance", payment: "Paiement reçu", reversal: "Paiement rejeté" };
 
 function show(id) {
-  for (const s of ["loading", "welcome", "error", "account", "pay", "history"]) $(s).hidden = true;
+  for (const s of ["loading", "welcome", "error", "account", "pay", "history", "documents"]) $(s).hidden = true;
   for (const s of id) $(s).hidden = false;
 }
 
@@ -102,6 +102,10 @@ async function start() {
       const acc = await getJson("/tenant/account", { Authorization: "Tenant " + fragment.get("t") });
       fillAccount(acc);
       show(["account", "pay", "history"]);
+      // documents.js lists the lease's documents with the same token
+      document.dispatchEvent(new CustomEvent("encaisse:account", {
+        detail: { token: fragment.get("t"), leaseId: acc.lease_id },
+      }));
     } else if (query.get("ref")) {
       const pay = await getJson("/pay/" + encodeURIComponent(query.get("ref").replace(/\s+/g, "")));
       fillPay(pay);

@@ -31,6 +31,8 @@ class Settings:
     documents_table: str = ""
     print_bucket: str = ""
     notices_queue_url: str = ""
+    secrets_prefix: str = ""
+    """Name prefix of the organisations' secrets in Secrets Manager (``encaisse/<stack>``)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from functions.core.errors import EncaisseError
-from infra.local import cli_documents, cli_erp, cli_org, cli_review
+from infra.local import cli_documents, cli_erp, cli_org, cli_review, cli_secrets
 from infra.local.client import api_client, load_endpoints, org_for, state_dir
 
 GLOBAL_OPTIONS = {
@@ -311,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_review.add_parsers(sub)
     cli_erp.add_parsers(sub)
     cli_org.add_parsers(sub)
+    cli_secrets.add_parsers(sub)
     cli_documents.add_parsers(sub)
 
     statement = sub.add_parser("statement", help="bank files").add_subparsers(

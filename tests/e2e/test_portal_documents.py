@@ -1,0 +1,55 @@
+"""The portal's "Mes documents" in headless Chromium: the demo tenant's notice and consent,
+with screenshots at phone and desktop widths (kept in the test's temporary folder)."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.local.client import ApiClient
+from tests.e2e.test_portal import CHROMIUM, _render
+
+pytestmark = pytest.mark.e2e
+
+
+def _screenshot(url: str, path: Path, width: int, height: int) -> None:
+    assert CHROMIUM is not None
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [
+                CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                f"--user-data-dir={profile}", "--virtual-time-budget=8000", "--hide-scrollbars",
+                f"--window-size={width},{height}", f"--screenshot={path}", url,
+            ],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_tenant_sees_documents_and_the_consent_button(
+    running_platform: dict[str, Any], tmp_path: Path
+) -> None:
+    api = ApiClient(running_platform["api_url"], running_platform["demo"]["api_key"])
+    active = [x for x in api.iterate("/v1/leases", limit=500) if not x.get("end_date")]
+    lease_id = active[0]["lease_id"]
+    deadline = time.monotonic() + 90
+    while not api.get(f"/v1/leases/{lease_id}/documents")["items"]:
+        assert time.monotonic() < deadline, "the demo notice was not rendered"
+        time.sleep(0.5)
+    link = api.post(f"/v1/leases/{lease_id}/tenant-link", {})["url"]
+
+    dom = _render(link)
+    assert "Mes documents" in dom
+    assert "Avis d'échéance" in dom
+    assert 'class="open-doc"' in dom
+    assert "Recevoir" in dom  # the one-tap consent button
+
+    for name, (width, height) in {"phone": (390, 844), "desktop": (1280, 900)}.items():
+        _screenshot(link, tmp_path / f"documents-{name}.png", width, height)
