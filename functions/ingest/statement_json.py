@@ -54,7 +54,7 @@ def _entry(entry: Entry) -> dict[str, Any]:
 
 
 def _statement(statement: Statement) -> dict[str, Any]:
-    return {
+    rendered = {
         "id": statement.id,
         "account_iban": statement.account_iban,
         "account_other_id": statement.account_other_id,
@@ -63,6 +63,9 @@ def _statement(statement: Statement) -> dict[str, Any]:
         "closing_balance": _balance(statement.closing_balance),
         "entries": [_entry(entry) for entry in statement.entries],
     }
+    if statement.notes:  # only when the parser assumed something
+        rendered["notes"] = list(statement.notes)
+    return rendered
 
 
 def _reject(reject: Reject) -> dict[str, Any]:
@@ -104,6 +107,7 @@ def to_summary(parsed: ParsedFile) -> dict[str, Any]:
                 "opening_balance": _balance(s.opening_balance),
                 "closing_balance": _balance(s.closing_balance),
             }
+            | ({"notes": list(s.notes)} if s.notes else {})
         )
     return {
         "format": parsed.format,
