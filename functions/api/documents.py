@@ -36,6 +36,7 @@ from functions.core.errors import (
 )
 from functions.core.tenant_access import token_org, verify_token
 from functions.documents.service import DocumentService
+from functions.organisations.secrets import SecretKind
 
 bp = Blueprint(__name__)
 route = Routes(bp)
@@ -76,9 +77,9 @@ def _caller() -> Caller:
             org = deps.orgs.get(token_org(token))
         except NotFoundError as e:
             raise AuthenticationError("this link is not valid") from e
-        if not org.portal_secret:
-            raise AuthenticationError("this link is not valid")
-        grant = verify_token(org.portal_secret, token, datetime.now(UTC))
+        grant = verify_token(
+            deps.secrets.accepted_values(org, SecretKind.PORTAL), token, datetime.now(UTC)
+        )
         return Caller(grant.org_id, f"tenant:{grant.lease_id}", grant.lease_id)
     principal = authenticate(deps.keys, headers)
     if not principal.scopes & STAFF_SCOPES:

@@ -25,8 +25,10 @@ from functions.adapters.dynamo import (
     DynamoOrganisationRepository,
 )
 from functions.adapters.settings import Settings
+from functions.bootstrap import build_org_secrets
 from functions.core.ledger import LedgerLine, LineKind, payment_line_id
 from functions.core.tenant_access import TenantGrant, issue_token
+from functions.organisations.secrets import SecretKind
 from infra.local import cli_documents
 from infra.local.client import ApiCallError, ApiClient
 from tests.integration.test_api import LEASE, _h, _new_org
@@ -73,9 +75,9 @@ def _pay(settings: Settings, org_id: str, lease_id: str, cents: int, tx: str) ->
 
 def _tenant(settings: Settings, org_id: str, lease_id: str) -> dict[str, str]:
     org = DynamoOrganisationRepository(settings.organisations_table).get(org_id)
-    assert org.portal_secret
+    secret = build_org_secrets(settings).signing_value(org, SecretKind.PORTAL)
     grant = TenantGrant(org_id, lease_id, datetime.now(UTC) + timedelta(days=1))
-    token = issue_token(org.portal_secret, grant)
+    token = issue_token(secret, grant)
     return {"Authorization": f"Tenant {token}", "Content-Type": "application/json"}
 
 
