@@ -167,3 +167,66 @@ def test_check_reports_broken_books(
     assert ("balance", "L2") in rules and ("balance", "L1") in rules
     assert ("allocation", tx_id) in rules
     assert DynamoOrganisationRepository(settings.organisations_table).exists(org_id)
+
+
+def test_cli_check_and_sweep(
+    emulator: Any,
+    settings: Settings,
+    org: tuple[str, list[Lease]],
+    tmp_path: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from infra.local.cli import main
+
+    org_id, leases = org
+    endpoints = {
+        "aws_endpoint_url": emulator.endpoint_url,
+        "region": emulator.region,
+        "tables": emulator.by_role("tables"),
+        "buckets": emulator.by_role("buckets"),
+        "queues": emulator.by_role("queues"),
+    }
+    (tmp_path / "endpoints.json").write_text(json.dumps(endpoints), encoding="utf-8")
+    common = ["--state-dir", str(tmp_path), "--org", org_id]
+    lost = _ingest_losing_match_messages(emulator, settings, org_id, "c1.xml", _file(leases, "C1"))
+    assert main(["sweep", "--older-than", "0", *common]) == 0
+    assert "2 transaction(s)" in capsys.readouterr().out
+    assert sorted(_match_what_is_queued(emulator, settings, org_id)) == sorted(lost)
+    assert main(["check", *common]) == 0
+    assert "cohérent" in capsys.readouterr().out
+    emulator.client("dynamodb").update_item(
+        TableName=settings.leases_table,
+        Key={"org_id": {"S": org_id}, "lease_id": {"S": "L0"}},
+        UpdateExpression="SET balance_cents = :b",
+        ExpressionAttributeValues={":b": {"N": "1"}},
+    )
+    assert main(["check", *common]) == 1
+    out = capsys.readouterr().out
+    assert "1 anomalie(s)" in out and "[balance] L0" in out
+
+
+def test_redrive_route_is_for_operators_only(
+    emulator: Any, settings: Settings, client: Any, org: tuple[str, list[Lease]]
+) -> None:
+    from functions.adapters.dynamo import DynamoApiKeyRepository
+    from functions.api.auth import hash_key, new_key
+    from functions.organisations.service import OPERATOR_ORG
+
+    keys = DynamoApiKeyRepository(settings.api_keys_table)
+    operator, clerk = new_key(), new_key()
+    keys.put(hash_key(operator), OPERATOR_ORG, ["operator"], "test operator")
+    keys.put(hash_key(clerk), org[0], ["erp", "backoffice"], "test clerk")
+
+    def post(key: str, body: Any) -> Any:
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        return client.http.post("/v1/ops/redrive", headers=headers, body=json.dumps(body))
+
+    assert post(clerk, {"queue": "match"}).status_code == 403
+    bad = post(operator, {"queue": "nope"})
+    assert bad.status_code == 400 and json.loads(bad.body)["field"] == "queue"
+    marker = f"route-{datetime.now(UTC).timestamp()}"
+    sqs = emulator.client("sqs")
+    sqs.send_message(QueueUrl=emulator.queues["IngestDeadLetterQueue"].url, MessageBody=marker)
+    done = post(operator, {"queue": "ingest"})
+    assert done.status_code == 200 and json.loads(done.body)["moved"]["ingest"] >= 1
+    assert len(drain(sqs, emulator.queues["IngestQueue"].url, marker)) == 1
