@@ -245,6 +245,14 @@ class StatementStream:
     rejects: tuple[Reject, ...] = ()
     statements: list[Statement] = field(default_factory=list)
 
+    def items(self) -> Iterator[tuple[Statement, Entry | None]]:
+        """Each entry with its statement, then ``(statement, None)`` once a
+        statement has ended (listed in ``statements`` as well)."""
+        for statement, entry in self._items:
+            if entry is None:
+                self.statements.append(statement)
+            yield statement, entry
+
     def entries(self) -> Iterator[tuple[Statement, Entry]]:
         for statement, entry in self._items:
             if entry is None:
