@@ -13,15 +13,17 @@ DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 # (poppler-utils) and read their EPC QR codes (zbar-tools).
 TEST_DEB_PACKAGES := chromium poppler-utils zbar-tools
 
-.PHONY: help deps system-deps python-deps run test lint bench bench-match bench-ceiling deploy clean
+.PHONY: help deps system-deps python-deps run test chaos lint bench bench-match bench-ceiling bench-documents deploy clean
 
 help:
+	@echo "make chaos  the slow reliability campaign (crashes, fuzzing, races)"
 	@echo "make run    start the whole platform locally (embedded AWS, API, portal, SFTP, demo data)"
 	@echo "make test   run the test suite (what CI runs)"
 	@echo "make lint   ruff, mypy on the core, cfn-lint on template.yaml"
 	@echo "make bench  statement-parser benchmarks (writes docs/benchmarks.md)"
 	@echo "make bench-match  matching accuracy and throughput benchmark (writes docs/benchmarks.md)"
 	@echo "make bench-ceiling  storage ceiling: TransactWriteItems/s of the embedded emulator by table size"
+	@echo "make bench-documents  notices per second, peak memory, 1,000-document print batch (writes docs/benchmarks.md)"
 	@echo "make deploy build and deploy to AWS with SAM (needs AWS credentials and the sam CLI)"
 
 deps: system-deps python-deps
@@ -46,6 +48,11 @@ test: EXTRA_DEB_PACKAGES = $(TEST_DEB_PACKAGES)
 test: deps
 	$(RUN) pytest $(PYTEST_ARGS)
 
+# The slow campaign: crash injection at each step of ingest and match, a large fuzz
+# budget, repeated races (docs/reliability.md).
+chaos: deps
+	ENCAISSE_CHAOS_ROUNDS=$${ENCAISSE_CHAOS_ROUNDS:-10} $(RUN) pytest tests/chaos -m 'chaos or integration' $(PYTEST_ARGS)
+
 lint: python-deps
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
@@ -60,6 +67,9 @@ bench-match: deps
 
 bench-ceiling: python-deps
 	$(RUN) python -m infra.local.ceiling $(ARGS)
+
+bench-documents: deps
+	$(RUN) python -m bench.documents.bench_documents
 
 deploy: python-deps
 	$(UV) export --frozen --no-dev --no-hashes --extra pdf --no-emit-project > requirements.txt

@@ -21,6 +21,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from functions.adapters.aws import client
+from functions.adapters.faults import crash_point
 from functions.core.accounting import AccountingEntry, EntryLine, SourceType
 from functions.core.address import PostalAddress
 from functions.core.allocation import Allocation
@@ -31,6 +32,7 @@ from functions.core.lease import Lease, PaymentMethod, Tenant
 from functions.core.ledger import LedgerLine, LineKind
 from functions.core.matching import CollectionRecord, MatchDecision, MatchPolicy
 from functions.core.organisation import Branding, ChartOfAccounts, HouseholdSplit, Organisation
+from functions.core.secrets import PlainSecrets
 from functions.core.sepa import Mandate
 from functions.core.transactions import BankTransaction, TransactionKind, TransactionStatus
 from functions.core.viban import VirtualIbanRange
@@ -189,8 +191,8 @@ def organisation_to_item(org: Organisation) -> dict[str, Any]:
         "siren": org.siren,
         "erp_format": org.erp_format,
         "erp_webhook_url": org.erp_webhook_url,
-        "erp_webhook_secret": org.erp_webhook_secret,
-        "portal_secret": org.portal_secret,
+        "erp_webhook_secret_arn": org.erp_webhook_secret_arn,
+        "portal_secret_arn": org.portal_secret_arn,
         "address": org.address.to_dict() if org.address else None,
         "branding": _branding_to_item(org.branding),
         "ics": org.ics,
@@ -222,8 +224,8 @@ def organisation_from_item(item: dict[str, Any]) -> Organisation:
         siren=item.get("siren"),
         erp_format=item.get("erp_format", "json"),
         erp_webhook_url=item.get("erp_webhook_url"),
-        erp_webhook_secret=item.get("erp_webhook_secret"),
-        portal_secret=item.get("portal_secret"),
+        erp_webhook_secret_arn=item.get("erp_webhook_secret_arn"),
+        portal_secret_arn=item.get("portal_secret_arn"),
         address=PostalAddress.from_dict(item["address"]) if item.get("address") else None,
         branding=Branding(**item.get("branding") or {}),
         ics=item.get("ics"),
@@ -270,6 +272,41 @@ class DynamoOrganisationRepository:
         if "Item" not in resp:
             raise NotFoundError("organisation", org_id)
         return organisation_from_item(from_ddb(resp["Item"]))
+
+    def with_plain_secrets(self) -> list[PlainSecrets]:
+        """Organisations still holding secrets in clear (items written before the secret store)."""
+        found: list[PlainSecrets] = []
+        paginator = client("dynamodb").get_paginator("scan")
+        for page in paginator.paginate(
+            TableName=self.table,
+            FilterExpression=(
+                "attribute_exists(portal_secret) OR attribute_exists(erp_webhook_secret)"
+            ),
+            ProjectionExpression="org_id, portal_secret, erp_webhook_secret",
+        ):
+            for raw in page.get("Items", []):
+                item = from_ddb(raw)
+                found.append(
+                    PlainSecrets(
+                        item["org_id"], item.get("portal_secret"), item.get("erp_webhook_secret")
+                    )
+                )
+        return found
+
+    def store_secret_refs(self, org: Organisation) -> None:
+        """Keep the secrets' references and drop any value stored in clear."""
+        client("dynamodb").update_item(
+            TableName=self.table,
+            Key={"org_id": {"S": org.org_id}},
+            UpdateExpression=(
+                "SET portal_secret_arn = :p, erp_webhook_secret_arn = :e "
+                "REMOVE portal_secret, erp_webhook_secret"
+            ),
+            ConditionExpression="attribute_exists(org_id)",
+            ExpressionAttributeValues=to_ddb(
+                {":p": org.portal_secret_arn, ":e": org.erp_webhook_secret_arn}
+            ),
+        )
 
     def matching_policy(self, org_id: str) -> MatchPolicy:
         """The organisation's matching settings (attribute ``matching_policy``) over defaults."""
@@ -648,18 +685,29 @@ class DynamoTransactionRepository:
             for tx_id, tx in batch.items()
         ]
         stored = {i["transaction_id"]: i["status"] for i in _batch_get(ddb, self.table, keys)}
-        new = [tx for tx_id, tx in batch.items() if tx_id not in stored]
-        for start in range(0, len(new), 25):
-            batch_write(
-                ddb,
-                self.table,
-                [
-                    {"PutRequest": {"Item": to_ddb(transaction_to_item(tx))}}
-                    for tx in new[start : start + 25]
-                ],
-            )
+        new: list[BankTransaction] = []
+        # When it was recorded: the sweeper re-drives what stays ``new`` too long.
+        recorded = {"recorded_at": datetime.now(UTC).isoformat()}
+        for tx_id, tx in batch.items():
+            if tx_id in stored:
+                continue
+            # Conditional: a concurrent delivery may have written (and matching
+            # decided) it since the read; its record is never reset to new.
+            try:
+                ddb.put_item(
+                    TableName=self.table,
+                    Item=to_ddb(transaction_to_item(tx) | recorded),
+                    ConditionExpression="attribute_not_exists(transaction_id)",
+                )
+            except ClientError as e:
+                if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+                stored[tx_id] = "written by another delivery"
+                continue
+            new.append(tx)
         waiting = TransactionStatus.NEW.value
         to_match = [t for t in batch if stored.get(t, waiting) == waiting]
+        crash_point("ingest.recorded")
         return [tx.transaction_id for tx in new], to_match
 
     def get_many(self, org_id: str, transaction_ids: Sequence[str]) -> list[BankTransaction]:
@@ -1148,6 +1196,7 @@ class DynamoBooker:
                     }
                 }
             )
+        crash_point("match.deciding")
         try:
             client("dynamodb").transact_write_items(TransactItems=items)
         except ClientError as e:
@@ -1159,6 +1208,7 @@ class DynamoBooker:
             raise ConflictError(
                 f"transaction {tx.transaction_id}: concurrent update ({reasons}); retry"
             ) from e
+        crash_point("match.booked")
         return True
 
     def _lease_updates(self, booking: Booking, leases: dict[str, Lease]) -> list[dict[str, Any]]:

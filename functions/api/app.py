@@ -16,7 +16,7 @@ from chalice import Chalice, Response
 
 from functions.adapters.aws import client
 from functions.adapters.dynamo import decode_cursor, lease_from_item
-from functions.api import bulk, documents, erp, ledger_ops, organisations, review
+from functions.api import bulk, documents, erp, ledger_ops, ops, organisations, review
 from functions.api.auth import Principal
 from functions.api.http import Routes, deps, with_security_headers
 from functions.api.requests import check_id, external_id, lease_from_body, rent_call_from_body
@@ -27,6 +27,7 @@ from functions.core.errors import AuthenticationError, ConflictError, NotFoundEr
 from functions.core.money import format_cents
 from functions.core.rf import normalize_rf
 from functions.core.tenant_access import TenantGrant, issue_token, token_org, verify_token
+from functions.organisations.secrets import SecretKind
 
 app = Chalice(app_name="encaisse")
 app.register_blueprint(review.bp)
@@ -36,6 +37,7 @@ app.register_blueprint(organisations.bp)
 app.register_blueprint(ledger_ops.bp)
 with_security_headers(app)
 app.register_blueprint(documents.bp)
+app.register_blueprint(ops.bp)
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 
 
@@ -215,10 +217,11 @@ def create_tenant_link(p: Principal, lease_id: str) -> Response:
     """A signed link to the portal for this lease's tenants (sent in notices and messages)."""
     lease = deps.leases.get(p.org_id, check_id(lease_id, "lease_id"))
     org = deps.orgs.get(p.org_id)
-    if not org.portal_secret:
+    if not org.portal_secret_arn:
         raise ConflictError("the organisation has no portal secret: tenant links are disabled")
+    secret = deps.secrets.signing_value(org, SecretKind.PORTAL)
     expires = datetime.now(UTC) + timedelta(days=TENANT_LINK_DAYS)
-    token = issue_token(org.portal_secret, TenantGrant(org.org_id, lease.lease_id, expires))
+    token = issue_token(secret, TenantGrant(org.org_id, lease.lease_id, expires))
     url = f"{deps.settings.portal_base_url.rstrip('/')}/#t={token}"
     return Response(
         body=json.dumps({"url": url, "token": token, "expires_at": expires.isoformat()}),
@@ -238,9 +241,9 @@ def get_tenant_account() -> dict[str, Any]:
         org = deps.orgs.get(token_org(token))
     except NotFoundError as e:
         raise AuthenticationError("this link is not valid") from e
-    if not org.portal_secret:
-        raise AuthenticationError("this link is not valid")
-    grant = verify_token(org.portal_secret, token, datetime.now(UTC))
+    grant = verify_token(
+        deps.secrets.accepted_values(org, SecretKind.PORTAL), token, datetime.now(UTC)
+    )
     lease = deps.leases.get(grant.org_id, grant.lease_id)
     return tenant_account(org, lease, deps.ledger.lines(org.org_id, lease.lease_id))
 

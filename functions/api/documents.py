@@ -17,6 +17,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from functions.adapters.documents import DynamoDocumentRepository, S3DocumentStore
+from functions.adapters.messaging import SesMailer, SnsSmsSender
 from functions.api.auth import authenticate
 from functions.api.http import Routes, check_body_shape, deps, json_response, problem
 from functions.api.requests import check_id
@@ -35,7 +36,9 @@ from functions.core.errors import (
     ValidationError,
 )
 from functions.core.tenant_access import token_org, verify_token
+from functions.documents.notify import DepositNotifier, portal_secret_from
 from functions.documents.service import DocumentService
+from functions.organisations.secrets import SecretKind
 
 bp = Blueprint(__name__)
 route = Routes(bp)
@@ -51,6 +54,12 @@ def service() -> DocumentService:
         ledger=deps.ledger,
         manifests=DynamoDocumentRepository(s.documents_table),
         store=S3DocumentStore(s.documents_bucket),
+        notifier=DepositNotifier(
+            SesMailer(s.mail_sender),
+            SnsSmsSender(),
+            s.portal_base_url,
+            portal_secret_from(deps.secrets),
+        ),
     )
 
 
@@ -76,9 +85,9 @@ def _caller() -> Caller:
             org = deps.orgs.get(token_org(token))
         except NotFoundError as e:
             raise AuthenticationError("this link is not valid") from e
-        if not org.portal_secret:
-            raise AuthenticationError("this link is not valid")
-        grant = verify_token(org.portal_secret, token, datetime.now(UTC))
+        grant = verify_token(
+            deps.secrets.accepted_values(org, SecretKind.PORTAL), token, datetime.now(UTC)
+        )
         return Caller(grant.org_id, f"tenant:{grant.lease_id}", grant.lease_id)
     principal = authenticate(deps.keys, headers)
     if not principal.scopes & STAFF_SCOPES:

@@ -39,6 +39,7 @@ from functions.core.errors import (
     ValidationError,
 )
 from functions.leases.service import LeaseService
+from functions.organisations.secrets import OrganisationSecrets
 
 MAX_LIMIT = 500
 MAX_BODY_BYTES = 5 * 1024 * 1024  # below Lambda's 6 MB payload; a 1,000-lease bulk is < 2 MB
@@ -122,6 +123,12 @@ class _Deps:
     @functools.cached_property
     def idempotency_config(self) -> IdempotencyConfig:
         return idempotency.idempotency_config()
+
+    @functools.cached_property
+    def secrets(self) -> OrganisationSecrets:
+        from functions.bootstrap import build_org_secrets
+
+        return build_org_secrets(self.settings)
 
     @functools.cached_property
     def lease_service(self) -> LeaseService:

@@ -28,6 +28,7 @@ from functions.core.money import THRESHOLD_MAX_CENTS, cents_from_plain_decimal, 
 from functions.core.organisation import Branding, ChartOfAccounts, HouseholdSplit, Organisation
 from functions.core.sepa import normalize_ics
 from functions.core.viban import VirtualIbanRange, normalize_iban
+from functions.organisations.secrets import SecretKind
 from functions.organisations.service import OrganisationService
 
 bp = Blueprint(__name__)
@@ -270,7 +271,7 @@ def merge_patch(current: dict[str, Any], patch: Any) -> dict[str, Any]:
 
 
 def organisation_service() -> OrganisationService:
-    return OrganisationService(deps.orgs, deps.keys, new_key, hash_key)
+    return OrganisationService(deps.orgs, deps.keys, new_key, hash_key, deps.secrets)
 
 
 @route("/v1/organisations", methods=("POST",), scope="operator", replay=False)
@@ -283,7 +284,7 @@ def create_organisation(p: Principal) -> Response:
         organisation_from_json(check_id(org_id, "org_id"), body)
     )
     out = organisation_json(org)
-    out["erp"]["webhook_secret"] = org.erp_webhook_secret
+    out["erp"]["webhook_secret"] = deps.secrets.signing_value(org, SecretKind.ERP_WEBHOOK)
     out["api_key"] = {"key": key.key, "key_id": key.key_id, "scopes": list(key.scopes)}
     return json_response(out, 201)
 

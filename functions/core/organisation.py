@@ -61,8 +61,10 @@ class Organisation:
     siren: str | None = None
     erp_format: str = "json"
     erp_webhook_url: str | None = None
-    erp_webhook_secret: str | None = None
-    portal_secret: str | None = None
+    erp_webhook_secret_arn: str | None = None
+    """Reference of the ERP webhook's signing secret in the secret store (never the value)."""
+    portal_secret_arn: str | None = None
+    """Reference of the secret signing tenant portal links (never the value)."""
     address: PostalAddress | None = None
     branding: Branding = field(default_factory=Branding)
     ics: str | None = None

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -57,12 +58,16 @@ def token_org(token: str) -> str:
     return org
 
 
-def verify_token(secret: str, token: str, now: datetime) -> TenantGrant:
+def verify_token(secret: str | Sequence[str], token: str, now: datetime) -> TenantGrant:
+    """The grant of a token signed with ``secret`` (or any of several, during a rotation)."""
+    keys = (secret,) if isinstance(secret, str) else tuple(secret)
     try:
         version, payload, signature = token.split(".")
     except ValueError as e:
         raise AuthenticationError("this link is not valid") from e
-    if version != "v1" or not hmac.compare_digest(signature, _sign(secret, payload)):
+    if version != "v1" or not any(
+        hmac.compare_digest(signature, _sign(key, payload)) for key in keys
+    ):
         raise AuthenticationError("this link is not valid")
     body = json.loads(_unb64(payload))
     grant = TenantGrant(body["o"], body["l"], datetime.fromtimestamp(body["e"], UTC))

@@ -3,9 +3,12 @@ that depends only on what the bank says about it, never on the file.
 
 So the same file uploaded twice, a ZIP holding an already-seen statement, and
 an intraday CAMT.052 followed by the day's CAMT.053 all give the same ids, and
-a conditional write books each payment once. Two genuinely identical payments
-(same day, amount, payer, no bank reference) are told apart by their rank among
-identical keys within the file, which is stable across re-deliveries.
+a conditional write books each payment once. The id rests on the bank's
+reference and end-to-end id when there are any (not on the remittance text,
+which a bank may change between an intraday and an end-of-day statement). Two
+genuinely identical payments (same day, amount, payer, no bank reference) are
+told apart by their rank among identical keys within the file, which is stable
+across re-deliveries.
 """
 
 from __future__ import annotations
@@ -74,20 +77,44 @@ def _identity(parts: tuple[object, ...]) -> str:
 def _transaction_key(
     org_id: str, st: Statement, entry: Entry, tx: Transaction
 ) -> tuple[object, ...]:
+    """What identifies a payment: the account, date, amount and direction,
+    with the bank's reference and the end-to-end id when the bank gives them.
+
+    A bank may send the same payment again with another remittance text (an
+    intraday camt.052, then the day's camt.053), so the free text enters the
+    key only when there is no reference at all; two payments with no
+    reference and the same amount and date are then told apart by their
+    payer, their text and, failing all, their rank in the file.
+    """
     account = st.account_iban or st.account_other_id
+    day = entry.booking_date or entry.value_date
+    reference = _reference(entry.bank_reference)
+    end_to_end = _reference(tx.end_to_end_id)
+    if reference or end_to_end:
+        return (org_id, account, day, tx.amount_cents, entry.reversal, reference, end_to_end)
     return (
         org_id,
         account,
-        entry.booking_date or entry.value_date,
+        day,
         tx.amount_cents,
         entry.reversal,
-        entry.bank_reference,
-        tx.end_to_end_id,
+        None,
+        None,
         tx.counterparty_iban,
         tx.creditor_account_iban,
         tx.structured_reference,
         tx.remittance,
     )
+
+
+# What some banks write where there is no reference.
+_NO_REFERENCE = frozenset({"", "NONREF", "NOTPROVIDED", "NOREF", "NONE"})
+
+
+def _reference(value: str | None) -> str | None:
+    if value is None or value.strip().upper() in _NO_REFERENCE:
+        return None
+    return value
 
 
 def transaction_id(key: tuple[object, ...], rank: int) -> str:

@@ -55,10 +55,18 @@ class BatchStore(Protocol):
     def get(self, org_id: str, batch_id: str) -> dict[str, Any]: ...
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    """``t=<unix>,v1=<hex>``: HMAC-SHA256 of ``"<t>." + body`` (the timestamp stops replays)."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
+def sign(secret: str | Sequence[str], timestamp: int, body: bytes) -> str:
+    """``t=<unix>,v1=<hex>``: HMAC-SHA256 of ``"<t>." + body`` (the timestamp stops replays).
+
+    With several secrets (during a rotation's grace period: the current one first, then
+    the previous), one ``v1=`` per secret: a receiver accepts the body if any matches.
+    """
+    keys = (secret,) if isinstance(secret, str) else tuple(secret)
+    macs = (
+        hmac.new(key.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+        for key in keys
+    )
+    return ",".join([f"t={timestamp}", *(f"v1={mac}" for mac in macs)])
 
 
 def render(
@@ -81,6 +89,8 @@ class ErpPushService:
     orgs: Organisations
     entries: Entries
     batches: BatchStore
+    # The webhook secret's values valid now (the current one first).
+    webhook_keys: Callable[[Organisation], Sequence[str]]
     # Names the tenant sub-ledgers of a FEC batch (without it: the lease ids).
     leases: Leases | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -139,6 +149,9 @@ class ErpPushService:
         batch = self.batches.get(org_id, batch_id)
         if not org.erp_webhook_url:
             raise ErpWebhookError(f"organisation {org_id} has no webhook any more")
+        keys = self.webhook_keys(org)
+        if not keys:
+            raise ErpWebhookError(f"organisation {org_id} has no webhook secret to sign with")
         body = batch["body"].encode()
         timestamp = int(self.clock().timestamp())
         request = urllib.request.Request(  # noqa: S310 (URL set by the landlord's admin)
@@ -146,9 +159,7 @@ class ErpPushService:
         )
         request.add_header("Content-Type", FORMATS[batch["format"]])
         request.add_header("X-Encaisse-Delivery", batch_id)
-        request.add_header(
-            "X-Encaisse-Signature", sign(org.erp_webhook_secret or "", timestamp, body)
-        )
+        request.add_header("X-Encaisse-Signature", sign(keys, timestamp, body))
         batch["attempts"] = int(batch.get("attempts", 0)) + 1
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as resp:  # noqa: S310

@@ -6,14 +6,14 @@ own keys never see another organisation, nor change their own bank range.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
-from functions.core.errors import ConflictError, ValidationError
+from functions.core.errors import ConflictError, NotFoundError, ValidationError
 from functions.core.organisation import Organisation
+from functions.organisations.secrets import OrganisationSecrets
 
 OPERATOR_ORG = "_platform"
 """The ``org_id`` of operator keys: not a valid organisation id (those start with a
@@ -44,6 +44,7 @@ class OrganisationService:
     keys: ApiKeyStore
     new_key: Callable[[], str]
     hash_key: Callable[[str], str]
+    secrets: OrganisationSecrets
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def create(self, org: Organisation) -> tuple[Organisation, IssuedKey]:
@@ -53,10 +54,14 @@ class OrganisationService:
         """
         if org.org_id == OPERATOR_ORG:
             raise ValidationError("org_id", "is reserved")
-        stored = replace(
-            org,
-            portal_secret=org.portal_secret or secrets.token_urlsafe(32),
-            erp_webhook_secret=org.erp_webhook_secret or secrets.token_urlsafe(32),
+        try:  # checked before the secrets are made: never touch another org's
+            self.orgs.get(org.org_id)
+        except NotFoundError:
+            pass
+        else:
+            raise ConflictError(f"organisation {org.org_id!r} exists already")
+        stored = self.secrets.provision(
+            replace(org, portal_secret_arn=None, erp_webhook_secret_arn=None)
         )
         self.orgs.put_new(stored)
         return stored, self.issue_key(stored.org_id, ORG_KEY_SCOPES, "first key")
@@ -71,8 +76,8 @@ class OrganisationService:
             )
         stored = replace(
             org,
-            portal_secret=current.portal_secret,
-            erp_webhook_secret=current.erp_webhook_secret,
+            portal_secret_arn=current.portal_secret_arn,
+            erp_webhook_secret_arn=current.erp_webhook_secret_arn,
         )
         self.orgs.put(stored)
         return stored

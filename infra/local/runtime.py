@@ -206,6 +206,7 @@ class Platform:
             "region": res.region,
             "buckets": res.by_role("buckets"),
             "tables": res.by_role("tables"),
+            "secrets_prefix": res.environment.get("SECRETS_PREFIX", ""),
             "queues": res.by_role("queues"),
             "topics": res.by_role("topics"),
             "state_machines": res.by_role("state_machines"),

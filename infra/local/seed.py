@@ -26,7 +26,9 @@ from functions.adapters.dynamo import (
 )
 from functions.adapters.settings import Settings
 from functions.api.auth import hash_key, new_key
+from functions.bootstrap import build_org_secrets
 from functions.core.documents import NoticeRequest
+from functions.core.errors import NotFoundError
 from functions.core.lease import Lease, PaymentMethod, Tenant
 from functions.core.ledger import LedgerLine
 from functions.core.organisation import Organisation
@@ -173,7 +175,6 @@ def demo_organisation() -> Organisation:
         collection_iban=collection,
         viban_range=viban_range,
         siren="775123456",
-        portal_secret=secrets.token_urlsafe(32),
     )
 
 
@@ -237,6 +238,16 @@ def seed_demo(env: Mapping[str, str], today: date | None = None) -> dict[str, An
     orgs = DynamoOrganisationRepository(settings.organisations_table)
     leases_repo = DynamoLeaseRepository(settings.leases_table)
     org = demo_organisation()
+    try:  # seeding again keeps the secrets (and the links already handed out)
+        known = orgs.get(org.org_id)
+        org = replace(
+            org,
+            portal_secret_arn=known.portal_secret_arn,
+            erp_webhook_secret_arn=known.erp_webhook_secret_arn,
+        )
+    except NotFoundError:
+        pass
+    org = build_org_secrets(settings).provision(org)
     orgs.put(org)
     ledger = DynamoLedgerWriter(settings.ledger_table, settings.leases_table)
     service = LeaseService(orgs, leases_repo, ledger)

@@ -12,6 +12,7 @@ from chalice.test import Client
 from functions.adapters.dynamo import DynamoApiKeyRepository, DynamoOrganisationRepository
 from functions.adapters.settings import Settings
 from functions.api.auth import hash_key, new_key
+from functions.bootstrap import build_org_secrets
 from functions.core.organisation import Organisation
 from functions.core.rf import is_valid_rf
 from functions.core.viban import VirtualIbanRange, normalize_iban
@@ -34,15 +35,14 @@ LEASE = {
 
 def _new_org(settings: Settings, scopes: list[str]) -> tuple[str, str]:
     org_id = f"org-{uuid.uuid4().hex[:8]}"
-    DynamoOrganisationRepository(settings.organisations_table).put(
-        Organisation(
-            org_id,
-            "Office Public de l'Habitat",
-            "FR7630004008210000420001774",
-            VirtualIbanRange("30004", "00821", str(uuid.uuid4().int)[:4], bic="BNPAFRPPXXX"),
-            portal_secret=uuid.uuid4().hex,
-        )
+    org = Organisation(
+        org_id,
+        "Office Public de l'Habitat",
+        "FR7630004008210000420001774",
+        VirtualIbanRange("30004", "00821", str(uuid.uuid4().int)[:4], bic="BNPAFRPPXXX"),
     )
+    org = build_org_secrets(settings).provision(org)
+    DynamoOrganisationRepository(settings.organisations_table).put(org)
     key = new_key()
     DynamoApiKeyRepository(settings.api_keys_table).put(hash_key(key), org_id, scopes, "test")
     return org_id, key

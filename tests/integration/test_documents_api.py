@@ -25,8 +25,10 @@ from functions.adapters.dynamo import (
     DynamoOrganisationRepository,
 )
 from functions.adapters.settings import Settings
+from functions.bootstrap import build_org_secrets
 from functions.core.ledger import LedgerLine, LineKind, payment_line_id
 from functions.core.tenant_access import TenantGrant, issue_token
+from functions.organisations.secrets import SecretKind
 from infra.local import cli_documents
 from infra.local.client import ApiCallError, ApiClient
 from tests.integration.test_api import LEASE, _h, _new_org
@@ -73,9 +75,9 @@ def _pay(settings: Settings, org_id: str, lease_id: str, cents: int, tx: str) ->
 
 def _tenant(settings: Settings, org_id: str, lease_id: str) -> dict[str, str]:
     org = DynamoOrganisationRepository(settings.organisations_table).get(org_id)
-    assert org.portal_secret
+    secret = build_org_secrets(settings).signing_value(org, SecretKind.PORTAL)
     grant = TenantGrant(org_id, lease_id, datetime.now(UTC) + timedelta(days=1))
-    token = issue_token(org.portal_secret, grant)
+    token = issue_token(secret, grant)
     return {"Authorization": f"Tenant {token}", "Content-Type": "application/json"}
 
 
@@ -293,7 +295,7 @@ def test_print_run_takes_the_documents_without_consent(client: Client, settings:
         return str(json.loads(r.body)["items"][0]["status"])
 
     assert status(paper) == "printed"
-    assert status(digital) == "stored"
+    assert status(digital) == "notified"  # in the safe, the tenant told by e-mail
     assert build_print_run(settings).run(org_id)["batches"] == []  # printed once
 
 
@@ -340,3 +342,29 @@ def test_bulk_rent_calls_fan_out_in_bounded_idempotent_batches(
     # a bulk replay of the same rent calls queues nothing more
     client.http.post("/v1/rent-calls/bulk", headers=_h(key), body=bulk)
     assert not sqs.receive_message(QueueUrl=settings.notices_queue_url).get("Messages")
+
+
+def test_a_document_in_the_safe_is_notified_with_a_portal_link_not_attached(
+    client: Client, settings: Settings
+) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    _, key = _new_org(settings, ["erp", "backoffice"])
+    lease_id = f"N-{uuid.uuid4().hex[:6]}"
+    email = f"{lease_id.lower()}@example.fr"
+    _lease(client, key, lease_id, tenants=[{"name": "Zoé LEFÈVRE", "email": email}])
+    _rent_call(client, key, lease_id, "2026-08")
+    items = json.loads(client.http.get(f"/v1/leases/{lease_id}/documents", headers=_h(key)).body)
+    assert items["items"][0]["status"] == "notified"
+    sent = [
+        m
+        for m in ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-3"].sent_messages
+        if email in m.destinations.get("ToAddresses", [])
+    ]
+    assert len(sent) == 1
+    body = str(sent[0].body)
+    assert "un nouveau document est disponible" in str(sent[0].subject).lower()
+    assert "Avis d'échéance de août 2026" in body
+    assert "/#t=" in body  # the signed portal link
+    assert "%PDF" not in body and not getattr(sent[0], "attachments", None)

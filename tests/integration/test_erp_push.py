@@ -30,6 +30,7 @@ from functions.adapters.dynamo import (
 from functions.adapters.settings import Settings
 from functions.adapters.storage import S3BatchStore
 from functions.api.auth import hash_key, new_key
+from functions.bootstrap import build_org_secrets
 from functions.core.accounting import AccountingEntry, EntryLine, SourceType, entry_id_for
 from functions.core.organisation import ChartOfAccounts, Organisation
 from functions.core.viban import VirtualIbanRange
@@ -62,11 +63,13 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 signature = self.headers["X-Encaisse-Signature"]
-                parts = dict(p.split("=", 1) for p in signature.split(","))
+                pairs = [p.split("=", 1) for p in signature.split(",")]
+                parts = dict(pairs)
                 expected = hmac.new(
                     receiver.secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256
                 ).hexdigest()
-                ok = hmac.compare_digest(expected, parts["v1"])
+                # one v1 per valid secret while a rotation's grace period runs
+                ok = any(hmac.compare_digest(expected, v) for k, v in pairs if k == "v1")
                 fresh = abs(time.time() - int(parts["t"])) < 300
                 index = min(len(receiver.received), len(receiver.statuses) - 1)
                 status = receiver.statuses[index] if ok and fresh else 401
@@ -106,18 +109,16 @@ def receiver_factory(settings: Settings) -> Iterator[Callable[..., tuple[str, Re
         receiver = Receiver(statuses)
         receiver.start()
         org_id = f"org-erp-{uuid.uuid4().hex[:8]}"
-        orgs.put(
-            Organisation(
-                org_id,
-                "OPH du Loiret",
-                "FR7630004008210000420001774",
-                VirtualIbanRange("30004", "00821", str(uuid.uuid4().int)[:4]),
-                chart=ChartOfAccounts(),
-                erp_format=fmt,
-                erp_webhook_url=receiver.url,
-                erp_webhook_secret=SECRET,
-            )
+        org = Organisation(
+            org_id,
+            "OPH du Loiret",
+            "FR7630004008210000420001774",
+            VirtualIbanRange("30004", "00821", str(uuid.uuid4().int)[:4]),
+            chart=ChartOfAccounts(),
+            erp_format=fmt,
+            erp_webhook_url=receiver.url,
         )
+        orgs.put(build_org_secrets(settings).provision(org, erp_webhook_secret=SECRET))
         started.append((org_id, receiver))
         return org_id, receiver
 
@@ -270,6 +271,7 @@ def test_overlapping_runs_never_take_the_same_entries(
         orgs=DynamoOrganisationRepository(settings.organisations_table),
         entries=DynamoEntryRepository(settings.entries_table),
         batches=S3BatchStore(settings.archive_bucket),
+        webhook_keys=lambda org: (SECRET,),
     )
     first = service.collect(org_id)
     second = service.collect(org_id)

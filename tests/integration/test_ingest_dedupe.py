@@ -9,11 +9,13 @@ from __future__ import annotations
 import io
 import uuid
 import zipfile
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import pytest
 
+from functions.adapters import dynamo
 from functions.adapters.dynamo import DynamoFileRepository, DynamoOrganisationRepository
 from functions.adapters.settings import Settings
 from functions.bootstrap import build_ingestor
@@ -85,6 +87,64 @@ def test_intraday_report_then_day_statement(emulator: Any, org: str) -> None:
     day = render_camt([_statement(_entry(1, 50_000), _entry(2, 61_000), _entry(3, 7_000))])
     second = _ingest(emulator, org, "statement.xml", day)
     assert (second.status, second.transactions, second.new_transactions) == ("ingested", 3, 1)
+
+
+def _retold(entry: Entry, remittance: str) -> Entry:
+    """The same booking as the bank tells it again, with another text."""
+    (tx,) = entry.transactions
+    return replace(entry, transactions=(replace(tx, remittance=remittance),))
+
+
+def test_a_payment_sent_again_with_another_text_is_recorded_once(emulator: Any, org: str) -> None:
+    first, second = _entry(21, 48_000), _entry(22, 48_000)
+    morning = _as_camt052(render_camt([_statement(first, second)]))
+    assert _ingest(emulator, org, "intraday-21.xml", morning).new_transactions == 2
+    evening = render_camt(
+        [_statement(_retold(first, "LOYER NOV APPT 21"), _retold(second, "VIR SEPA LOYER"))]
+    )
+    result = _ingest(emulator, org, "statement-21.xml", evening)
+    assert (result.status, result.transactions, result.new_transactions) == ("ingested", 2, 0)
+    assert len(_transaction_ids(emulator, org)) == 2
+
+
+def test_payments_without_references_are_never_merged(emulator: Any, org: str) -> None:
+    def bare(name: str, text: str) -> Entry:
+        return Entry(
+            9_900, "EUR", DAY, DAY, transactions=(Transaction(9_900, name, remittance=text),)
+        )
+
+    body = render_camt([_statement(bare("M. MARTIN", "LOYER A"), bare("MME PETIT", "LOYER B"))])
+    assert _ingest(emulator, org, "bare.xml", body).new_transactions == 2
+
+
+def test_a_redriven_file_never_resets_a_decided_transaction(
+    emulator: Any, org: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings.from_env()
+    body = render_camt([_statement(_entry(31, 12_300))])
+    first = _ingest(emulator, org, "decided.xml", body)
+    (tx_id,) = _transaction_ids(emulator, org)
+    ddb = emulator.client("dynamodb")
+    key = {"org_id": {"S": org}, "transaction_id": {"S": tx_id}}
+    ddb.update_item(
+        TableName=settings.transactions_table,
+        Key=key,
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "allocated"}},
+    )
+    # The file record lost (a crash before it was written): the file is re-driven.
+    ddb.delete_item(
+        TableName=settings.files_table,
+        Key={"org_id": {"S": org}, "file_id": {"S": str(first.file_id)}},
+    )
+    # And its read of the stored records raced the decision (saw nothing):
+    # only the conditional write stands between it and a reset to "new".
+    monkeypatch.setattr(dynamo, "_batch_get", lambda *_: [])
+    again = _ingest(emulator, org, "decided.xml", body)
+    assert (again.status, again.new_transactions) == ("ingested", 0)
+    item = ddb.get_item(TableName=settings.transactions_table, Key=key, ConsistentRead=True)
+    assert item["Item"]["status"]["S"] == "allocated"
 
 
 def test_zip_holding_a_seen_statement_adds_only_the_new_one(emulator: Any, org: str) -> None:
