@@ -13,7 +13,7 @@ DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 # (poppler-utils) and read their EPC QR codes (zbar-tools).
 TEST_DEB_PACKAGES := chromium poppler-utils zbar-tools
 
-.PHONY: help deps system-deps python-deps run test lint bench bench-match bench-ceiling deploy clean
+.PHONY: help deps system-deps python-deps run test lint bench bench-match bench-ceiling bench-documents deploy clean
 
 help:
 	@echo "make run    start the whole platform locally (embedded AWS, API, portal, SFTP, demo data)"
@@ -22,6 +22,7 @@ help:
 	@echo "make bench  statement-parser benchmarks (writes docs/benchmarks.md)"
 	@echo "make bench-match  matching accuracy and throughput benchmark (writes docs/benchmarks.md)"
 	@echo "make bench-ceiling  storage ceiling: TransactWriteItems/s of the embedded emulator by table size"
+	@echo "make bench-documents  notices per second, peak memory, 1,000-document print batch (writes docs/benchmarks.md)"
 	@echo "make deploy build and deploy to AWS with SAM (needs AWS credentials and the sam CLI)"
 
 deps: system-deps python-deps
@@ -60,6 +61,9 @@ bench-match: deps
 
 bench-ceiling: python-deps
 	$(RUN) python -m infra.local.ceiling $(ARGS)
+
+bench-documents: deps
+	$(RUN) python -m bench.documents.bench_documents
 
 deploy: python-deps
 	$(UV) export --frozen --no-dev --no-hashes --extra pdf --no-emit-project > requirements.txt

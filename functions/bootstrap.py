@@ -5,6 +5,8 @@ The single place that knows which implementation serves which role.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from functions.adapters.dynamo import (
     BookingTables,
     DynamoBooker,
@@ -17,10 +19,15 @@ from functions.adapters.dynamo import (
 from functions.adapters.secrets import SecretsManagerStore
 from functions.adapters.settings import Settings
 from functions.adapters.storage import S3FileStore, SqsMatchQueue
+from functions.core.sweep import Sweeper
 from functions.ingest.parsers import parse_bytes, stream_file
 from functions.ingest.service import StatementIngestor
 from functions.match.service import PaymentMatcher
 from functions.organisations.secrets import OrganisationSecrets
+
+if TYPE_CHECKING:
+    from functions.adapters.books import DynamoBooksReader
+    from functions.adapters.recovery import SqsRedriver
 
 
 def build_ingestor(settings: Settings) -> StatementIngestor:
@@ -51,6 +58,38 @@ def build_matcher(settings: Settings) -> PaymentMatcher:
             )
         ),
         ledger=DynamoLedgerRepository(settings.ledger_table),
+    )
+
+
+def build_sweeper(settings: Settings) -> Sweeper:
+    from datetime import UTC, datetime
+
+    from functions.adapters.recovery import DynamoWaitingTransactions, S3Inbox, SqsIngestQueue
+
+    return Sweeper(
+        orgs=DynamoOrganisationRepository(settings.organisations_table),
+        transactions=DynamoWaitingTransactions(settings.transactions_table),
+        inbox=S3Inbox(settings.inbox_bucket),
+        match_queue=SqsMatchQueue(settings.match_queue_url),
+        ingest_queue=SqsIngestQueue(settings.ingest_queue_url, settings.inbox_bucket),
+        clock=lambda: datetime.now(UTC),
+    )
+
+
+def build_redriver(settings: Settings) -> SqsRedriver:
+    from functions.adapters.recovery import SqsRedriver
+
+    return SqsRedriver({"ingest": settings.ingest_queue_url, "match": settings.match_queue_url})
+
+
+def build_books_reader(settings: Settings) -> DynamoBooksReader:
+    from functions.adapters.books import DynamoBooksReader
+
+    return DynamoBooksReader(
+        settings.leases_table,
+        settings.ledger_table,
+        settings.transactions_table,
+        settings.entries_table,
     )
 
 

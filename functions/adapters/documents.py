@@ -61,22 +61,6 @@ class S3DocumentStore:
         except ClientError as e:
             raise DocumentStoreError(f"s3://{self.bucket}/{key}: {e}") from e
 
-    def put_source(self, key: str, html: str) -> None:
-        """The HTML a PDF was made from (``<key>.html``), for the print run's batch."""
-        source = key.removesuffix(".pdf") + ".html"
-        try:
-            client("s3").put_object(
-                Bucket=self.bucket,
-                Key=source,
-                Body=html.encode("utf-8"),
-                ContentType="text/html; charset=utf-8",
-            )
-        except ClientError as e:
-            raise DocumentStoreError(f"s3://{self.bucket}/{source}: {e}") from e
-
-    def get_source(self, key: str) -> str:
-        return self.get(key.removesuffix(".pdf") + ".html").decode("utf-8")
-
     def get(self, key: str) -> bytes:
         try:
             body: bytes = client("s3").get_object(Bucket=self.bucket, Key=key)["Body"].read()

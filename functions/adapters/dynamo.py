@@ -685,6 +685,8 @@ class DynamoTransactionRepository:
         ]
         stored = {i["transaction_id"]: i["status"] for i in _batch_get(ddb, self.table, keys)}
         new: list[BankTransaction] = []
+        # When it was recorded: the sweeper re-drives what stays ``new`` too long.
+        recorded = {"recorded_at": datetime.now(UTC).isoformat()}
         for tx_id, tx in batch.items():
             if tx_id in stored:
                 continue
@@ -693,7 +695,7 @@ class DynamoTransactionRepository:
             try:
                 ddb.put_item(
                     TableName=self.table,
-                    Item=to_ddb(transaction_to_item(tx)),
+                    Item=to_ddb(transaction_to_item(tx) | recorded),
                     ConditionExpression="attribute_not_exists(transaction_id)",
                 )
             except ClientError as e:

@@ -30,6 +30,8 @@ class Settings:
     portal_base_url: str
     documents_table: str = ""
     print_bucket: str = ""
+    ingest_queue_url: str = ""
+    sweep_after_minutes: str = ""
     notices_queue_url: str = ""
     secrets_prefix: str = ""
     """Name prefix of the organisations' secrets in Secrets Manager (``encaisse/<stack>``)."""

@@ -16,7 +16,7 @@ from chalice import Chalice, Response
 
 from functions.adapters.aws import client
 from functions.adapters.dynamo import decode_cursor, lease_from_item
-from functions.api import bulk, documents, erp, ledger_ops, organisations, review
+from functions.api import bulk, documents, erp, ledger_ops, ops, organisations, review
 from functions.api.auth import Principal
 from functions.api.http import Routes, deps, with_security_headers
 from functions.api.requests import check_id, external_id, lease_from_body, rent_call_from_body
@@ -37,6 +37,7 @@ app.register_blueprint(organisations.bp)
 app.register_blueprint(ledger_ops.bp)
 with_security_headers(app)
 app.register_blueprint(documents.bp)
+app.register_blueprint(ops.bp)
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 
 

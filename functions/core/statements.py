@@ -81,6 +81,9 @@ class Statement:
     opening_balance: Balance | None
     closing_balance: Balance | None
     entries: tuple[Entry, ...] = ()
+    # What the parser had to assume to read the statement (e.g. a zone the
+    # bank left blank), for whoever checks it.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

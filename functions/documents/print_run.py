@@ -7,6 +7,7 @@ production a mail house's API behind the same interface.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from functions.core.documents import (
     print_index_csv,
 )
 from functions.core.lease import Lease
-from functions.documents.render import TEMPLATES, recipient_lines
+from functions.documents.render import recipient_lines
 from functions.documents.service import Leases, Orgs
 
 MAX_BATCH = 1000
@@ -39,8 +40,8 @@ class QueuedDocuments(Protocol):
     def set_status(self, org_id: str, doc_id: str, status: DocumentStatus) -> None: ...
 
 
-class Sources(Protocol):
-    def get_source(self, key: str) -> str: ...
+class StoredPdfs(Protocol):
+    def get(self, key: str) -> bytes: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,27 +56,31 @@ class Batch:
         return last.first_page + last.item.pages + last.blanks_after - 1 if last else 0
 
 
-def render_batch(documents: Sequence[tuple[PrintItem, str]]) -> Batch:
-    """Renders each document's HTML once, plans the pages, writes one PDF."""
-    from weasyprint import HTML  # type: ignore[import-untyped]  # slow: only when printing
+def merge_batch(documents: Sequence[tuple[PrintItem, bytes]]) -> Batch:
+    """Merges the stored PDFs (the very bytes the tenants' documents hold) into one,
+    in postcode order, each document starting on an odd page."""
+    from pypdf import PdfReader, PdfWriter
 
-    rendered: dict[str, Any] = {}
+    readers: dict[str, PdfReader] = {}
     items = []
-    for item, html in documents:
-        doc = HTML(string=html, base_url=str(TEMPLATES)).render()
-        rendered[item.document_id] = doc
-        items.append(PrintItem(**{**_fields(item), "pages": len(doc.pages)}))
+    for item, pdf in documents:
+        reader = PdfReader(io.BytesIO(pdf))
+        readers[item.document_id] = reader
+        items.append(PrintItem(**{**_fields(item), "pages": len(reader.pages)}))
     slots = plan_print_batch(items)
     if not slots:
         return Batch(b"", print_index_csv([]), ())
-    blank = HTML(string=_BLANK).render().pages[0]
-    pages = []
+    writer = PdfWriter()
     for slot in slots:
-        pages.extend(rendered[slot.item.document_id].pages)
-        pages.extend([blank] * slot.blanks_after)
-    first = rendered[slots[0].item.document_id]
-    pdf: bytes = first.copy(pages).write_pdf()
-    return Batch(pdf, print_index_csv(slots), tuple(slots))
+        reader = readers[slot.item.document_id]
+        for page in reader.pages:
+            writer.add_page(page)
+        last = reader.pages[-1].mediabox
+        for _ in range(slot.blanks_after):
+            writer.add_blank_page(width=float(last.width), height=float(last.height))
+    out = io.BytesIO()
+    writer.write(out)
+    return Batch(out.getvalue(), print_index_csv(slots), tuple(slots))
 
 
 def _fields(item: PrintItem) -> dict[str, Any]:
@@ -105,9 +110,9 @@ class PrintRunService:
     orgs: Orgs
     leases: Leases
     manifests: QueuedDocuments
-    sources: Sources
+    pdfs: StoredPdfs
     provider: PrintProvider
-    render: Callable[[Sequence[tuple[PrintItem, str]]], Batch] = render_batch
+    merge: Callable[[Sequence[tuple[PrintItem, bytes]]], Batch] = merge_batch
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def run(self, org_id: str) -> dict[str, Any]:
@@ -119,11 +124,11 @@ class PrintRunService:
             docs = [
                 (
                     print_item(self.leases.get(org_id, r.lease_id), r),
-                    self.sources.get_source(r.object_key),
+                    self.pdfs.get(r.object_key),
                 )
                 for r in chunk
             ]
-            batch = self.render(docs)
+            batch = self.merge(docs)
             run_id = f"{self.clock():%Y%m%dT%H%M%S}-{start // MAX_BATCH + 1:03d}"
             where = self.provider.deposit(org_id, run_id, batch.pdf, batch.index_csv)
             for r in chunk:

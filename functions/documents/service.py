@@ -57,7 +57,6 @@ class Manifests(Protocol):
 
 class PdfStore(Protocol):
     def put(self, key: str, body: bytes) -> None: ...
-    def put_source(self, key: str, html: str) -> None: ...
     def presigned_get(self, key: str, expires_in: int, filename: str) -> str: ...
 
 
@@ -112,8 +111,6 @@ class DocumentService:
         )
         # The object first: a manifest never points at a missing PDF. Same id, same key.
         self.store.put(record.object_key, pdf)
-        if delivery is Delivery.PRINT:  # the print run lays it out again in its batch
-            self.store.put_source(record.object_key, html)
         created = self.manifests.put_new(record)
         if not created:
             existing = self.manifests.get(lease.org_id, doc_id)

@@ -11,10 +11,12 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from functions.core.errors import StatementParseError
-from functions.ingest.parsers import parse_file
-from functions.ingest.statement_json import to_json, to_summary
+from functions.ingest.parsers import parse_file, stream_file
+from functions.ingest.statement_json import stream_summary, to_json
 
 EXIT_UNREADABLE = 2
 
@@ -33,17 +35,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        parsed = parse_file(args.file)
+        document = _summary(args.file) if args.summary else to_json(parse_file(args.file))
     except StatementParseError as e:
         print(str(e), file=sys.stderr)
         return EXIT_UNREADABLE
     except OSError as e:
         print(f"{args.file}: {e.strerror or e}", file=sys.stderr)
         return EXIT_UNREADABLE
-    document = to_summary(parsed) if args.summary else to_json(parsed)
     json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0
+
+
+def _summary(path: str) -> dict[str, Any]:
+    """The summary read entry by entry (camt and CFONB 120 are streamed), so a
+    file of any size is summed in the memory of one entry."""
+    with open(path, "rb") as source:
+        return stream_summary(stream_file(source, Path(path).name))
 
 
 if __name__ == "__main__":

@@ -113,18 +113,8 @@ class StatementIngestor:
             return self._quarantine(bucket, key, record, {"file": key, "reason": reason})
 
         previous = self.files.get(org_id, file_id)
-        if previous and previous.get("status") == "ingested":
-            self.store.archive_file(bucket, key)
-            self.files.put(previous | {"duplicates": int(previous.get("duplicates", 0)) + 1})
-            return IngestResult(
-                "duplicate",
-                key,
-                file_id,
-                previous.get("format"),
-                reason=f"same content as {previous.get('key')} "
-                f"received {previous.get('received_at')}",
-            )
-
+        if previous and previous.get("status") != "ingested":
+            previous = None
         source.seek(0)
         try:
             if size <= WHOLE_FILE_BYTES:
@@ -138,13 +128,30 @@ class StatementIngestor:
         except StatementParseError as e:
             return self._quarantine(bucket, key, record, e.as_dict() | {"file": name})
 
-        count = written = 0
+        # A duplicate goes through too: its transactions still ``new`` (an earlier
+        # delivery's match message lost) are handed to matching again.
+        count = written = waiting = 0
         for batch in _batches(bank_transactions(org_id, parsed, file_id), RECORD_BATCH):
             new, to_match = self.transactions.add_new(batch)
             if to_match:
                 self.queue.send(org_id, to_match)
             count += len(batch)
             written += len(new)
+            waiting += len(to_match)
+        if previous is not None:
+            self.store.archive_file(bucket, key)
+            self.files.put(previous | {"duplicates": int(previous.get("duplicates", 0)) + 1})
+            redriven = f"; {waiting} transaction(s) still waiting sent to matching"
+            return IngestResult(
+                "duplicate",
+                key,
+                file_id,
+                previous.get("format"),
+                count,
+                written,
+                reason=f"same content as {previous.get('key')} "
+                f"received {previous.get('received_at')}{redriven if waiting else ''}",
+            )
         record |= {
             "status": "ingested",
             "format": parsed.format,

@@ -8,10 +8,13 @@ shape is a contract: amounts are signed decimal strings (``"-12.34"``), dates
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from functions.core.money import format_cents
 from functions.core.statements import Balance, Entry, ParsedFile, Reject, Statement, Transaction
+
+if TYPE_CHECKING:
+    from functions.ingest.parsers import StatementStream
 
 
 def _day(value: date | None) -> str | None:
@@ -54,7 +57,7 @@ def _entry(entry: Entry) -> dict[str, Any]:
 
 
 def _statement(statement: Statement) -> dict[str, Any]:
-    return {
+    rendered = {
         "id": statement.id,
         "account_iban": statement.account_iban,
         "account_other_id": statement.account_other_id,
@@ -63,6 +66,9 @@ def _statement(statement: Statement) -> dict[str, Any]:
         "closing_balance": _balance(statement.closing_balance),
         "entries": [_entry(entry) for entry in statement.entries],
     }
+    if statement.notes:  # only when the parser assumed something
+        rendered["notes"] = list(statement.notes)
+    return rendered
 
 
 def _reject(reject: Reject) -> dict[str, Any]:
@@ -90,23 +96,52 @@ def to_summary(parsed: ParsedFile) -> dict[str, Any]:
     the number of pain.002 rejects."""
     statements = []
     for s in parsed.statements:
-        credits = sum(e.amount_cents for e in s.entries if e.amount_cents > 0)
-        debits = -sum(e.amount_cents for e in s.entries if e.amount_cents < 0)
-        statements.append(
-            {
-                "id": s.id,
-                "account_iban": s.account_iban,
-                "currency": s.currency,
-                "entries": len(s.entries),
-                "transactions": sum(max(1, len(e.transactions)) for e in s.entries),
-                "credits": format_cents(credits),
-                "debits": format_cents(debits),
-                "opening_balance": _balance(s.opening_balance),
-                "closing_balance": _balance(s.closing_balance),
-            }
-        )
-    return {
-        "format": parsed.format,
-        "statements": statements,
-        "rejects": len(parsed.rejects),
-    }
+        tally = _Tally()
+        for entry in s.entries:
+            tally.add(entry)
+        statements.append(tally.row(s))
+    return {"format": parsed.format, "statements": statements, "rejects": len(parsed.rejects)}
+
+
+def stream_summary(stream: StatementStream) -> dict[str, Any]:
+    """:func:`to_summary` of a file read entry by entry: memory stays that
+    of one entry, however long the file."""
+    statements = []
+    tally = _Tally()
+    for statement, entry in stream.items():
+        if entry is None:
+            statements.append(tally.row(statement))
+            tally = _Tally()
+        else:
+            tally.add(entry)
+    return {"format": stream.format, "statements": statements, "rejects": len(stream.rejects)}
+
+
+class _Tally:
+    """One statement's counts and sums, entry by entry."""
+
+    __slots__ = ("credits", "debits", "entries", "transactions")
+
+    def __init__(self) -> None:
+        self.entries = self.transactions = self.credits = self.debits = 0
+
+    def add(self, entry: Entry) -> None:
+        self.entries += 1
+        self.transactions += max(1, len(entry.transactions))
+        if entry.amount_cents > 0:
+            self.credits += entry.amount_cents
+        else:
+            self.debits -= entry.amount_cents
+
+    def row(self, s: Statement) -> dict[str, Any]:
+        return {
+            "id": s.id,
+            "account_iban": s.account_iban,
+            "currency": s.currency,
+            "entries": self.entries,
+            "transactions": self.transactions,
+            "credits": format_cents(self.credits),
+            "debits": format_cents(self.debits),
+            "opening_balance": _balance(s.opening_balance),
+            "closing_balance": _balance(s.closing_balance),
+        } | ({"notes": list(s.notes)} if s.notes else {})

@@ -53,7 +53,7 @@ def build_print_run(settings: Settings) -> PrintRunService:
         orgs=DynamoOrganisationRepository(settings.organisations_table),
         leases=DynamoLeaseRepository(settings.leases_table),
         manifests=DynamoDocumentRepository(settings.documents_table),
-        sources=docs,
+        pdfs=docs,
         provider=BucketPrintProvider(settings.print_bucket),
     )
 

@@ -10,6 +10,7 @@ encaisse transactions list       bank transactions and their outcome
 encaisse files list              statement files received and what became of them
 encaisse statement parse FILE    read a bank file and print what it holds
 encaisse org create|show|update  organisations (landlords), as the platform's operator
+encaisse sweep|redrive|check     self-healing and the books' invariants (infra/local/cli_ops.py)
 
 Every command takes --state-dir, --org and --api-key, before or after its name
 (or ENCAISSE_STATE_DIR, ENCAISSE_ORG, ENCAISSE_API_KEY); without them the demo
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from functions.core.errors import EncaisseError
-from infra.local import cli_documents, cli_erp, cli_org, cli_review, cli_secrets
+from infra.local import cli_documents, cli_erp, cli_ops, cli_org, cli_review, cli_secrets
 from infra.local.client import api_client, load_endpoints, org_for, state_dir
 
 GLOBAL_OPTIONS = {
@@ -313,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_org.add_parsers(sub)
     cli_secrets.add_parsers(sub)
     cli_documents.add_parsers(sub)
+    cli_ops.add_parsers(sub)
 
     statement = sub.add_parser("statement", help="bank files").add_subparsers(
         dest="action", required=True

@@ -189,6 +189,7 @@ def test_functions_follow_the_contract(template: dict[str, Any]) -> None:
         "MatchFunction": ("functions.match.handler.lambda_handler", "match"),
         "ErpFunction": ("functions.erp.handler.lambda_handler", "erp"),
         "NotifyFunction": ("functions.notify.handler.lambda_handler", "notify"),
+        "SweeperFunction": ("functions.sweeper.handler.lambda_handler", "sweeper"),
         "ApiFunction": ("functions.api.app.app", "api"),
         "DocumentsFunction": ("functions.documents.handler.lambda_handler", "documents"),
     }
@@ -220,6 +221,7 @@ def test_functions_follow_the_contract(template: dict[str, Any]) -> None:
 def test_environment_resolves_to_the_local_names() -> None:
     stack = Stack(load_template())
     stack.queue_urls["MatchQueue"] = "http://127.0.0.1/123456789012/encaisse-local-match"
+    stack.queue_urls["IngestQueue"] = "http://127.0.0.1/123456789012/encaisse-local-ingest"
     stack.queue_urls["NoticesQueue"] = "http://127.0.0.1/123456789012/encaisse-local-notices"
     variables = stack.properties("IngestFunction")["Environment"]["Variables"]
     assert variables["LEASES_TABLE"] == "encaisse-local-leases"

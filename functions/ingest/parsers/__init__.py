@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import io
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,9 @@ from functions.ingest.parsers.detect import Kind, detect
 __all__ = [
     "MAX_ARCHIVE_BYTES",
     "MAX_ARCHIVE_MEMBERS",
+    "MAX_ARCHIVE_RATIO",
     "StatementStream",
+    "ZipLimits",
     "parse_bytes",
     "parse_file",
     "stream_file",
@@ -35,7 +38,25 @@ __all__ = [
 
 # A ZIP from a bank holds a few statements; these limits stop a zip bomb.
 MAX_ARCHIVE_MEMBERS = 500
-MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
+MAX_ARCHIVE_BYTES = 256 * 1024 * 1024
+# Bank XML deflates 10 to 30 times; a ratio far above that is a bomb.
+MAX_ARCHIVE_RATIO = 200
+# Below this many bytes read from a member, its ratio is not judged.
+_RATIO_FLOOR = 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ZipLimits:
+    """How much a ZIP may unpack to: files, total bytes, and bytes per
+    compressed byte of each member. Decompression stops at the first
+    limit crossed, so memory and time stay bounded whatever the archive
+    declares."""
+
+    members: int = MAX_ARCHIVE_MEMBERS
+    total_bytes: int = MAX_ARCHIVE_BYTES
+    ratio: int = MAX_ARCHIVE_RATIO
+
 
 _MODULES = {
     Kind.CAMT: "camt",
@@ -55,7 +76,7 @@ def _parser(kind: Kind) -> Callable[[bytes, str], ParsedFile]:
     return parse
 
 
-def parse_bytes(data: bytes, filename: str) -> ParsedFile:
+def parse_bytes(data: bytes, filename: str, limits: ZipLimits | None = None) -> ParsedFile:
     """Parse one bank file (or a ZIP of bank files) held in memory.
 
     ``filename`` is only used in error messages. A ZIP's statements and rejects
@@ -69,7 +90,7 @@ def parse_bytes(data: bytes, filename: str) -> ParsedFile:
     """
     kind = detect(data)
     if kind is Kind.ZIP:
-        return _parse_zip(data, filename)
+        return _parse_zip(data, filename, limits or ZipLimits())
     if kind is Kind.UNKNOWN:
         if not data.strip():
             raise UnknownFormatError(filename, None, "empty file", "detect")
@@ -111,35 +132,47 @@ def parse_file(path: str | Path) -> ParsedFile:
     return parse_bytes(data, path.name)
 
 
-def _parse_zip(data: bytes, filename: str) -> ParsedFile:
+# What a broken archive raises from zipfile: a bad header, an encrypted
+# member, a corrupt deflate stream, a truncated file, an unknown method.
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    RuntimeError,
+    NotImplementedError,
+)
+
+
+def _parse_zip(data: bytes, filename: str, limits: ZipLimits) -> ParsedFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = sorted(
             (info for info in archive.infolist() if _is_statement_member(info)),
             key=lambda info: info.filename,
         )
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
+    except _ZIP_ERRORS as e:
         raise StatementParseError(filename, None, f"unreadable ZIP archive: {e}", "zip") from e
     if not members:
         raise StatementParseError(filename, None, "ZIP archive holds no file", "zip")
-    if len(members) > MAX_ARCHIVE_MEMBERS:
+    if len(members) > limits.members:
         raise StatementParseError(
             filename,
             None,
-            f"ZIP archive holds {len(members)} files (max {MAX_ARCHIVE_MEMBERS})",
+            f"ZIP archive holds {len(members)} files (max {limits.members})",
             "zip",
         )
-    total = 0
+    budget = limits.total_bytes
     parsed: list[ParsedFile] = []
     for info in members:
         name = f"{filename}!{info.filename}"
-        total += info.file_size
-        if total > MAX_ARCHIVE_BYTES:
-            raise StatementParseError(name, None, "ZIP archive too large once unpacked", "zip")
-        try:
-            content = archive.read(info)
-        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as e:
-            raise StatementParseError(name, None, f"unreadable ZIP member: {e}", "zip") from e
+        if info.flag_bits & 0x1:
+            raise StatementParseError(
+                name, None, "encrypted ZIP member (password-protected archive)", "zip"
+            )
+        content = _unpack(archive, info, name, budget, limits)
+        budget -= len(content)
         if detect(content) is Kind.ZIP:
             raise StatementParseError(name, None, "nested ZIP archives are not read", "zip")
         parsed.append(parse_bytes(content, name))
@@ -149,6 +182,40 @@ def _parse_zip(data: bytes, filename: str) -> ParsedFile:
         statements=tuple(s for p in parsed for s in p.statements),
         rejects=tuple(r for p in parsed for r in p.rejects),
     )
+
+
+def _unpack(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: int, limits: ZipLimits
+) -> bytes:
+    """A member's content, decompressed chunk by chunk: stops as soon as it
+    goes over what is left of the archive's budget or over the ratio limit
+    (whatever sizes the archive declares)."""
+    ceiling = max(limits.ratio * max(info.compress_size, 1), _RATIO_FLOOR)
+    chunks: list[bytes] = []
+    read = 0
+    try:
+        with archive.open(info) as member:
+            while chunk := member.read(_CHUNK):
+                read += len(chunk)
+                if read > budget:
+                    raise StatementParseError(
+                        name,
+                        None,
+                        f"ZIP archive too large once unpacked (over {limits.total_bytes} bytes)",
+                        "zip",
+                    )
+                if read > ceiling:
+                    raise StatementParseError(
+                        name,
+                        None,
+                        f"ZIP member unpacks to over {limits.ratio} times its compressed size "
+                        "(a ZIP bomb?)",
+                        "zip",
+                    )
+                chunks.append(chunk)
+    except _ZIP_ERRORS as e:
+        raise StatementParseError(name, None, f"unreadable ZIP member: {e}", "zip") from e
+    return b"".join(chunks)
 
 
 def _is_statement_member(info: zipfile.ZipInfo) -> bool:
@@ -177,6 +244,14 @@ class StatementStream:
     _items: Iterator[tuple[Statement, Entry | None]]
     rejects: tuple[Reject, ...] = ()
     statements: list[Statement] = field(default_factory=list)
+
+    def items(self) -> Iterator[tuple[Statement, Entry | None]]:
+        """Each entry with its statement, then ``(statement, None)`` once a
+        statement has ended (listed in ``statements`` as well)."""
+        for statement, entry in self._items:
+            if entry is None:
+                self.statements.append(statement)
+            yield statement, entry
 
     def entries(self) -> Iterator[tuple[Statement, Entry]]:
         for statement, entry in self._items:

@@ -636,6 +636,13 @@ class _CamtReader:
                     block, f"Ntry[{index}]/CdtDbtInd", f"{indicator!r} is neither CRDT nor DBIT"
                 )
             credit = indicator == "CRDT"
+        if amount < 0:
+            # The amount is unsigned: CdtDbtInd alone gives the direction. A
+            # "CRDT -500.00" read as a debit (or a "DBIT -…" as a credit)
+            # would book a payment nobody made.
+            raise self._error(
+                block, f"Ntry[{index}]/Amt", self._negative(amt.text, indicator, reference)
+            )
         if not credit:
             amount = -amount
         reversal = reversal_text is not None and reversal_text.strip().lower() in ("true", "1")
@@ -691,6 +698,16 @@ class _CamtReader:
             reference,  # bank_reference
             code,  # bank_transaction_code
             transactions,
+        )
+
+    @staticmethod
+    def _negative(text: str | None, indicator: str, reference: str | None) -> str:
+        # The XML path names the entry (Ntry[n]); its bank reference, if
+        # any, finds it in the bank's own records.
+        place = f" (entry reference {clean(reference)})" if reference and reference.strip() else ""
+        return (
+            f"negative amount {(text or '').strip()!r} in a {indicator} entry{place}: "
+            "amounts are unsigned, CdtDbtInd gives the direction"
         )
 
     def _date_of(

@@ -82,8 +82,10 @@ _OUTSIDE = "operation (04) outside an 01…07 block"
 _Dates = tuple[date, date | None]  # an operation's booking and value dates
 # An operation: its 04 record, its 05 complements, its amount and dates.
 _Operation = tuple[str, list[str], int, _Dates]
-# A block: its first record, account IBAN, balances and operations.
-_Block = tuple[str, str | None, Balance | None, Balance | None, list[_Operation]]
+# A block: its first record, account IBAN, balances, operations and notes.
+_Block = tuple[str, str | None, Balance | None, Balance | None, list[_Operation], tuple[str, ...]]
+# Decimals of the currencies some French accounts hold that are not 2.
+_CURRENCY_DECIMALS = {"XOF": "0", "XAF": "0", "XPF": "0", "JPY": "0", "KMF": "0"}
 
 # --- text ------------------------------------------------------------------
 
@@ -212,12 +214,12 @@ def iter_statements(
     """
     seen = text or TextSeen(spaces_only=False)
     entry = _entry
-    for head, iban, opening, closing, operations in _blocks(lines, filename):
+    for head, iban, opening, closing, operations, notes in _blocks(lines, filename):
         entries = [
             entry(record, complements, cents, dates, iban, seen.spaces_only)
             for record, complements, cents, dates in operations
         ]
-        yield _statement(head, iban, opening, closing, tuple(entries))
+        yield _statement(head, iban, opening, closing, tuple(entries), notes)
 
 
 def _entry_items(
@@ -231,8 +233,8 @@ def _entry_items(
     entry is built from records already checked: building it raises no
     error.)"""
     entry = _entry
-    for head, iban, opening, closing, operations in blocks:
-        header = _statement(head, iban, opening, closing, ())
+    for head, iban, opening, closing, operations, notes in blocks:
+        header = _statement(head, iban, opening, closing, (), notes)
         for record, complements, cents, dates in operations:
             yield header, entry(record, complements, cents, dates, iban, text.spaces_only)
         yield header, None
@@ -283,6 +285,11 @@ def _read_blocks(
     # The complements of the block's last 04; None before its first 04: a 05
     # there has no operation to complete.
     complements: list[str] | None = None
+    # An 01 whose number-of-decimals zone is blank: (record, line, date),
+    # read once the block's operations tell the decimals; and the currency
+    # and decimals zone (columns 17-20) of the block's first operation.
+    blank_opening: tuple[str, int, date] | None = None
+    zone: str | None = None
     # The booking and value dates (columns 35-48) repeat across a file:
     # parse each pair once.
     known_dates: dict[str, _Dates] = {}
@@ -329,6 +336,8 @@ def _read_blocks(
                     raise reader.error(n, _OUTSIDE)
                 progress.orphan_line = n
                 head, iban, opening, in_block = record, _iban(record), None, True
+            if zone is None and record[19].isdigit():  # for a blank 01/07
+                zone = record[16:20]
             # _amount written out (it runs for every operation).
             sign_unit = overpunch.get(record[103])
             scale = to_cents.get(record[19])
@@ -352,15 +361,28 @@ def _read_blocks(
                 raise reader.error(
                     n, "old balance (01) before the new balance (07) of the last block"
                 )
-            opening = Balance(amount(reader, record, n), reader.day(record[34:40], n, "date"))
-            head, iban, in_block = record, _iban(record), True
+            opened = reader.day(record[34:40], n, "date")
+            if record[19] == " ":
+                blank_opening, opening = (record, n, opened), None
+            else:
+                opening = Balance(amount(reader, record, n), opened)
+            head, iban, in_block, zone = record, _iban(record), True, None
         elif code == "07":
             _check_not_an_extract(reader, progress)
             if not in_block:
                 raise reader.error(n, "new balance (07) without its old balance (01)")
+            notes: tuple[str, ...] = ()
+            if blank_opening is not None or record[19] == " ":
+                zone, note = _blank_decimals(head, record, blank_opening is not None, zone)
+                notes = (note,)
+                head = _filled(head, zone)
+                record = _filled(record, zone)
+                if blank_opening is not None:
+                    first, first_line, first_day = blank_opening
+                    opening = Balance(amount(reader, _filled(first, zone), first_line), first_day)
             closing = Balance(amount(reader, record, n), reader.day(record[34:40], n, "date"))
-            yield head, iban, opening, closing, operations
-            in_block, complements, operations = False, None, []
+            yield head, iban, opening, closing, operations, notes
+            in_block, complements, operations, blank_opening = False, None, [], None
         else:
             raise reader.error(n, f"unknown record code {code!r} (expected 01, 04, 05 or 07)")
     progress.line = n
@@ -373,7 +395,34 @@ def _read_blocks(
             raise StatementParseError(
                 reader.filename, f"line {n}", "file ends before the new balance (07)", PARSER
             )
-        yield head, iban, None, None, operations
+        yield head, iban, None, None, operations, ()
+
+
+def _blank_decimals(
+    head: str, closing: str, opening_blank: bool, zone: str | None
+) -> tuple[str, str]:
+    """The currency and decimals zone to read balance records with when the
+    bank left it blank (some banks fill it only in the 04 records): the
+    block's operations', else the currency's default; and a note saying so."""
+    blank = " and ".join(
+        name for name, is_blank in (("01", opening_blank), ("07", closing[19] == " ")) if is_blank
+    )
+    if zone is not None:
+        source = f"the {zone[3]} decimals of the operations (04)"
+    else:
+        currency = head[16:19].strip() or closing[16:19].strip() or "EUR"
+        zone = f"{currency:<3.3}{_CURRENCY_DECIMALS.get(currency, '2')}"
+        source = f"the {zone[3]} decimals of {currency.strip()}"
+    records = f"records ({blank}) leave" if " and " in blank else f"record ({blank}) leaves"
+    note = f"balance {records} the number-of-decimals zone blank: read with {source}"
+    return zone, note
+
+
+def _filled(record: str, zone: str) -> str:
+    """``record`` with its blank currency and decimals zones taken from ``zone``."""
+    currency = record[16:19] if record[16:19].strip() else zone[:3]
+    decimals = record[19] if record[19] != " " else zone[3]
+    return f"{record[:16]}{currency}{decimals}{record[20:]}"
 
 
 def _check_not_an_extract(reader: _Reader, progress: _Progress) -> None:
@@ -421,6 +470,7 @@ def _statement(
     opening: Balance | None,
     closing: Balance | None,
     entries: tuple[Entry, ...],
+    notes: tuple[str, ...] = (),
 ) -> Statement:
     return Statement(
         None,
@@ -430,6 +480,7 @@ def _statement(
         opening,
         closing,
         entries,
+        notes,
     )
 
 

@@ -72,20 +72,19 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
 
 
 def decode_qr(pdf: bytes, tmp_path: Path) -> list[str]:
-    """Every QR code on the first page, rasterised at 200 dpi and read by zbarimg."""
+    """Every QR code of the document, its pages rasterised at 200 dpi and read by zbarimg."""
     path = tmp_path / "doc.pdf"
     path.write_bytes(pdf)
-    subprocess.run(
-        ["pdftoppm", "-r", "200", "-f", "1", "-l", "1", "-png", str(path), str(tmp_path / "p")],
-        check=True,
-    )
-    png = next(tmp_path.glob("p*.png"))
-    out = subprocess.run(
-        ["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", "-Sbinary", str(png)],
-        capture_output=True,
-        check=False,
-    )
-    if out.returncode == 4:  # no code found
-        return []
-    out.check_returncode()
-    return [out.stdout.decode("utf-8").rstrip("\n")]
+    subprocess.run(["pdftoppm", "-r", "200", "-png", str(path), str(tmp_path / "p")], check=True)
+    found = []
+    for png in sorted(tmp_path.glob("p*.png")):
+        out = subprocess.run(
+            ["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", "-Sbinary", str(png)],
+            capture_output=True,
+            check=False,
+        )
+        if out.returncode == 4:  # no code on this page
+            continue
+        out.check_returncode()
+        found.append(out.stdout.decode("utf-8").rstrip("\n"))
+    return found

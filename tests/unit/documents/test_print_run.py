@@ -20,8 +20,8 @@ from functions.core.documents import (
     print_index_csv,
 )
 from functions.core.errors import ValidationError
-from functions.documents.print_run import print_item, render_batch
-from functions.documents.render import Parties, rib_html
+from functions.documents.print_run import merge_batch, print_item
+from functions.documents.render import Parties, rib_html, to_pdf
 
 from .conftest import ORG, make_lease, needs_poppler
 
@@ -59,8 +59,8 @@ def test_batch_pdf_has_each_document_on_an_odd_page(tmp_path: Path) -> None:
             datetime(2026, 12, 1, tzinfo=UTC), Delivery.PRINT,
             DocumentStatus.QUEUED_FOR_PRINT,
         )  # fmt: skip
-        docs.append((print_item(lease, record), html))
-    batch = render_batch(docs)
+        docs.append((print_item(lease, record), to_pdf(html)))
+    batch = merge_batch(docs)
     assert batch.pages == 6
     assert [s.item.postcode for s in batch.slots] == ["01000", "38000", "69100"]
     path = tmp_path / "batch.pdf"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import pytest
 
 from functions.core.errors import StatementParseError, UnknownFormatError
 from functions.core.statements import EntryStatus
-from functions.ingest.parsers import parse_bytes
+from functions.ingest.parsers import parse_bytes, stream_file
 from tests.unit.parsers.conftest import fixture_bytes
 
 CAMT053 = """<?xml version="1.0" encoding="UTF-8"?>
@@ -83,6 +84,22 @@ def test_bad_amount_names_the_xml_path() -> None:
         parse_bytes(_camt(ENTRY.format(amount="1.234", cdi="CRDT", extra="")), "bad.xml")
     assert info.value.location == "/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]/Amt"
     assert "more than two decimals" in info.value.reason
+
+
+@pytest.mark.parametrize("cdi", ["CRDT", "DBIT"])
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_negative_amount_is_refused_with_its_entry_and_reference(cdi: str, stream: bool) -> None:
+    ok = ENTRY.format(amount="12.00", cdi="CRDT", extra="")
+    bad = ENTRY.format(amount="-500.00", cdi=cdi, extra="<AcctSvcrRef>BANKREF-7</AcctSvcrRef>")
+    data = _camt(ok + "\n" + bad)
+    with pytest.raises(StatementParseError) as info:
+        if stream:
+            list(stream_file(io.BytesIO(data), "neg.xml").transactions())
+        else:
+            parse_bytes(data, "neg.xml")
+    assert info.value.location == "/Document/BkToCstmrStmt/Stmt[1]/Ntry[2]/Amt"
+    assert f"negative amount '-500.00' in a {cdi} entry" in info.value.reason
+    assert "(entry reference BANKREF-7)" in info.value.reason
 
 
 def test_bad_indicator() -> None:

@@ -164,3 +164,68 @@ def test_amount_fast_path_reads_as_the_checking_one(zone: str, decimals: str) ->
     reader = cfonb120._Reader("x.txt")
     fast = _outcome(lambda: cfonb120._amount(reader, record, 1))
     assert fast == _outcome(lambda: reader.amount(record, 1))
+
+
+# --- balance records with blank currency / decimals zones (a real bank's export)
+
+
+def _blank_balance_zones(data: bytes, codes: tuple[str, ...] = ("01", "07")) -> bytes:
+    lines = data.decode("iso-8859-1").split("\n")
+    return "\n".join(
+        f"{line[:16]}    {line[20:]}" if line[:2] in codes else line for line in lines
+    ).encode("iso-8859-1")
+
+
+def _rendered(currency: str = "EUR", entries: int = 2) -> bytes:
+    from functions.core.statements import Balance, Entry, Statement, Transaction
+    from functions.ingest.parsers.render import render_cfonb120
+
+    day = date(2026, 11, 5)
+    ops = tuple(
+        Entry(12_345 * (n + 1), currency, day, day, transactions=(Transaction(12_345 * (n + 1)),))
+        for n in range(entries)
+    )
+    total = sum(e.amount_cents for e in ops)
+    st = Statement(
+        None,
+        "FR7630004000031234567890143",
+        None,
+        currency,
+        Balance(100_000, day),
+        Balance(100_000 + total, day),
+        ops,
+    )
+    return render_cfonb120([st])
+
+
+@pytest.mark.parametrize("codes", [("01", "07"), ("01",), ("07",)])
+def test_blank_balance_decimals_take_the_operations(codes: tuple[str, ...]) -> None:
+    data = _blank_balance_zones(_rendered(), codes)
+    with_zones = parse_bytes(_rendered(), "ok.txt").statements[0]
+    (statement,) = parse_bytes(data, "blank.txt").statements
+    assert statement.opening_balance == with_zones.opening_balance
+    assert statement.closing_balance == with_zones.closing_balance
+    assert statement.currency == "EUR"
+    assert statement.entries == with_zones.entries
+    (note,) = statement.notes
+    assert f"({' and '.join(codes)})" in note and "decimals of the operations" in note
+    assert with_zones.notes == ()
+
+
+def test_blank_balance_decimals_without_operations_take_the_currency_default() -> None:
+    data = _blank_balance_zones(_rendered(entries=0))
+    (statement,) = parse_bytes(data, "idle.txt").statements
+    assert statement.opening_balance is not None
+    assert statement.opening_balance.amount_cents == 100_000
+    assert statement.notes == (
+        "balance records (01 and 07) leave the number-of-decimals zone blank: "
+        "read with the 2 decimals of EUR",
+    )
+
+
+def test_blank_balance_decimals_streamed_as_parsed() -> None:
+    data = _blank_balance_zones(_rendered())
+    stream = cfonb120.iter_entries(io.BytesIO(data), "blank.txt")
+    headers = [st for st, entry in stream if entry is None]
+    assert headers[0].notes == parse_bytes(data, "blank.txt").statements[0].notes
+    assert headers[0].closing_balance == parse_bytes(data, "x").statements[0].closing_balance

@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,7 @@ from functions.core.errors import StatementParseError, UnknownFormatError
 from functions.ingest import cli_statement
 from functions.ingest.parsers import parse_bytes
 from functions.ingest.parsers.detect import Kind, detect
+from functions.ingest.statement_json import to_summary
 from tests.unit.parsers.conftest import FIXTURES, fixture_bytes
 
 
@@ -95,3 +97,28 @@ def test_cli_json_summary_and_error(capsys: pytest.CaptureFixture[str], tmp_path
     assert cli_statement.main([str(bad)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("test_cfonb120.py")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir()))
+def test_cli_summary_streams_to_the_same_summary(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--summary`` reads the file entry by entry; it sums what a whole
+    parse sums."""
+    assert cli_statement.main([str(FIXTURES / name), "--summary"]) == 0
+    streamed = json.loads(capsys.readouterr().out)
+    assert streamed == to_summary(parse_bytes(fixture_bytes(name), name))
+
+
+def test_cli_summary_of_a_file_broken_near_its_end_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = fixture_bytes("camt054_viban_credits.xml")
+    cut = data.rindex(b"</Ntry>")
+    path = tmp_path / "cut.xml"
+    path.write_bytes(data[:cut])
+    assert cli_statement.main([str(path), "--summary"]) == cli_statement.EXIT_UNREADABLE
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert line.startswith("cut.xml: ")
