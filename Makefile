@@ -13,9 +13,10 @@ DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 # (poppler-utils) and read their EPC QR codes (zbar-tools).
 TEST_DEB_PACKAGES := chromium poppler-utils zbar-tools
 
-.PHONY: help deps system-deps python-deps run test lint bench bench-match bench-ceiling bench-documents deploy clean
+.PHONY: help deps system-deps python-deps run test chaos lint bench bench-match bench-ceiling bench-documents deploy clean
 
 help:
+	@echo "make chaos  the slow reliability campaign (crashes, fuzzing, races)"
 	@echo "make run    start the whole platform locally (embedded AWS, API, portal, SFTP, demo data)"
 	@echo "make test   run the test suite (what CI runs)"
 	@echo "make lint   ruff, mypy on the core, cfn-lint on template.yaml"
@@ -46,6 +47,11 @@ run: deps
 test: EXTRA_DEB_PACKAGES = $(TEST_DEB_PACKAGES)
 test: deps
 	$(RUN) pytest $(PYTEST_ARGS)
+
+# The slow campaign: crash injection at each step of ingest and match, a large fuzz
+# budget, repeated races (docs/reliability.md).
+chaos: deps
+	ENCAISSE_CHAOS_ROUNDS=$${ENCAISSE_CHAOS_ROUNDS:-10} $(RUN) pytest tests/chaos -m 'chaos or integration' $(PYTEST_ARGS)
 
 lint: python-deps
 	$(RUN) ruff check .

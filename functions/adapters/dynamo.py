@@ -21,6 +21,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from functions.adapters.aws import client
+from functions.adapters.faults import crash_point
 from functions.core.accounting import AccountingEntry, EntryLine, SourceType
 from functions.core.address import PostalAddress
 from functions.core.allocation import Allocation
@@ -706,6 +707,7 @@ class DynamoTransactionRepository:
             new.append(tx)
         waiting = TransactionStatus.NEW.value
         to_match = [t for t in batch if stored.get(t, waiting) == waiting]
+        crash_point("ingest.recorded")
         return [tx.transaction_id for tx in new], to_match
 
     def get_many(self, org_id: str, transaction_ids: Sequence[str]) -> list[BankTransaction]:
@@ -1194,6 +1196,7 @@ class DynamoBooker:
                     }
                 }
             )
+        crash_point("match.deciding")
         try:
             client("dynamodb").transact_write_items(TransactItems=items)
         except ClientError as e:
@@ -1205,6 +1208,7 @@ class DynamoBooker:
             raise ConflictError(
                 f"transaction {tx.transaction_id}: concurrent update ({reasons}); retry"
             ) from e
+        crash_point("match.booked")
         return True
 
     def _lease_updates(self, booking: Booking, leases: dict[str, Lease]) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from typing import IO, Any
 from botocore.exceptions import ClientError
 
 from functions.adapters.aws import client
+from functions.adapters.faults import crash_point
 from functions.core.errors import EncaisseError
 
 
@@ -61,6 +62,7 @@ class S3FileStore:
         s3.delete_object(Bucket=bucket, Key=key)
 
     def archive_file(self, bucket: str, key: str) -> None:
+        crash_point("ingest.registered")
         self._move(bucket, key, self.archive)
 
     def quarantine_file(self, bucket: str, key: str, error: dict[str, Any]) -> None:
@@ -105,6 +107,7 @@ class SqsMatchQueue:
             )
             if resp.get("Failed"):
                 raise ObjectStoreError(f"match queue refused messages: {resp['Failed']}")
+        crash_point("ingest.queued")
 
 
 class S3BatchStore:

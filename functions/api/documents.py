@@ -17,6 +17,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from functions.adapters.documents import DynamoDocumentRepository, S3DocumentStore
+from functions.adapters.messaging import SesMailer, SnsSmsSender
 from functions.api.auth import authenticate
 from functions.api.http import Routes, check_body_shape, deps, json_response, problem
 from functions.api.requests import check_id
@@ -35,6 +36,7 @@ from functions.core.errors import (
     ValidationError,
 )
 from functions.core.tenant_access import token_org, verify_token
+from functions.documents.notify import DepositNotifier, portal_secret_from
 from functions.documents.service import DocumentService
 from functions.organisations.secrets import SecretKind
 
@@ -52,6 +54,12 @@ def service() -> DocumentService:
         ledger=deps.ledger,
         manifests=DynamoDocumentRepository(s.documents_table),
         store=S3DocumentStore(s.documents_bucket),
+        notifier=DepositNotifier(
+            SesMailer(s.mail_sender),
+            SnsSmsSender(),
+            s.portal_base_url,
+            portal_secret_from(deps.secrets),
+        ),
     )
 
 

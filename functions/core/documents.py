@@ -395,3 +395,29 @@ class NoticeRequest:
             apl_cents=cents("apl_cents"),
             previous_balance_cents=cents("previous_balance_cents"),
         )
+
+
+DEPOSIT_LINK_DAYS = 30
+
+
+def deposit_email(
+    kind: DocumentKind, period: str | None, landlord: str, tenant_names: str, link: str
+) -> tuple[str, str]:
+    """Subject and text of "a new document is available" (never the PDF itself)."""
+    what = TITLES[kind] + (f" de {period_label(period)}" if period else "")
+    subject = f"{landlord} : un nouveau document est disponible"
+    text = (
+        f"Bonjour {tenant_names},\n\n"
+        f"Un nouveau document est disponible dans votre espace locataire : {what}.\n\n"
+        f"Pour le consulter, ouvrez ce lien personnel (valable {DEPOSIT_LINK_DAYS} jours) :\n"
+        f"{link}\n\n"
+        "Pour votre sécurité, ce message ne contient pas le document lui-même.\n"
+        "Vous pouvez à tout moment choisir de recevoir à nouveau vos documents par courrier "
+        "depuis votre espace locataire.\n\n"
+        f"{landlord}"
+    )
+    return subject, text
+
+
+def deposit_sms(kind: DocumentKind, landlord: str, link: str) -> str:
+    return f"{landlord} : un nouveau document ({TITLES[kind].lower()}) est disponible : {link}"

@@ -22,8 +22,11 @@ from functions.adapters.dynamo import (
     DynamoLedgerRepository,
     DynamoOrganisationRepository,
 )
+from functions.adapters.messaging import SesMailer, SnsSmsSender
 from functions.adapters.settings import Settings
+from functions.bootstrap import build_org_secrets
 from functions.core.documents import NoticeRequest
+from functions.documents.notify import DepositNotifier, portal_secret_from
 from functions.documents.service import DocumentService
 
 logger = Logger()
@@ -37,6 +40,12 @@ def build_document_service(settings: Settings) -> DocumentService:
         ledger=DynamoLedgerRepository(settings.ledger_table),
         manifests=DynamoDocumentRepository(settings.documents_table),
         store=S3DocumentStore(settings.documents_bucket),
+        notifier=DepositNotifier(
+            SesMailer(settings.mail_sender),
+            SnsSmsSender(),
+            settings.portal_base_url,
+            portal_secret_from(build_org_secrets(settings)),
+        ),
     )
 
 

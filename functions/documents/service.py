@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
@@ -53,6 +53,13 @@ class Manifests(Protocol):
     def consent(self, org_id: str, lease_id: str) -> tuple[Consent | None, list[Consent]]: ...
     def put_consent(self, org_id: str, lease_id: str, consent: Consent) -> None: ...
     def consents(self, org_id: str) -> dict[str, Consent]: ...
+    def set_status(self, org_id: str, doc_id: str, status: DocumentStatus) -> None: ...
+
+
+class Notifier(Protocol):
+    def notify(
+        self, org: Organisation, lease: Lease, record: DocumentRecord, now: datetime
+    ) -> bool: ...
 
 
 class PdfStore(Protocol):
@@ -79,6 +86,7 @@ class DocumentService:
     ledger: Ledger
     manifests: Manifests
     store: PdfStore
+    notifier: Notifier | None = None
     to_pdf: Callable[[str], bytes] = render.to_pdf
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
@@ -115,6 +123,11 @@ class DocumentService:
         if not created:
             existing = self.manifests.get(lease.org_id, doc_id)
             return Issued(existing or record, False)
+        if delivery is Delivery.SAFE and self.notifier is not None:
+            org = self.orgs.get(lease.org_id)
+            if self.notifier.notify(org, lease, record, self.clock()):
+                self.manifests.set_status(lease.org_id, doc_id, DocumentStatus.NOTIFIED)
+                record = replace(record, status=DocumentStatus.NOTIFIED)
         return Issued(record, True)
 
     def issue_notice(

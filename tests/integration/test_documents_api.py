@@ -295,7 +295,7 @@ def test_print_run_takes_the_documents_without_consent(client: Client, settings:
         return str(json.loads(r.body)["items"][0]["status"])
 
     assert status(paper) == "printed"
-    assert status(digital) == "stored"
+    assert status(digital) == "notified"  # in the safe, the tenant told by e-mail
     assert build_print_run(settings).run(org_id)["batches"] == []  # printed once
 
 
@@ -342,3 +342,29 @@ def test_bulk_rent_calls_fan_out_in_bounded_idempotent_batches(
     # a bulk replay of the same rent calls queues nothing more
     client.http.post("/v1/rent-calls/bulk", headers=_h(key), body=bulk)
     assert not sqs.receive_message(QueueUrl=settings.notices_queue_url).get("Messages")
+
+
+def test_a_document_in_the_safe_is_notified_with_a_portal_link_not_attached(
+    client: Client, settings: Settings
+) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    _, key = _new_org(settings, ["erp", "backoffice"])
+    lease_id = f"N-{uuid.uuid4().hex[:6]}"
+    email = f"{lease_id.lower()}@example.fr"
+    _lease(client, key, lease_id, tenants=[{"name": "Zoé LEFÈVRE", "email": email}])
+    _rent_call(client, key, lease_id, "2026-08")
+    items = json.loads(client.http.get(f"/v1/leases/{lease_id}/documents", headers=_h(key)).body)
+    assert items["items"][0]["status"] == "notified"
+    sent = [
+        m
+        for m in ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-3"].sent_messages
+        if email in m.destinations.get("ToAddresses", [])
+    ]
+    assert len(sent) == 1
+    body = str(sent[0].body)
+    assert "un nouveau document est disponible" in str(sent[0].subject).lower()
+    assert "Avis d'échéance de août 2026" in body
+    assert "/#t=" in body  # the signed portal link
+    assert "%PDF" not in body and not getattr(sent[0], "attachments", None)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from lxml import etree
 
 from functions.ingest.parsers import parse_bytes
 from tests.fixtures.camt054 import Credit, camt054
+from tests.unit.parsers.conftest import missing_shared
 
 XSD = Path(__file__).resolve().parents[2].parent / "shared/testdata/xsd/camt.054.001.04.xsd"
 VIBAN = "FR7630004008215700000000102"
@@ -23,7 +23,7 @@ FILE = camt054(
 
 def test_fixture_is_schema_valid() -> None:
     if not XSD.exists():
-        pytest.skip(f"ISO 20022 schemas not found at {XSD} (../shared is absent)")
+        missing_shared(XSD)
     schema = etree.XMLSchema(etree.parse(str(XSD)))
     doc = etree.fromstring(FILE)
     assert schema.validate(doc), schema.error_log

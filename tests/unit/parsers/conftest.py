@@ -18,11 +18,26 @@ def shared_dir() -> Path:
 STATEMENTS = shared_dir() / "testdata" / "statements"
 
 
-@pytest.fixture
-def statements_dir() -> Path:
+def missing_shared(path: Path) -> None:
+    """A test whose shared data (``../shared``) is absent: skipped on a
+    developer's clone, failed in CI (``CI=true``), where it must be there."""
+    message = f"shared test data not found at {path} (set ENCAISSE_SHARED_DIR)"
+    if os.environ.get("CI", "").strip().lower() in ("true", "1"):
+        pytest.fail(f"{message}; CI=true requires it", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def shared_statements() -> Path:
+    """The shared statements folder (see :func:`missing_shared`)."""
     if not STATEMENTS.is_dir():
-        pytest.skip(f"shared statements not found at {STATEMENTS} (set ENCAISSE_SHARED_DIR)")
+        missing_shared(STATEMENTS)
     return STATEMENTS
+
+
+@pytest.fixture
+def statements_dir(shared_statements: Path) -> Path:
+    return shared_statements
 
 
 def fixture_bytes(name: str) -> bytes:

@@ -81,7 +81,7 @@ def _batches_used(data: bytes) -> int:
     return markers
 
 
-@pytest.mark.skipif(not CAMT_SAMPLES, reason=f"shared statements not found at {STATEMENTS}")
+@pytest.mark.usefixtures("shared_statements")
 @pytest.mark.parametrize("path", CAMT_SAMPLES or [Path("-")], ids=lambda p: p.name)
 def test_every_shared_camt_file_reads_the_same(
     path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch

@@ -16,7 +16,7 @@ import pytest
 from functions.core.errors import StatementParseError
 from functions.ingest.parsers import parse_bytes
 from functions.ingest.statement_json import to_json
-from tests.unit.parsers.conftest import REPO, STATEMENTS
+from tests.unit.parsers.conftest import REPO, STATEMENTS, missing_shared
 
 GOLDEN = REPO / "tests" / "golden" / "statements"
 
@@ -53,7 +53,7 @@ def _render(relative: str) -> dict[str, object]:
         return {"error": e.as_dict()}
 
 
-@pytest.mark.skipif(not SAMPLES, reason=f"shared statements not found at {STATEMENTS}")
+@pytest.mark.usefixtures("shared_statements")
 @pytest.mark.parametrize("relative", SAMPLES or ["-"])
 def test_golden(relative: str) -> None:
     rendered = _render(relative)
@@ -66,7 +66,7 @@ def test_golden(relative: str) -> None:
     assert json.loads(golden.read_text(encoding="utf-8")) == rendered
 
 
-@pytest.mark.skipif(not SAMPLES, reason=f"shared statements not found at {STATEMENTS}")
+@pytest.mark.usefixtures("shared_statements")
 @pytest.mark.parametrize("relative", sorted(NEGATIVE))
 def test_negative_files_are_rejected(relative: str) -> None:
     path = STATEMENTS / relative
@@ -78,7 +78,7 @@ def test_negative_files_are_rejected(relative: str) -> None:
 
 def test_every_sample_is_covered() -> None:
     if not SAMPLES:
-        pytest.skip(f"shared statements not found at {STATEMENTS}")
+        missing_shared(STATEMENTS)
     # 93 data files in the MANIFEST; a new file needs a golden file too.
     assert len(SAMPLES) == 93
     assert set(NEGATIVE) <= set(SAMPLES)
@@ -86,7 +86,7 @@ def test_every_sample_is_covered() -> None:
 
 def test_golden_files_have_a_sample() -> None:
     if not SAMPLES:
-        pytest.skip(f"shared statements not found at {STATEMENTS}")
+        missing_shared(STATEMENTS)
     stale = [
         str(p.relative_to(GOLDEN))
         for p in Path(GOLDEN).glob("*/*.expected.json")

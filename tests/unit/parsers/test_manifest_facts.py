@@ -15,7 +15,7 @@ import pytest
 
 from functions.core.statements import ParsedFile
 from functions.ingest.parsers import parse_bytes
-from tests.unit.parsers.conftest import STATEMENTS
+from tests.unit.parsers.conftest import STATEMENTS, missing_shared
 
 
 @dataclass(frozen=True)
@@ -896,7 +896,7 @@ REJECTS: dict[str, list[tuple[str | None, int | None, str | None]]] = {
 
 def _parse(relative: str) -> ParsedFile:
     if not STATEMENTS.is_dir():
-        pytest.skip(f"shared statements not found at {STATEMENTS} (set ENCAISSE_SHARED_DIR)")
+        missing_shared(STATEMENTS)
     path = STATEMENTS / relative
     return parse_bytes(path.read_bytes(), path.name)
 

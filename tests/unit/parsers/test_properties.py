@@ -20,7 +20,7 @@ from functions.ingest.parsers import parse_bytes
 from functions.ingest.parsers.common import french_iban
 from functions.ingest.parsers.mt940 import _DUTCH_KEYS as DUTCH_KEYS
 from functions.ingest.parsers.render import render_camt, render_cfonb120, render_mt940
-from tests.unit.parsers.conftest import STATEMENTS, shared_dir
+from tests.unit.parsers.conftest import STATEMENTS, missing_shared, shared_dir
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -69,7 +69,7 @@ def _samples() -> list[bytes]:
 SAMPLES = _samples()
 
 
-@pytest.mark.skipif(not SAMPLES, reason=f"shared statements not found at {STATEMENTS}")
+@pytest.mark.usefixtures("shared_statements")
 @SETTINGS
 @given(st.data())
 def test_mutated_real_files(data: st.DataObject) -> None:
@@ -270,7 +270,7 @@ XSD = shared_dir() / "testdata" / "xsd"
 def test_rendered_camt_is_schema_valid(kind: str, schema: str, generated: list[Statement]) -> None:
     path = XSD / schema
     if not path.is_file():
-        pytest.skip(f"ISO 20022 schema not found at {path}")
+        missing_shared(path)
     validator = _schema(path)
     document = etree.fromstring(render_camt(generated, kind))
     assert validator.validate(document), validator.error_log.last_error

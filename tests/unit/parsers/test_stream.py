@@ -27,7 +27,7 @@ def _parsed(path: Path) -> ParsedFile | None:
         return None
 
 
-@pytest.mark.skipif(not SAMPLES, reason=f"shared statements not found at {STATEMENTS}")
+@pytest.mark.usefixtures("shared_statements")
 @pytest.mark.parametrize("path", SAMPLES or [Path("-")], ids=lambda p: p.name)
 def test_stream_matches_parse_bytes(path: Path) -> None:
     expected = _parsed(path)
