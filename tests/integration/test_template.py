@@ -543,4 +543,5 @@ def test_only_the_functions_that_need_them_read_secrets(template: dict[str, Any]
                 resource = json.dumps(statement["Resource"])
                 assert "secret:encaisse/${AWS::StackName}/organisations/*" in resource
                 assert "secretsmanager:*" not in actions
-    assert readers == {"ApiFunction", "ErpFunction"}
+    # the API (links, new organisations), the ERP push (signatures), documents (links)
+    assert readers == {"ApiFunction", "ErpFunction", "DocumentsFunction"}
