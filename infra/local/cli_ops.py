@@ -39,7 +39,11 @@ _ENV = {
 
 def platform_settings(args: argparse.Namespace) -> Settings:
     """The settings of the running platform; the adapters' clients point at it."""
+    from functions.adapters.aws import client
+
     endpoints = load_endpoints(state_dir(args.state_dir))
+    if os.environ.get("AWS_ENDPOINT_URL") != endpoints["aws_endpoint_url"]:
+        client.cache_clear()  # clients built for another platform (tests restart it)
     os.environ["AWS_ENDPOINT_URL"] = endpoints["aws_endpoint_url"]
     os.environ["AWS_DEFAULT_REGION"] = endpoints["region"]
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")

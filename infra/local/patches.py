@@ -170,8 +170,19 @@ def patch_dynamodb_serialisable() -> None:
     dynamo_tx.apply()
 
 
+def patch_write_ahead_journal() -> None:
+    """Mutating DynamoDB/S3/SQS calls are journaled before they are answered.
+
+    See :mod:`infra.local.journal` (a no-op until a platform activates its journal).
+    """
+    from infra.local import journal
+
+    journal.install()
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "dynamodb_serialisable": patch_dynamodb_serialisable,
+    "write_ahead_journal": patch_write_ahead_journal,
     "lambda_invocations_run_in_process": patch_lambda_invocations_run_in_process,
     "wait_states_honour_time_factor": patch_wait_states_honour_time_factor,
     "retry_intervals_honour_time_factor": patch_retry_intervals_honour_time_factor,

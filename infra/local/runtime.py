@@ -23,6 +23,8 @@ from typing import Any
 
 from infra.local.emulator import Emulator, reset_backends
 from infra.local.invoke import INVOKER
+from infra.local.journal import Journal, replay
+from infra.local.journal import activate as activate_journal
 from infra.local.launcher import ENDPOINTS_FILE
 from infra.local.resources import Resources, create_resources
 from infra.local.runner import EventSources
@@ -69,6 +71,7 @@ class Platform:
         self.portal: ServerThread | None = None
         self.sftp: SftpService | None = None
         self.snapshotter: Snapshotter | None = None
+        self.journal: Journal | None = None
         self.demo: dict[str, Any] | None = None
         self.restored: dict[str, int] = {}
         self.endpoints: dict[str, Any] = {}
@@ -100,9 +103,12 @@ class Platform:
         INVOKER.register(resources.functions)
 
         fresh = not self.store.exists()
+        self.journal = Journal(self.state_dir / "journal", self.store.epoch)
         if not fresh:
             self.restored = self.store.restore(resources)
             LOG.info("state restored from %s: %s", self.store.root, self.restored)
+            replayed = replay(self.journal, aws_url, resources)
+            LOG.info("journal replayed: %s", replayed)
         demo_path = self.state_dir / DEMO_FILE
         if fresh and self.seed:
             self.demo = self._seed(resources)
@@ -138,13 +144,16 @@ class Platform:
         handler.api_url = self.api_url
         handler.schedules = staticmethod(scheduler.describe)
         handler.trigger = staticmethod(scheduler.trigger)
+        # A point-in-time snapshot of what was restored (or seeded), then every write
+        # is journaled before it is acknowledged.
+        self.store.save(resources, self.journal)
+        self.journal.open()
+        activate_journal(self.journal)
         self.portal.start()
         if self.api is not None:
             self.api.start()
         self.event_sources.start()
-        if fresh:
-            self.store.save(resources)  # the seed survives a crash right after start
-        self.snapshotter = Snapshotter(self.store, resources, self.snapshot_interval)
+        self.snapshotter = Snapshotter(self.store, resources, self.snapshot_interval, self.journal)
         self.snapshotter.start()
         self.endpoints = self._endpoints(aws_url, portal_url)
         _write_atomic(
@@ -244,14 +253,17 @@ class Platform:
                 stop()
             except Exception:
                 LOG.exception("stopping %s failed", name)
-        if save and self.resources is not None:
+        if save and self.resources is not None and self.journal is not None:
             try:
-                summary = self.store.save(self.resources)
+                summary = self.store.save(self.resources, self.journal)
                 LOG.info("state saved to %s (%s)", self.store.root, summary["taken_at"])
             except Exception:
-                LOG.exception("saving the state failed")
+                LOG.exception("saving the state failed (the journal still holds it)")
         INVOKER.clear()
         self.emulator.stop()
+        activate_journal(None)
+        if self.journal is not None:
+            self.journal.close()
 
     # -------------------------------------------------------------- console
 

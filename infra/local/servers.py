@@ -48,9 +48,11 @@ class ServerThread:
         self._thread.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits forever for a loop never started
+            self.server.shutdown()
         self.server.server_close()
-        self._thread.join(10)
+        if self._thread.is_alive():
+            self._thread.join(10)
 
 
 # ------------------------------------------------------------------ API

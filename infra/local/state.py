@@ -1,14 +1,16 @@
 """Persistence of the emulator's data in the state folder.
 
-moto keeps everything in memory. On stop, and every ``interval`` seconds, every
-DynamoDB table (DynamoDB JSON, one item per line) and every object of the template's
-buckets (content-addressed blobs + a manifest per bucket) are written under
-``<state dir>/snapshot/``; on start, after the resources are created, the snapshot is
-loaded back. Every file is written to a temporary name and renamed, and
+moto keeps everything in memory. A snapshot holds every DynamoDB table (DynamoDB JSON,
+one item per line), every object of the template's buckets (content-addressed blobs +
+a manifest per bucket) and every message of the template's queues, under
+``<state dir>/snapshot/``; it is taken at a point in time (under the emulator's locks)
+and truncates the write-ahead journal (:mod:`infra.local.journal`), which holds what
+happened since. On start, after the resources are created, the snapshot is loaded and
+the journal replayed. Every file is written to a temporary name and renamed, and
 ``snapshot.json`` is written last: a snapshot without it is ignored.
 
-Not kept: messages in flight in SQS, Step Functions executions (a dunning case waiting
-in a Wait state is lost), sent e-mails/SMS (the outbox), older object versions.
+Not kept: Step Functions executions (a dunning case waiting in a Wait state is lost),
+sent e-mails/SMS (the outbox), older object versions.
 """
 
 from __future__ import annotations
@@ -23,7 +25,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from infra.local.dynamo_tx import S3_LOCK, all_locked
+from infra.local.journal import (
+    SQS_LOCK,
+    Journal,
+    live_messages,
+    object_fields,
+    restore_messages,
+)
 from infra.local.resources import Resources
+from infra.local.template import ACCOUNT_ID
 
 LOG = logging.getLogger("encaisse.local.state")
 
@@ -51,74 +62,85 @@ class StateStore:
     def exists(self) -> bool:
         return self.marker.exists()
 
+    def summary(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.marker.read_text("utf-8"))
+        return data
+
+    @property
+    def epoch(self) -> int:
+        """The generation of the current snapshot (its journal is ``journal-<epoch>``)."""
+        return int(self.summary().get("epoch", 0)) if self.exists() else 0
+
+    def _data_dir(self) -> Path:
+        # Format 1 kept its files in the root; later ones in gen-<epoch>/.
+        return self.root / str(self.summary().get("data", ".")) if self.exists() else self.root
+
     # -------------------------------------------------------------- save
 
-    def save(self, resources: Resources) -> dict[str, Any]:
-        """Write a snapshot; returns its summary (what snapshot.json holds)."""
-        with self._lock:
+    def save(self, resources: Resources, journal: Journal | None = None) -> dict[str, Any]:
+        """Write a point-in-time snapshot; returns its summary (what snapshot.json holds).
+
+        The tables, buckets and queues are read from moto's backends while the
+        emulator's locks are held (no request is half-applied or applied meanwhile);
+        the journal, if any, is truncated before the locks are released: from then on
+        it holds exactly what happened after this snapshot.
+        """
+        with self._lock, all_locked(), SQS_LOCK:
+            previous = self._data_dir() if self.exists() else None
+            epoch = self.epoch + 1
+            data_dir = self.root / f"gen-{epoch}"
+            shutil.rmtree(data_dir, ignore_errors=True)  # left by a crash mid-save
+            tables = {
+                logical_id: _table_lines(resources, name)
+                for logical_id, name in resources.tables.items()
+            }
+            buckets = {
+                logical_id: _bucket_objects(resources, name)
+                for logical_id, name in resources.buckets.items()
+            }
+            messages = live_messages(resources)
             summary: dict[str, Any] = {
                 "format": SNAPSHOT_FORMAT,
                 "taken_at": datetime.now(UTC).isoformat(),
                 "tables": {},
                 "buckets": {},
+                "messages": len(messages),
+                "epoch": epoch,
+                "data": data_dir.name,
             }
-            for logical_id, name in resources.tables.items():
-                summary["tables"][logical_id] = self._save_table(resources, logical_id, name)
+            for logical_id, lines in tables.items():
+                body = "".join(line + "\n" for line in lines).encode()
+                _write_atomic(data_dir / "tables" / f"{logical_id}.jsonl", body)
+                summary["tables"][logical_id] = len(lines)
             blobs_in_use: set[str] = set()
-            for logical_id, name in resources.buckets.items():
-                count, blobs = self._save_bucket(resources, logical_id, name)
-                summary["buckets"][logical_id] = count
-                blobs_in_use |= blobs
+            for logical_id, objects in buckets.items():
+                manifest = []
+                for obj in objects:
+                    data = obj.pop("data")
+                    obj["sha256"] = hashlib.sha256(data).hexdigest()
+                    blob = self._blob_path(obj["sha256"])
+                    if not blob.exists():
+                        _write_atomic(blob, data)
+                    manifest.append(obj)
+                manifest_path = data_dir / "buckets" / f"{logical_id}.json"
+                _write_atomic(manifest_path, json.dumps(manifest, indent=1).encode())
+                summary["buckets"][logical_id] = len(manifest)
+                blobs_in_use |= {o["sha256"] for o in manifest}
+            _write_atomic(data_dir / "queues.json", json.dumps(messages).encode())
+            # The switch: from here on this snapshot and journal-<epoch> are the state.
             _write_atomic(self.marker, json.dumps(summary, indent=2).encode())
+            if journal is not None:
+                journal.rotate(epoch)
+            if previous is not None and previous != self.root:
+                shutil.rmtree(previous, ignore_errors=True)
+            elif previous is not None:  # format 1 files
+                for old in ("tables", "buckets"):
+                    shutil.rmtree(self.root / old, ignore_errors=True)
             self._collect_garbage(blobs_in_use)
             return summary
 
-    def _save_table(self, resources: Resources, logical_id: str, name: str) -> int:
-        dynamodb = resources.client("dynamodb")
-        lines = []
-        for page in dynamodb.get_paginator("scan").paginate(TableName=name):
-            lines.extend(json.dumps(item, sort_keys=True) for item in page["Items"])
-        body = "".join(line + "\n" for line in lines).encode()
-        _write_atomic(self.root / "tables" / f"{logical_id}.jsonl", body)
-        return len(lines)
-
     def _blob_path(self, digest: str) -> Path:
         return self.root / "blobs" / digest[:2] / digest
-
-    def _save_bucket(
-        self, resources: Resources, logical_id: str, name: str
-    ) -> tuple[int, set[str]]:
-        s3 = resources.client("s3")
-        manifest_path = self.root / "buckets" / f"{logical_id}.json"
-        # Objects whose ETag did not change since the last snapshot are not read again.
-        previous: dict[str, dict[str, Any]] = {}
-        if manifest_path.exists():
-            previous = {o["key"]: o for o in json.loads(manifest_path.read_text("utf-8"))}
-        manifest = []
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
-            for obj in page.get("Contents", []):
-                key, etag = obj["Key"], obj["ETag"]
-                known = previous.get(key)
-                if known and known["etag"] == etag and self._blob_path(known["sha256"]).exists():
-                    manifest.append(known)
-                    continue
-                got = s3.get_object(Bucket=name, Key=key)
-                data = got["Body"].read()
-                digest = hashlib.sha256(data).hexdigest()
-                blob = self._blob_path(digest)
-                if not blob.exists():
-                    _write_atomic(blob, data)
-                manifest.append(
-                    {
-                        "key": key,
-                        "etag": etag,
-                        "sha256": digest,
-                        "content_type": got.get("ContentType"),
-                        "metadata": got.get("Metadata", {}),
-                    }
-                )
-        _write_atomic(manifest_path, json.dumps(manifest, indent=1).encode())
-        return len(manifest), {o["sha256"] for o in manifest}
 
     def _collect_garbage(self, in_use: set[str]) -> None:
         blobs = self.root / "blobs"
@@ -134,14 +156,20 @@ class StateStore:
         """Load the snapshot into freshly created resources; returns counts by logical id."""
         counts: dict[str, int] = {}
         with self._lock:
+            data_dir = self._data_dir()
             for logical_id, name in resources.tables.items():
-                path = self.root / "tables" / f"{logical_id}.jsonl"
+                path = data_dir / "tables" / f"{logical_id}.jsonl"
                 if path.exists():
                     counts[logical_id] = self._restore_table(resources, name, path)
             for logical_id, name in resources.buckets.items():
-                path = self.root / "buckets" / f"{logical_id}.json"
+                path = data_dir / "buckets" / f"{logical_id}.json"
                 if path.exists():
                     counts[logical_id] = self._restore_bucket(resources, name, path)
+            queues = data_dir / "queues.json"
+            if queues.exists():
+                messages = json.loads(queues.read_text("utf-8"))
+                restore_messages(resources, messages)
+                counts["messages"] = len(messages)
         return counts
 
     def _restore_table(self, resources: Resources, name: str, path: Path) -> int:
@@ -189,7 +217,14 @@ class StateStore:
 class Snapshotter:
     """Saves a snapshot every ``interval`` seconds on a daemon thread."""
 
-    def __init__(self, store: StateStore, resources: Resources, interval: float = 30.0) -> None:
+    def __init__(
+        self,
+        store: StateStore,
+        resources: Resources,
+        interval: float = 30.0,
+        journal: Journal | None = None,
+    ) -> None:
+        self.journal = journal
         self.store = store
         self.resources = resources
         self.interval = interval
@@ -208,6 +243,39 @@ class Snapshotter:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self.store.save(self.resources)
+                self.store.save(self.resources, self.journal)
             except Exception:  # the final snapshot on stop still runs
                 LOG.exception("periodic snapshot failed")
+
+
+def _table_lines(resources: Resources, name: str) -> list[str]:
+    """Every item of a table in DynamoDB JSON, read from moto's backend (locks held)."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.utilities import DynamoJsonEncoder
+
+    table = dynamodb_backends[ACCOUNT_ID][resources.region].get_table(name)
+    return [
+        json.dumps(item.to_json()["Attributes"], cls=DynamoJsonEncoder, sort_keys=True)
+        for item in table.all_items()
+    ]
+
+
+def _bucket_objects(resources: Resources, name: str) -> list[dict[str, Any]]:
+    """The current version of every object of a bucket, with its bytes (locks held)."""
+    from moto.s3.models import FakeKey, s3_backends
+
+    assert S3_LOCK  # read under the S3 lock
+    bucket = s3_backends[ACCOUNT_ID]["aws"].get_bucket(name)
+    objects = []
+    for key_name, key in sorted(bucket.keys.items()):
+        if not isinstance(key, FakeKey):  # a delete marker
+            continue
+        objects.append(
+            {
+                "key": key_name,
+                "etag": key.etag,
+                **object_fields(key),
+                "data": bytes(key.value),
+            }
+        )
+    return objects

@@ -9,7 +9,9 @@ emulator's journal). Slow (two platform starts per step): ``make chaos``.
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,13 +56,30 @@ def _booked(endpoints: dict[str, Any], marker: str) -> dict[str, str]:
     return {i["transaction_id"]["S"]: i["status"]["S"] for p in pages for i in p["Items"]}
 
 
+def _listing(endpoints: dict[str, Any], bucket: str, prefix: str = "") -> list[str]:
+    resp = _aws(endpoints, "s3").list_objects_v2(Bucket=endpoints["buckets"][bucket], Prefix=prefix)
+    return [o["Key"] for o in resp.get("Contents", [])]
+
+
 def _inbox(endpoints: dict[str, Any]) -> list[str]:
     resp = _aws(endpoints, "s3").list_objects_v2(Bucket=endpoints["buckets"]["inbox"])
     return [o["Key"] for o in resp.get("Contents", [])]
 
 
+@pytest.fixture
+def own_environment() -> Iterator[None]:
+    """The CLI points this process's AWS clients at the platform: undo it after."""
+    from functions.adapters.aws import client
+
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+    client.cache_clear()
+
+
 @pytest.mark.parametrize("step", STEPS)
-def test_crash_then_restart_heals(step: str, tmp_path: Path) -> None:
+def test_crash_then_restart_heals(step: str, tmp_path: Path, own_environment: None) -> None:
     state = tmp_path / ".encaisse"
     platform = start_platform_process(state, *ARGS, env={"ENCAISSE_CRASH_AT": step})
     endpoints = platform.endpoints
@@ -93,7 +112,10 @@ def test_crash_then_restart_heals(step: str, tmp_path: Path) -> None:
             booked = _booked(endpoints, marker)
             if len(booked) == PAYMENTS and "new" not in booked.values() and not _inbox(endpoints):
                 break
-            assert time.monotonic() < deadline, f"not healed: {booked}, inbox {_inbox(endpoints)}"
+            assert time.monotonic() < deadline, (
+                f"not healed after a crash at {step}: payments {booked or 'none (lost)'}, "
+                f"inbox {_inbox(endpoints)}, archive {_listing(endpoints, 'archive', org_id)}"
+            )
             time.sleep(1)
         assert set(booked.values()) == {"allocated"}
         assert encaisse(["check", *cli]) == 0

@@ -13,6 +13,7 @@ import os
 import random
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,3 +109,57 @@ def test_mutated_files_are_read_or_refused_with_a_reason() -> None:
 def test_mutated_files_large_budget() -> None:
     tally = run_campaign(int(os.environ.get("ENCAISSE_FUZZ_BUDGET", CHAOS_BUDGET)))
     print(f"fuzz: {tally}")
+
+
+def _ingest_campaign(emulator: Any, budget: int) -> dict[str, int]:
+    """Mutated files through the real ingest (S3, DynamoDB, SQS of the emulator):
+    each one ingested or quarantined with a reason, none raising (which would
+    send it to the dead-letter queue)."""
+    from functions.adapters.dynamo import DynamoOrganisationRepository
+    from functions.adapters.settings import Settings
+    from functions.bootstrap import build_ingestor
+    from functions.core.organisation import Organisation
+    from functions.core.viban import VirtualIbanRange
+
+    settings = Settings.from_env()
+    org_id = f"org-fuzz{budget}"
+    DynamoOrganisationRepository(settings.organisations_table).put(
+        Organisation(
+            org_id,
+            "Fuzz HLM",
+            "FR7630004008210000420001774",
+            VirtualIbanRange("30004", "00821", "9"),
+        )
+    )
+    ingestor = build_ingestor(settings)
+    s3 = emulator.client("s3")
+    seeds = _seeds()
+    rng = random.Random(SEED + 1)
+    tally: dict[str, int] = {"tried": 0}
+    failures = []
+    for n in range(budget):
+        path = seeds[rng.randrange(len(seeds))]
+        key = f"{org_id}/{n}-{path.name}"
+        s3.put_object(Bucket=settings.inbox_bucket, Key=key, Body=_mutate(rng, path.read_bytes()))
+        tally["tried"] += 1
+        try:
+            result = ingestor.ingest(settings.inbox_bucket, key)
+        except Exception as e:
+            failures.append(f"{key}: {type(e).__name__}: {e}"[:300])
+            continue
+        tally[result.status] = tally.get(result.status, 0) + 1
+        if result.status == "quarantined":
+            assert result.reason, key
+    assert not failures, "\n".join(failures[:20])
+    assert set(tally) <= {"tried", "ingested", "quarantined", "duplicate"}, tally
+    return tally
+
+
+@pytest.mark.integration
+def test_mutated_files_are_ingested_or_quarantined(emulator: Any) -> None:
+    _ingest_campaign(emulator, int(os.environ.get("ENCAISSE_FUZZ_INGEST_BUDGET", "20")))
+
+
+@pytest.mark.chaos
+def test_mutated_files_ingest_large_budget(emulator: Any) -> None:
+    print(f"fuzz ingest: {_ingest_campaign(emulator, 400)}")
