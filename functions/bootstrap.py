@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from functions.adapters.documents import SqsNoticeQueue
 from functions.adapters.dynamo import (
     BookingTables,
     DynamoBooker,
@@ -58,6 +59,11 @@ def build_matcher(settings: Settings) -> PaymentMatcher:
             )
         ),
         ledger=DynamoLedgerRepository(settings.ledger_table),
+        on_booked=(
+            SqsNoticeQueue(settings.notices_queue_url).send_quittance_checks
+            if settings.notices_queue_url
+            else None
+        ),
     )
 
 
