@@ -323,3 +323,12 @@ class SqsNoticeQueue:
             if resp.get("Failed"):
                 raise DocumentStoreError(f"notices queue refused messages: {resp['Failed']}")
         return len(bodies)
+
+    def send_quittance_checks(self, org_id: str, lease_ids: Sequence[str]) -> None:
+        """Leases a payment was booked to: the documents function issues the quittances
+        of the periods it completed (and nothing for a period still partly paid)."""
+        body = json.dumps({"org_id": org_id, "quittance_checks": list(lease_ids)})
+        try:
+            client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=body)
+        except ClientError as e:
+            raise DocumentStoreError(f"notices queue: {e}") from e

@@ -55,7 +55,9 @@ service = build_document_service(Settings.from_env())
 def issue_notices(svc: DocumentService, body: dict[str, Any]) -> dict[str, int]:
     org_id = str(body["org_id"])
     counts = {"created": 0, "existing": 0}
-    for raw in body["notices"]:
+    for lease_id in body.get("quittance_checks", []):  # a payment was booked to these
+        counts["created"] += len(svc.issue_due_quittances(org_id, str(lease_id)))
+    for raw in body.get("notices", []):
         r = NoticeRequest.from_dict(org_id, raw)
         issued = svc.issue_notice(
             r.org_id,

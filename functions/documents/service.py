@@ -22,11 +22,13 @@ from functions.core.documents import (
     NoticeAmounts,
     delivery_for,
     document_id,
+    rent_call_period,
     require_fully_paid,
+    settlement,
 )
 from functions.core.errors import NotFoundError
 from functions.core.lease import Lease
-from functions.core.ledger import LedgerLine
+from functions.core.ledger import LedgerLine, LineKind
 from functions.core.organisation import Organisation
 from functions.documents import render
 
@@ -186,6 +188,22 @@ class DocumentService:
             issued=self.clock().date(),
         )
         return self._store(lease, doc_id, DocumentKind.QUITTANCE, period, html)
+
+    def issue_due_quittances(self, org_id: str, lease_id: str, last: int = 3) -> list[Issued]:
+        """The quittances of the last ``last`` periods that are now fully paid (once each)."""
+        lines = self.ledger.lines(org_id, lease_id)
+        periods = sorted(
+            {rent_call_period(x) for x in lines if x.kind is LineKind.RENT_CALL}, reverse=True
+        )[:last]
+        issued = []
+        for period in sorted(periods):
+            found = settlement(lines, period)
+            if found is None or not found.fully_paid:
+                continue
+            doc_id = document_id(org_id, lease_id, DocumentKind.QUITTANCE, period)
+            if self.manifests.get(org_id, doc_id) is None:
+                issued.append(self.issue_quittance(org_id, lease_id, period))
+        return issued
 
     def issue_rib(self, org_id: str, lease_id: str) -> Issued:
         lease = self.leases.get(org_id, lease_id)

@@ -89,6 +89,8 @@ class PaymentMatcher:
     indexes: LeaseIndexCache | None = None
     ledger: LedgerLines | None = None
     """Read for the dates of a household's debts (oldest debt first); optional."""
+    on_booked: Callable[[str, Sequence[str]], None] | None = None
+    """Told the leases a booked credit went to (quittances when a period is paid); optional."""
 
     def __post_init__(self) -> None:
         if self.indexes is None:
@@ -128,6 +130,8 @@ class PaymentMatcher:
             if booked:
                 for lease in booked_leases(booking, leases):
                     index.put(lease)
+                if self.on_booked is not None and tx.amount_cents > 0 and lease_ids:
+                    self.on_booked(org.org_id, list(lease_ids))
             method = decision.method.value if decision.method else None
             return MatchResult(tx.transaction_id, decision.outcome.value, lease_ids, booked, method)
         raise AssertionError("unreachable")  # pragma: no cover

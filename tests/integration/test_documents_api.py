@@ -368,3 +368,25 @@ def test_a_document_in_the_safe_is_notified_with_a_portal_link_not_attached(
     assert "Avis d'échéance de août 2026" in body
     assert "/#t=" in body  # the signed portal link
     assert "%PDF" not in body and not getattr(sent[0], "attachments", None)
+
+
+def test_a_payment_completing_a_period_brings_its_quittance_once(
+    client: Client, settings: Settings
+) -> None:
+    from functions.documents.handler import build_document_service, issue_notices
+
+    org_id, key = _new_org(settings, ["erp"])
+    lease_id = f"Q-{uuid.uuid4().hex[:6]}"
+    _lease(client, key, lease_id)
+    _rent_call(client, key, lease_id, "2026-09")
+    svc = build_document_service(settings)
+    check = {"org_id": org_id, "quittance_checks": [lease_id]}
+
+    _pay(settings, org_id, lease_id, 30_000, "tx-a")
+    assert issue_notices(svc, check) == {"created": 0, "existing": 0}  # partly paid
+    _pay(settings, org_id, lease_id, 5_350, "tx-b")
+    assert issue_notices(svc, check) == {"created": 1, "existing": 0}
+    assert issue_notices(svc, check) == {"created": 0, "existing": 0}  # a retried message
+    r = client.http.get(f"/v1/leases/{lease_id}/documents", headers=_h(key))
+    kinds = sorted((i["kind"], i["period"]) for i in json.loads(r.body)["items"])
+    assert kinds == [("avis_echeance", "2026-09"), ("quittance", "2026-09")]

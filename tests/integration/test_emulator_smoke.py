@@ -445,6 +445,8 @@ def test_schedules_fire_their_targets_with_the_template_input(
     assert {s["name"]: s["local_period_seconds"] for s in scheduler.describe()} == {
         "ErpPushStateMachine.Every15Minutes": 60.0,  # 900 s / 3600, but at least a minute
         "NotifyFunction.DailyOpenCases": None,  # cron: on demand only
+        "NotifyFunction.DailyPrintRun": None,
+        "SweeperFunction.Every15Minutes": 60.0,
     }
     assert rate_seconds("rate(15 minutes)") == 900 and rate_seconds("rate(1 day)") == 86400
 

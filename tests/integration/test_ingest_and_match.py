@@ -26,6 +26,7 @@ from functions.core.lease import Lease, Tenant
 from functions.core.organisation import Organisation
 from functions.core.viban import VirtualIbanRange
 from functions.leases.service import LeaseService, RentCall
+from tests.fixtures.archives import corrupt_deflate, encrypted, zip_bomb, zip_of
 from tests.fixtures.camt054 import Credit, camt054, payer_iban
 from tests.fixtures.lambda_events import LambdaContext, drain, sqs_event
 
@@ -195,3 +196,44 @@ def test_file_outside_an_organisation_folder_is_quarantined(
         Bucket=settings.quarantine_bucket, Key="stray.xml.error.json"
     )
     assert "organisation" in json.loads(report["Body"].read())["reason"]
+
+
+def _sound_zip() -> bytes:
+    return zip_of({"n.xml": camt054(COLLECTION, [Credit("1.00", None, "M. X", payer_iban(9))])})
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "reason"),
+    [
+        ("locked.zip", lambda: encrypted(_sound_zip()), "encrypted"),
+        ("corrupt.zip", lambda: corrupt_deflate(_sound_zip(), "n.xml"), "unreadable ZIP member"),
+        ("cut.zip", lambda: _sound_zip()[:-40], "unreadable ZIP archive"),
+        ("bomb.zip", lambda: zip_bomb(64 * 1024 * 1024), "times its compressed size"),
+    ],
+)
+def test_a_broken_or_hostile_zip_is_quarantined_once_with_its_reason(
+    emulator: Any,
+    settings: Settings,
+    org: tuple[str, list[Lease]],
+    caplog: pytest.LogCaptureFixture,
+    name: str,
+    build: Any,
+    reason: str,
+) -> None:
+    org_id, _ = org
+    # The handler answers no failure: the file is not retried into the DLQ.
+    _upload_and_run(emulator, settings, org_id, name, build())
+    s3 = emulator.client("s3")
+    report = json.loads(
+        s3.get_object(Bucket=settings.quarantine_bucket, Key=f"{org_id}/{name}.error.json")[
+            "Body"
+        ].read()
+    )
+    assert reason in report["reason"] and report["parser"] == "zip"
+    # And one log line says so.
+    assert any(
+        record.getMessage() == "statement file processed"
+        and getattr(record, "status", None) == "quarantined"
+        and reason in str(getattr(record, "reason", ""))
+        for record in caplog.records
+    )

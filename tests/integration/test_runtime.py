@@ -106,7 +106,15 @@ def test_local_pages_answer(bare_platform: PlatformProcess) -> None:
         assert "Boîte d'envoi" in response.read().decode()
     with urllib.request.urlopen(endpoints["schedules_url"]) as response:
         names = {s["name"] for s in json.load(response)["schedules"]}
-    assert names == {"ErpPushStateMachine.Every15Minutes", "NotifyFunction.DailyOpenCases"}
+    # every schedule of the template, and nothing else
+    resources = load_template()["Resources"]
+    assert names == {
+        f"{logical_id}.{name}"
+        for logical_id, resource in resources.items()
+        for name, event in resource.get("Properties", {}).get("Events", {}).items()
+        if event["Type"] in ("Schedule", "ScheduleV2")
+    }
+    assert {"ErpPushStateMachine.Every15Minutes", "NotifyFunction.DailyOpenCases"} <= names
     if endpoints["api_url"]:
         with urllib.request.urlopen(endpoints["api_url"] + "/v1/health") as response:
             assert response.status == 200

@@ -390,3 +390,158 @@ def test_security_headers_on_cloudfront_and_cors_for_one_origin(template: dict[s
         assert "*" not in json.dumps(headers["Access-Control-Allow-Origin"])
         assert headers["Cache-Control"] == "'no-store'"
         assert headers["X-Content-Type-Options"] == "'nosniff'"
+
+
+# ------------------------------------------------------------- hardening (issue 9, item 11)
+
+PUBLIC_ROUTES = {
+    ("/v1/health", "GET"),
+    ("/v1/openapi.json", "GET"),
+    ("/v1/tenant/account", "GET"),
+    ("/v1/pay/{rf_reference}", "GET"),
+}
+
+
+def _is_tls_only(statement: dict[str, Any]) -> bool:
+    return (
+        statement["Effect"] == "Deny"
+        and statement["Principal"] in ("*", {"AWS": "*"})
+        and statement["Action"] in ("s3:*", ["s3:*"])
+        and statement.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+    )
+
+
+def test_every_bucket_refuses_plain_http(template: dict[str, Any]) -> None:
+    covered = set()
+    for policy in _of_type(template, "AWS::S3::BucketPolicy").values():
+        props = policy["Properties"]
+        bucket = props["Bucket"]["Ref"]
+        for statement in props["PolicyDocument"]["Statement"]:
+            resources = json.dumps(statement["Resource"])
+            if _is_tls_only(statement) and bucket in resources and "/*" in resources:
+                covered.add(bucket)
+    assert covered == set(_of_type(template, "AWS::S3::Bucket"))
+
+
+def test_every_function_has_a_reserved_concurrency(template: dict[str, Any]) -> None:
+    functions = _of_type(template, "AWS::Serverless::Function")
+    limits = {k: f["Properties"].get("ReservedConcurrentExecutions") for k, f in functions.items()}
+    assert all(isinstance(v, int) and 1 <= v <= 200 for v in limits.values()), limits
+    # An account's default of 1,000 keeps at least 100 unreserved.
+    assert sum(limits.values()) <= 900  # type: ignore[arg-type]
+
+
+def test_every_schedule_has_a_dead_letter_queue_and_a_retry_policy(
+    template: dict[str, Any],
+) -> None:
+    queues = _of_type(template, "AWS::SQS::Queue")
+    schedules = {}
+    for kind in ("AWS::Serverless::Function", "AWS::Serverless::StateMachine"):
+        for logical_id, resource in _of_type(template, kind).items():
+            for name, event in resource["Properties"].get("Events", {}).items():
+                if event["Type"] in ("Schedule", "ScheduleV2"):
+                    schedules[f"{logical_id}.{name}"] = event["Properties"]
+    assert len(schedules) >= 3
+    for name, props in schedules.items():
+        dlq = props["DeadLetterConfig"]
+        if dlq.get("Type") == "SQS":  # SAM makes the queue and its policy
+            assert "Arn" not in dlq, name
+        else:
+            target = dlq["Arn"]["Fn::GetAtt"]
+            assert target[0] in queues and target[1] == "Arn", name
+        retry = props["RetryPolicy"]
+        assert 0 < retry["MaximumRetryAttempts"] <= 185, name
+        assert 60 <= retry["MaximumEventAgeInSeconds"] <= 86_400, name
+    policies = _of_type(template, "AWS::SQS::QueuePolicy").values()
+    dlqs = {
+        p["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+        for p in schedules.values()
+        if "Arn" in p["DeadLetterConfig"]
+    }
+    for dlq in dlqs:
+        statements = [
+            s
+            for p in policies
+            if {"Ref": dlq} in p["Properties"]["Queues"]
+            for s in p["Properties"]["PolicyDocument"]["Statement"]
+        ]
+        assert any(s["Principal"] == {"Service": "events.amazonaws.com"} for s in statements)
+
+
+def test_the_erp_api_has_a_per_key_usage_plan(template: dict[str, Any]) -> None:
+    plans = list(_of_type(template, "AWS::ApiGateway::UsagePlan").values())
+    assert plans
+    props = plans[0]["Properties"]
+    assert props["Throttle"]["RateLimit"] > 0 and props["Throttle"]["BurstLimit"] > 0
+    assert props["Quota"]["Limit"] > 0
+    (stage,) = props["ApiStages"]
+    assert stage["ApiId"] == {"Ref": "EncaisseApi"}
+    assert {"/v1/entries/GET", "/v1/entries/ack/POST"} <= set(stage["Throttle"])
+
+
+def test_unauthenticated_routes_are_throttled_harder(template: dict[str, Any]) -> None:
+    settings = template["Resources"]["EncaisseApi"]["Properties"]["MethodSettings"]
+
+    def path(resource_path: str) -> str:  # "/~1v1~1health" is /v1/health
+        return (
+            "/" + resource_path[3:].replace("~1", "/")
+            if resource_path[:3] == "/~1"
+            else resource_path
+        )
+
+    by_route = {(path(s["ResourcePath"]), s["HttpMethod"]): s for s in settings}
+    default = by_route[("/*", "*")]
+    assert _api_events(template) >= PUBLIC_ROUTES
+    for route in PUBLIC_ROUTES:
+        strict = by_route[route]
+        assert strict["ThrottlingRateLimit"] < default["ThrottlingRateLimit"] / 4, route
+        assert strict["ThrottlingBurstLimit"] < default["ThrottlingBurstLimit"] / 4, route
+
+
+def _grants(function: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every IAM statement of a function, SAM policy templates included (by what they grant)."""
+    crud = ["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Scan"]
+    templates = {
+        "DynamoDBCrudPolicy": ([*crud, "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"], "Table"),
+        "DynamoDBWritePolicy": (["dynamodb:PutItem", "dynamodb:DeleteItem"], "Table"),
+        "DynamoDBReadPolicy": (["dynamodb:GetItem", "dynamodb:Query"], "Table"),
+    }
+    found = []
+    for policy in function["Properties"].get("Policies", []):
+        if isinstance(policy, str):
+            found.append({"Action": [policy], "Resource": "*"})
+            continue
+        for name, params in policy.items():
+            if name == "Statement":
+                found.extend(params)
+            elif name in templates:
+                found.append({"Action": templates[name][0], "Resource": params})
+    return found
+
+
+def test_the_api_cannot_delete_organisations_or_api_keys(template: dict[str, Any]) -> None:
+    api = template["Resources"]["ApiFunction"]
+    for statement in _grants(api):
+        actions = statement["Action"]
+        actions = [actions] if isinstance(actions, str) else actions
+        resources = json.dumps(statement["Resource"])
+        if "OrganisationsTable" in resources or "ApiKeysTable" in resources:
+            assert not {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:*"} & set(
+                actions
+            ), statement
+            assert not any("FullAccess" in a or "Crud" in a for a in actions)
+
+
+def test_only_the_functions_that_need_them_read_secrets(template: dict[str, Any]) -> None:
+    readers = set()
+    for logical_id, function in _of_type(template, "AWS::Serverless::Function").items():
+        for statement in _grants(function):
+            actions = statement["Action"]
+            actions = [actions] if isinstance(actions, str) else actions
+            if any(a.startswith("secretsmanager:") for a in actions):
+                readers.add(logical_id)
+                resource = json.dumps(statement["Resource"])
+                assert "secret:encaisse/${AWS::StackName}/organisations/*" in resource
+                assert "secretsmanager:*" not in actions
+    # the API (links, new organisations), the ERP push (signatures), documents (links)
+    assert readers == {"ApiFunction", "ErpFunction", "DocumentsFunction"}
