@@ -5,6 +5,7 @@ The single place that knows which implementation serves which role.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from functions.adapters.documents import SqsNoticeQueue
@@ -21,7 +22,7 @@ from functions.adapters.secrets import SecretsManagerStore
 from functions.adapters.settings import Settings
 from functions.adapters.storage import S3FileStore, SqsMatchQueue
 from functions.core.sweep import Sweeper
-from functions.ingest.parsers import parse_bytes, stream_file
+from functions.ingest.parsers import ZipLimits, parse_bytes, stream_file
 from functions.ingest.service import StatementIngestor
 from functions.match.service import PaymentMatcher
 from functions.organisations.secrets import OrganisationSecrets
@@ -40,9 +41,13 @@ def build_ingestor(settings: Settings) -> StatementIngestor:
             settings.inbox_bucket, settings.quarantine_bucket, settings.archive_bucket
         ),
         queue=SqsMatchQueue(settings.match_queue_url),
-        parse=parse_bytes,
-        stream=stream_file,
+        parse=partial(parse_bytes, limits=_zip_limits(settings)),
+        stream=partial(stream_file, limits=_zip_limits(settings)),
     )
+
+
+def _zip_limits(settings: Settings) -> ZipLimits:
+    return ZipLimits.of(settings.zip_max_members, settings.zip_max_bytes, settings.zip_max_ratio)
 
 
 def build_matcher(settings: Settings) -> PaymentMatcher:

@@ -34,6 +34,10 @@ class Settings:
     sweep_after_minutes: str = ""
     notices_queue_url: str = ""
     secrets_prefix: str = ""
+    # ZIP bomb limits (blank: the defaults of parsers.ZipLimits).
+    zip_max_members: str = ""
+    zip_max_bytes: str = ""
+    zip_max_ratio: str = ""
     """Name prefix of the organisations' secrets in Secrets Manager (``encaisse/<stack>``)."""
 
     @classmethod

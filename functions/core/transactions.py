@@ -90,8 +90,13 @@ def _transaction_key(
     day = entry.booking_date or entry.value_date
     reference = _reference(entry.bank_reference)
     end_to_end = _reference(tx.end_to_end_id)
-    if reference or end_to_end:
+    if end_to_end:
         return (org_id, account, day, tx.amount_cents, entry.reversal, reference, end_to_end)
+    if reference:
+        # A batch entry's reference is shared by its payments: their payers
+        # tell them apart (the text may change from one report to the next).
+        payer = tx.counterparty_iban
+        return (org_id, account, day, tx.amount_cents, entry.reversal, reference, None, payer)
     return (
         org_id,
         account,

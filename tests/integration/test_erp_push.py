@@ -35,6 +35,7 @@ from functions.core.accounting import AccountingEntry, EntryLine, SourceType, en
 from functions.core.organisation import ChartOfAccounts, Organisation
 from functions.core.viban import VirtualIbanRange
 from functions.erp.service import ErpPushService
+from functions.organisations.secrets import SecretKind
 from tests.unit.matching.helpers import lease
 
 pytestmark = pytest.mark.integration
@@ -78,6 +79,7 @@ class Receiver:
                         "delivery": self.headers["X-Encaisse-Delivery"],
                         "content_type": self.headers["Content-Type"],
                         "signature_ok": ok,
+                        "signature": signature,
                         "status": status,
                         "body": body,
                     }
@@ -223,6 +225,24 @@ def test_a_batch_is_retried_after_a_500_and_each_entry_accepted_once(
     assert _run_push(emulator)["status"] == "SUCCEEDED"
     assert len(receiver.accepted()) == 2
     assert [e["entry_id"] for e in json.loads(receiver.accepted()[1]["body"])["entries"]] == more
+
+
+def test_during_a_rotation_grace_webhooks_carry_both_signatures(
+    emulator: Any, settings: Settings, receiver_factory: Callable[..., tuple[str, Receiver]]
+) -> None:
+    org_id, receiver = receiver_factory([200])  # the ERP knows only the old secret
+    org = DynamoOrganisationRepository(settings.organisations_table).get(org_id)
+    new = build_org_secrets(settings).rotate(org, SecretKind.ERP_WEBHOOK)
+    _entries(settings, org_id, 1)
+
+    assert _run_push(emulator)["status"] == "SUCCEEDED"
+
+    (accepted,) = receiver.accepted()
+    assert accepted["signature_ok"]
+    t = accepted["signature"].split(",")[0][2:]
+    with_new = hmac.new(new.encode(), f"{t}.".encode() + accepted["body"], hashlib.sha256)
+    # an ERP that switched to the new secret already accepts it too
+    assert f"v1={with_new.hexdigest()}" in accepted["signature"].split(",")
 
 
 def test_a_webhook_that_keeps_failing_parks_the_batch_and_alerts(

@@ -219,3 +219,31 @@ def test_a_large_file_broken_near_its_end_books_nothing(
     assert result.status == "quarantined"
     assert "not an amount" in str(result.reason)
     assert _transaction_ids(emulator, org) == set()
+
+
+def test_batch_payments_sharing_a_reference_keep_their_ids_across_reports(
+    emulator: Any, org: str
+) -> None:
+    """One batch entry (one bank reference, no end-to-end ids) of two equal
+    collections: the intraday report lists only the second payer, the day's
+    statement both, with other texts. Each payment is recorded once."""
+
+    def batch(*payers: int, text: str) -> Entry:
+        txs = tuple(
+            Transaction(30_000, f"PAYEUR {n}", payer_iban(n), remittance=f"{text} {n}")
+            for n in payers
+        )
+        return Entry(30_000 * len(txs), "EUR", DAY, DAY, bank_reference="LOT-7", transactions=txs)
+
+    morning = _as_camt052(render_camt([_statement(batch(42, text="PRLV"))], "053"))
+    assert _ingest(emulator, org, "lot-intraday.xml", morning).new_transactions == 1
+    evening = render_camt([_statement(batch(41, 42, text="PRELEVEMENT LOYER"))])
+    result = _ingest(emulator, org, "lot-day.xml", evening)
+    assert (result.transactions, result.new_transactions) == (2, 1)
+    settings = Settings.from_env()
+    items = emulator.client("dynamodb").query(
+        TableName=settings.transactions_table,
+        KeyConditionExpression="org_id = :o",
+        ExpressionAttributeValues={":o": {"S": org}},
+    )["Items"]
+    assert sorted(i["counterparty_name"]["S"] for i in items) == ["PAYEUR 41", "PAYEUR 42"]

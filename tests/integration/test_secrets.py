@@ -6,6 +6,7 @@ import json
 import os
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,10 +87,10 @@ def test_the_seed_keeps_only_references(emulator: Any, settings: Settings) -> No
     _assert_nowhere_in_clear(settings, values)
 
 
-def test_migrate_moves_plain_secrets_out_of_the_table(emulator: Any, settings: Settings) -> None:
+def _legacy_org(settings: Settings) -> tuple[str, dict[str, str]]:
+    """An organisation written before Secrets Manager: its secrets in clear in its item."""
     org_id = f"org-legacy-{uuid.uuid4().hex[:8]}"
-    repo = DynamoOrganisationRepository(settings.organisations_table)
-    repo.put(_org(org_id))
+    DynamoOrganisationRepository(settings.organisations_table).put(_org(org_id))
     legacy = {"portal_secret": f"portal-{uuid.uuid4().hex}", "erp_webhook_secret": "whsec-legacy"}
     aws_client("dynamodb").update_item(
         TableName=settings.organisations_table,
@@ -99,6 +100,43 @@ def test_migrate_moves_plain_secrets_out_of_the_table(emulator: Any, settings: S
             {":p": legacy["portal_secret"], ":e": legacy["erp_webhook_secret"]}
         ),
     )
+    return org_id, legacy
+
+
+def test_the_cli_migrates_then_rotates(
+    emulator: Any, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from infra.local.cli import main
+
+    endpoints = {
+        "aws_endpoint_url": emulator.endpoint_url,
+        "region": emulator.region,
+        "tables": emulator.by_role("tables"),
+        "secrets_prefix": settings.secrets_prefix,
+    }
+    (tmp_path / "endpoints.json").write_text(json.dumps(endpoints), encoding="utf-8")
+    org_id, legacy = _legacy_org(settings)
+    state = ["--state-dir", str(tmp_path)]
+
+    assert main([*state, "secrets", "migrate"]) == 0
+    assert org_id in capsys.readouterr().out.split()
+    assert main([*state, "secrets", "rotate", org_id, "--kind", "erp-webhook"]) == 0
+    new = capsys.readouterr().out.strip()
+    org = DynamoOrganisationRepository(settings.organisations_table).get(org_id)
+    secrets = build_org_secrets(settings)
+    # webhooks are now signed with the new secret and, for the grace period, the old one
+    assert secrets.accepted_values(org, SecretKind.ERP_WEBHOOK) == (new, "whsec-legacy")
+    assert secrets.accepted_values(org, SecretKind.PORTAL) == (legacy["portal_secret"],)
+    _assert_nowhere_in_clear(settings, [new, *legacy.values()])
+
+    assert main([*state, "secrets", "rotate", "org-nobody"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("encaisse secrets rotate:") and "\n" not in err
+
+
+def test_migrate_moves_plain_secrets_out_of_the_table(emulator: Any, settings: Settings) -> None:
+    org_id, legacy = _legacy_org(settings)
+    repo = DynamoOrganisationRepository(settings.organisations_table)
     secrets = build_org_secrets(settings)
     assert org_id in migrate_plain_secrets(repo, secrets)
     org = repo.get(org_id)

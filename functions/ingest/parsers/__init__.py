@@ -57,6 +57,22 @@ class ZipLimits:
     total_bytes: int = MAX_ARCHIVE_BYTES
     ratio: int = MAX_ARCHIVE_RATIO
 
+    @classmethod
+    def of(cls, members: str = "", total_bytes: str = "", ratio: str = "") -> ZipLimits:
+        """Limits from configuration text; a blank one keeps its default.
+        Raises ``ValueError`` naming a value that is not a positive integer."""
+        default = cls()
+        values = {"members": members, "total_bytes": total_bytes, "ratio": ratio}
+        chosen: dict[str, int] = {}
+        for name, text in values.items():
+            if not text.strip():
+                chosen[name] = getattr(default, name)
+                continue
+            if not text.strip().isdigit() or int(text) <= 0:
+                raise ValueError(f"ZIP limit {name}: {text!r} is not a positive integer")
+            chosen[name] = int(text)
+        return cls(**chosen)
+
 
 _MODULES = {
     Kind.CAMT: "camt",
@@ -269,7 +285,9 @@ class StatementStream:
                 yield statement, entry, Transaction(amount_cents=entry.amount_cents)
 
 
-def stream_file(source: IO[bytes], filename: str) -> StatementStream:
+def stream_file(
+    source: IO[bytes], filename: str, limits: ZipLimits | None = None
+) -> StatementStream:
     """Read a bank file from a binary file object without holding all of it.
 
     A camt file is parsed as a stream: memory stays that of one entry however
@@ -295,7 +313,7 @@ def stream_file(source: IO[bytes], filename: str) -> StatementStream:
         module = _module(kind)
         items = module.iter_entries(source, filename)
         return StatementStream(module.FORMAT, _guarded(items, filename, _MODULES[kind]))
-    parsed = parse_bytes(head + source.read(), filename)
+    parsed = parse_bytes(head + source.read(), filename, limits)
     return StatementStream(parsed.format, entry_items(parsed.statements), parsed.rejects)
 
 

@@ -4,6 +4,7 @@ ZIP bomb is stopped while it is decompressed, whatever it declares."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
@@ -82,3 +83,25 @@ def test_the_cli_prints_one_line_for_a_broken_archive(
     assert cli_statement.main([str(path), "--summary"]) == cli_statement.EXIT_UNREADABLE
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "locked.zip!a.txt" in err and "encrypted" in err
+
+
+def test_limits_from_configuration() -> None:
+    assert ZipLimits.of() == ZipLimits()
+    assert ZipLimits.of("3", "", " 50 ") == ZipLimits(members=3, ratio=50)
+    for bad in ("-1", "0", "lots", "1e6"):
+        with pytest.raises(ValueError, match="not a positive integer"):
+            ZipLimits.of(ratio=bad)
+
+
+def test_the_ingestor_takes_its_limits_from_the_settings() -> None:
+    from dataclasses import replace
+
+    from functions.adapters.settings import Settings
+    from functions.bootstrap import build_ingestor
+
+    ingestor = build_ingestor(replace(Settings.from_env({}), zip_max_members="1"))
+    data = zip_of({"a.txt": _statement_bytes(), "b.txt": _statement_bytes()})
+    with pytest.raises(StatementParseError, match=r"2 files \(max 1\)"):
+        ingestor.parse(data, "two.zip")
+    with pytest.raises(StatementParseError, match=r"2 files \(max 1\)"):
+        ingestor.stream(io.BytesIO(data), "two.zip")
