@@ -339,9 +339,10 @@ def main(argv: list[str] | None = None) -> int:
     for option, value in options.items():
         os.environ[GLOBAL_OPTIONS[option]] = value
     if argv[:1] == ["up"]:
+        from infra.local.runtime import exit_now
         from infra.local.runtime import main as run_platform
 
-        return run_platform(argv[1:])
+        exit_now(run_platform(argv[1:]))  # does not wait for lingering threads
     args = build_parser().parse_args(argv)
     args.state_dir = options.get("--state-dir")
     args.org = options.get("--org")

@@ -284,10 +284,19 @@ class EventSources:
             poller.start()
         self.scheduler.start()
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 30.0) -> None:
+        """Stop polling; wait at most ``grace`` seconds in all for batches in progress.
+
+        A batch still running after that is abandoned (the platform is exiting): its
+        messages were not deleted, so they are received again after a restart, as SQS
+        redelivers to a Lambda that timed out.
+        """
         # Ask every poller first so that their long polls end together.
         for poller in self.pollers:
             poller.request_stop()
-        stops: list[Callable[[], None]] = [self.scheduler.stop] + [p.stop for p in self.pollers]
+        deadline = time.monotonic() + grace
+        stops: list[Callable[[float], None]] = [self.scheduler.stop] + [
+            p.stop for p in self.pollers
+        ]
         for stop in stops:
-            stop()
+            stop(max(0.0, deadline - time.monotonic()))

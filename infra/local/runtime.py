@@ -19,7 +19,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 from infra.local.emulator import Emulator, reset_backends
 from infra.local.invoke import INVOKER
@@ -35,6 +35,8 @@ from infra.local.state import Snapshotter, StateStore, _write_atomic
 LOG = logging.getLogger("encaisse.local")
 
 DEMO_FILE = "demo.json"
+# How long a stop waits for handlers in the middle of a batch.
+STOP_GRACE_SECONDS = 3.0
 
 
 class Platform:
@@ -241,7 +243,8 @@ class Platform:
         (self.state_dir / ENDPOINTS_FILE).unlink(missing_ok=True)
         steps: list[tuple[str, Any]] = [
             ("snapshotter", self.snapshotter.stop if self.snapshotter else None),
-            ("event sources", self.event_sources.stop if self.event_sources else None),
+            # Bounded: `encaisse up` must stop within seconds (issue 9, item 12).
+            ("event sources", self._stop_event_sources if self.event_sources else None),
             ("sftp", self.sftp.stop if self.sftp and self.sftp.port else None),
             ("api", self.api.stop if self.api else None),
             ("portal", self.portal.stop if self.portal else None),
@@ -264,6 +267,10 @@ class Platform:
         activate_journal(None)
         if self.journal is not None:
             self.journal.close()
+
+    def _stop_event_sources(self) -> None:
+        assert self.event_sources is not None
+        self.event_sources.stop(grace=STOP_GRACE_SECONDS)
 
     # -------------------------------------------------------------- console
 
@@ -375,5 +382,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def exit_now(code: int) -> NoReturn:
+    """Leave without waiting for the threads still running (moto's, workflows' Wait
+    states, handlers mid-batch): the state is saved and the journal is durable, so
+    nothing is lost, and a lingering thread would keep a core busy for a minute."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())
