@@ -335,23 +335,29 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         print(f"encaisse: {e}", file=sys.stderr)
         return 2
-    # The commands (and `up`) read them from the environment of this process.
-    for option, value in options.items():
-        os.environ[GLOBAL_OPTIONS[option]] = value
-    if argv[:1] == ["up"]:
-        from infra.local.runtime import exit_now
-        from infra.local.runtime import main as run_platform
-
-        exit_now(run_platform(argv[1:]))  # does not wait for lingering threads
-    args = build_parser().parse_args(argv)
-    args.state_dir = options.get("--state-dir")
-    args.org = options.get("--org")
-    args.api_key = options.get("--api-key")
+    # The commands (and `up`) read them from the environment of this process; a caller
+    # running `main` in-process gets its environment back as it was.
+    saved = dict(os.environ)
     try:
-        return int(args.func(args))
-    except EncaisseError as e:
-        print(f"encaisse: {e}", file=sys.stderr)
-        return 1
+        for option, value in options.items():
+            os.environ[GLOBAL_OPTIONS[option]] = value
+        if argv[:1] == ["up"]:
+            from infra.local.runtime import exit_now
+            from infra.local.runtime import main as run_platform
+
+            exit_now(run_platform(argv[1:]))  # does not wait for lingering threads
+        args = build_parser().parse_args(argv)
+        args.state_dir = options.get("--state-dir")
+        args.org = options.get("--org")
+        args.api_key = options.get("--api-key")
+        try:
+            return int(args.func(args))
+        except EncaisseError as e:
+            print(f"encaisse: {e}", file=sys.stderr)
+            return 1
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 if __name__ == "__main__":

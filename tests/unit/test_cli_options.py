@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
-from infra.local.cli import UsageError, hoist_global_options
+from infra.local.cli import UsageError, hoist_global_options, main
 
 
 @pytest.mark.parametrize(
@@ -31,3 +34,13 @@ def test_an_option_without_its_value_is_refused() -> None:
         hoist_global_options(["leases", "list", "--org"])
     with pytest.raises(UsageError, match="--api-key needs a value"):
         hoist_global_options(["--api-key", "--json", "leases", "list"])
+
+
+def test_running_a_command_in_process_leaves_the_callers_environment_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A test (or tool) calling main() must not inherit --org for its later subprocesses.
+    monkeypatch.delenv("ENCAISSE_ORG", raising=False)
+    before = dict(os.environ)
+    main(["--org", "org-elsewhere", "--state-dir", str(tmp_path / "none"), "leases", "list"])
+    assert dict(os.environ) == before
