@@ -13,7 +13,7 @@ DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 # (poppler-utils) and read their EPC QR codes (zbar-tools).
 TEST_DEB_PACKAGES := chromium poppler-utils zbar-tools
 
-.PHONY: help deps system-deps python-deps run test chaos lint bench bench-match bench-ceiling bench-documents deploy clean
+.PHONY: help deps system-deps python-deps run test chaos lint bench bench-match bench-ceiling bench-documents deploy clean axe
 
 help:
 	@echo "make chaos  the slow reliability campaign (crashes, fuzzing, races)"
@@ -45,8 +45,17 @@ run: deps
 	$(RUN) encaisse up $(ARGS)
 
 test: EXTRA_DEB_PACKAGES = $(TEST_DEB_PACKAGES)
-test: deps
+test: deps axe
 	$(RUN) pytest $(PYTEST_ARGS)
+
+# axe-core (npm) for the portal's accessibility audit in tests/e2e, cached under .cache/axe/.
+AXE_VERSION := 4.10.3
+axe: .cache/axe/axe-$(AXE_VERSION).min.js
+.cache/axe/axe-$(AXE_VERSION).min.js:
+	@mkdir -p .cache/axe
+	@if command -v npm >/dev/null; then cd .cache/axe && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+	  && tar -xzf axe-core-$(AXE_VERSION).tgz -O package/axe.min.js > axe.tmp && mv axe.tmp axe-$(AXE_VERSION).min.js; \
+	else echo "npm is missing: the accessibility audit will be skipped (and fail with CI=true)"; fi
 
 # The slow campaign: crash injection at each step of ingest and match, a large fuzz
 # budget, repeated races (docs/reliability.md).

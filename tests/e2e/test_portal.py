@@ -63,6 +63,18 @@ def test_tenant_sees_balance_iban_and_qr(running_platform: dict[str, Any], api: 
     assert "Avis d'échéance" in dom  # the history
 
 
+def test_balance_page_has_no_serious_accessibility_violation(
+    running_platform: dict[str, Any], api: ApiClient
+) -> None:
+    from tests.e2e.axe import audit, blocking
+
+    lease = api.get("/v1/leases", limit=1)["items"][0]
+    link = api.post(f"/v1/leases/{lease['lease_id']}/tenant-link", {})["url"]
+    for width, height in ((390, 844), (1280, 900)):
+        violations = audit(link, "Payer par virement", width, height)
+        assert blocking(violations) == [], violations
+
+
 def test_payment_page_by_reference_shows_no_personal_data(
     running_platform: dict[str, Any], api: ApiClient
 ) -> None:

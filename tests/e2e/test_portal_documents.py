@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from infra.local.client import ApiClient
+from tests.e2e.axe import audit, blocking
 from tests.e2e.test_portal import CHROMIUM, _render
 
 pytestmark = pytest.mark.e2e
@@ -53,3 +54,6 @@ def test_tenant_sees_documents_and_the_consent_button(
 
     for name, (width, height) in {"phone": (390, 844), "desktop": (1280, 900)}.items():
         _screenshot(link, tmp_path / f"documents-{name}.png", width, height)
+        # axe-core audits the page with the documents section shown, at both widths.
+        violations = audit(link, "Mes documents", width, height)
+        assert blocking(violations) == [], violations
