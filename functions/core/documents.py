@@ -22,24 +22,10 @@ from enum import StrEnum
 
 from functions.core.errors import ConflictError, ValidationError
 from functions.core.ledger import LedgerLine, LineKind
+from functions.core.messages import MONTHS_FR
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 MAX_LINE_CENTS = 10_000_000  # EUR 100,000.00: far above any monthly rent line
-
-MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 class DocumentKind(StrEnum):

@@ -17,7 +17,7 @@ from functions.core.money import format_cents_fr
 from functions.core.rf import format_rf, normalize_rf
 from functions.core.viban import format_iban
 
-_MONTHS = (
+MONTHS_FR = (
     "janvier",
     "février",
     "mars",
@@ -92,7 +92,7 @@ class Letter:
 def format_date_fr(day: date) -> str:
     """``date(2026, 3, 1)`` → ``"1er mars 2026"``."""
     number = "1er" if day.day == 1 else str(day.day)
-    return f"{number} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{number} {MONTHS_FR[day.month - 1]} {day.year}"
 
 
 def payment_link(portal_base_url: str, rf_reference: str) -> str:

@@ -19,7 +19,6 @@ from string import Template
 import segno
 
 from functions.core.documents import (
-    MONTHS_FR,
     TITLES,
     AmountLine,
     DocumentKind,
@@ -31,6 +30,7 @@ from functions.core.documents import (
 )
 from functions.core.epc_qr import epc_payload
 from functions.core.lease import Lease, PaymentMethod
+from functions.core.messages import format_date_fr
 from functions.core.organisation import Organisation
 from functions.core.viban import Rib
 
@@ -48,11 +48,6 @@ def fill(name: str, **values: str) -> str:
     return _template(name).substitute(
         {k: v if k.endswith("_html") else escape(v) for k, v in values.items()}
     )
-
-
-def french_date(d: date) -> str:
-    day = "1er" if d.day == 1 else str(d.day)
-    return f"{day} {MONTHS_FR[d.month - 1]} {d.year}"
 
 
 def qr_data_uri(payload: str) -> str:
@@ -117,7 +112,7 @@ def _page(kind: DocumentKind, parties: Parties, doc_id: str, issued: date, body_
         landlord_name=org.name,
         landlord_address_html=address,
         recipient_html="<br>".join(escape(x) for x in parties.recipient_lines()),
-        issue_date=french_date(issued),
+        issue_date=format_date_fr(issued),
         lease_id=lease.lease_id,
         housing=parties.housing(),
         body_html=body_html,
@@ -176,7 +171,10 @@ def avis_echeance_html(
     elif lease.payment_method is PaymentMethod.DIRECT_DEBIT:
         mandate = lease.mandate.rum if lease.mandate else (lease.mandate_id or "")
         payment = fill(
-            "pay_debit.html", amount_due=euros(due), due_date=french_date(due_date), mandate=mandate
+            "pay_debit.html",
+            amount_due=euros(due),
+            due_date=format_date_fr(due_date),
+            mandate=mandate,
         )
     else:
         qr = notice_qr_payload(org, lease, due, period)
@@ -193,7 +191,7 @@ def avis_echeance_html(
         "avis_echeance.html",
         period_label=period_label(period),
         lines_html=lines_html,
-        due_date=french_date(due_date),
+        due_date=format_date_fr(due_date),
         amount_due=euros(due),
         payment_html=payment,
     )
@@ -229,8 +227,8 @@ def quittance_html(
         rent=euros(rent_cents),
         charges=euros(charges_cents),
         aid_html=aid,
-        period_start=french_date(date(year, month, 1)),
-        period_end=french_date(date(year, month, monthrange(year, month)[1])),
+        period_start=format_date_fr(date(year, month, 1)),
+        period_end=format_date_fr(date(year, month, monthrange(year, month)[1])),
     )
     return _page(DocumentKind.QUITTANCE, parties, doc_id, issued, body)
 
