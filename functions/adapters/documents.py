@@ -266,6 +266,57 @@ class DynamoDocumentRepository:
                 out[item["lease_id"]] = _consent(item)
         return out
 
+    # ------------------------------------------------------------ consent campaigns
+    def _campaign_key(self, org_id: str, campaign_id: str, lease_id: str) -> dict[str, Any]:
+        return to_ddb({"org_id": org_id, "sk": f"campaign#{campaign_id}#{lease_id}"})
+
+    def mark_invited(
+        self, org_id: str, campaign_id: str, lease_id: str, channel: str, at: datetime
+    ) -> bool:
+        """False when this campaign already invited this lease's tenants."""
+        item = {
+            "org_id": org_id,
+            "sk": f"campaign#{campaign_id}#{lease_id}",
+            "campaign_id": campaign_id,
+            "lease_id": lease_id,
+            "channel": channel,
+            "invited_at": at.isoformat(),
+        }
+        try:
+            client("dynamodb").put_item(
+                TableName=self.table,
+                Item=to_ddb(item),
+                ConditionExpression="attribute_not_exists(sk)",
+            )
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise StorageError(f"{self.table}: {e}") from e
+        return True
+
+    def unmark_invited(self, org_id: str, campaign_id: str, lease_id: str) -> None:
+        client("dynamodb").delete_item(
+            TableName=self.table,
+            Key=self._campaign_key(org_id, campaign_id, lease_id),
+            ConditionExpression="attribute_not_exists(accepted_at)",
+        )
+
+    def mark_accepted(self, org_id: str, campaign_id: str, lease_id: str, at: datetime) -> bool:
+        """False when the invitation does not exist or its link was already used."""
+        try:
+            client("dynamodb").update_item(
+                TableName=self.table,
+                Key=self._campaign_key(org_id, campaign_id, lease_id),
+                UpdateExpression="SET accepted_at = :t",
+                ConditionExpression="attribute_exists(sk) AND attribute_not_exists(accepted_at)",
+                ExpressionAttributeValues=to_ddb({":t": at.isoformat()}),
+            )
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise StorageError(f"{self.table}: {e}") from e
+        return True
+
 
 class BucketPrintProvider:
     """The local mail house: each batch's PDF and CSV index in a print bucket,

@@ -21,6 +21,7 @@ from functions.adapters.messaging import SesMailer, SnsSmsSender
 from functions.api.auth import authenticate
 from functions.api.http import Routes, check_body_shape, deps, json_response, problem
 from functions.api.requests import check_id
+from functions.core.consent_campaign import MAX_INVITATIONS_PER_CALL, check_campaign_id
 from functions.core.documents import (
     Consent,
     ConsentSource,
@@ -36,6 +37,7 @@ from functions.core.errors import (
     ValidationError,
 )
 from functions.core.tenant_access import token_org, verify_token
+from functions.documents.campaign import ConsentCampaign
 from functions.documents.notify import DepositNotifier, portal_secret_from
 from functions.documents.service import DocumentService
 from functions.organisations.secrets import SecretKind
@@ -60,6 +62,21 @@ def service() -> DocumentService:
             s.portal_base_url,
             portal_secret_from(deps.secrets),
         ),
+    )
+
+
+@functools.cache
+def campaign() -> ConsentCampaign:
+    s = deps.settings
+    return ConsentCampaign(
+        orgs=deps.orgs,
+        leases=deps.leases,
+        store=DynamoDocumentRepository(s.documents_table),
+        mailer=SesMailer(s.mail_sender),
+        sms=SnsSmsSender(),
+        portal_base_url=s.portal_base_url,
+        signing_secret=lambda org: deps.secrets.signing_value(org, SecretKind.PORTAL),
+        accepted_secrets=lambda org: deps.secrets.accepted_values(org, SecretKind.PORTAL),
     )
 
 
@@ -207,3 +224,42 @@ def adoption(p: Any) -> dict[str, Any]:
             "adoption_percent": round(100 * yes / total, 1) if total else 0,
         },
     }
+
+
+# ---------------------------------------------------------------- consent campaign
+
+
+@route("/v1/documents/consent-campaign", methods=("POST",), scope="backoffice")
+def post_consent_campaign(p: Any) -> Response:
+    """Invites the tenants without e-delivery (and with a contact); idempotent per campaign."""
+    body = route.body()
+    if not isinstance(body, dict):
+        raise ValidationError("body", "a JSON object with 'campaign_id'")
+    campaign_id = check_campaign_id(body.get("campaign_id"))
+    limit = body.get("limit", MAX_INVITATIONS_PER_CALL)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 2000:
+        raise ValidationError("limit", f"a whole number from 1 to {MAX_INVITATIONS_PER_CALL}")
+    report = campaign().invite(p.org_id, campaign_id, deps.leases.iter_all(p.org_id), limit)
+    return json_response(
+        {
+            "campaign_id": report.campaign_id,
+            "invited": report.invited,
+            "already_invited": report.already_invited,
+            "consenting": report.consenting,
+            "without_contact": report.without_contact,
+            "failed": report.failed,
+            "remaining": report.remaining,
+        }
+    )
+
+
+@route("/v1/tenant/consent-campaign", methods=("POST",), scope=None)
+def accept_consent_campaign() -> Response:
+    """The one-tap link: ``{"token"}`` from the invitation records the consent, once."""
+    body = route.body()
+    token = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not token or len(token) > 2048:
+        raise ValidationError("token", "the token of the invitation's link")
+    grant, _ = campaign().accept(token)
+    current = consent_json(*service().consent(grant.org_id, grant.lease_id))
+    return json_response({**current, "lease_id": grant.lease_id, "campaign_id": grant.campaign_id})

@@ -235,6 +235,8 @@ class ConsentSource(StrEnum):
     PORTAL = "portal"
     PAPER = "paper"
     STAFF = "staff"
+    CAMPAIGN = "campaign"
+    """Given through a consent campaign's signed link (never set by hand)."""
 
 
 class ConsentChannel(StrEnum):
@@ -261,8 +263,9 @@ def parse_consent(body: object, at: datetime) -> Consent:
     if not isinstance(e_delivery, bool):
         raise ValidationError("e_delivery", "true or false")
     source = body.get("source", ConsentSource.STAFF.value)
-    if not isinstance(source, str) or source not in {s.value for s in ConsentSource}:
-        raise ValidationError("source", "one of " + ", ".join(s.value for s in ConsentSource))
+    by_hand = [s.value for s in ConsentSource if s is not ConsentSource.CAMPAIGN]
+    if not isinstance(source, str) or source not in by_hand:
+        raise ValidationError("source", "one of " + ", ".join(by_hand))
     channel = body.get("channel", ConsentChannel.EMAIL.value)
     if not isinstance(channel, str) or channel not in {c.value for c in ConsentChannel}:
         raise ValidationError("channel", "one of " + ", ".join(c.value for c in ConsentChannel))

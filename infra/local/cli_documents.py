@@ -4,6 +4,7 @@ encaisse documents list LEASE_ID [--json]
 encaisse documents get DOCUMENT_ID -o FILE       download the PDF (through the API's link)
 encaisse documents quittance LEASE_ID YYYY-MM    issue a quittance (refused if not fully paid)
 encaisse documents consent LEASE_ID [--on|--off] [--source paper|staff] [--channel email|sms]
+encaisse documents campaign CAMPAIGN_ID [--limit N]  invite tenants without e-delivery to consent
 """
 
 from __future__ import annotations
@@ -102,6 +103,21 @@ def cmd_consent(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_campaign(args: argparse.Namespace) -> int:
+    body: dict[str, Any] = {"campaign_id": args.campaign_id}
+    if args.limit is not None:
+        body["limit"] = args.limit
+    report = _client(args).post("/v1/documents/consent-campaign", body)
+    print(
+        f"campagne {report['campaign_id']} : {report['invited']} invitation(s) envoyée(s), "
+        f"{report['already_invited']} déjà invité(s), {report['consenting']} déjà en ligne, "
+        f"{report['without_contact']} sans e-mail ni téléphone, {report['failed']} en échec"
+    )
+    if report["remaining"]:
+        print(f"{report['remaining']} bail(s) restant(s) : relancez la même commande")
+    return 0
+
+
 def add_parsers(sub: Any) -> None:
     """Adds ``documents`` to the ``encaisse`` sub-commands."""
     docs = sub.add_parser("documents", help="tenant documents (PDF)").add_subparsers(
@@ -127,3 +143,9 @@ def add_parsers(sub: Any) -> None:
     consent.add_argument("--source", choices=("paper", "staff"), default="staff")
     consent.add_argument("--channel", choices=("email", "sms", "portal"), default="email")
     consent.set_defaults(func=cmd_consent)
+    campaign = docs.add_parser(
+        "campaign", help="invite the tenants without e-delivery to consent (once per campaign)"
+    )
+    campaign.add_argument("campaign_id")
+    campaign.add_argument("--limit", type=int, default=None, help="at most N invitations now")
+    campaign.set_defaults(func=cmd_campaign)

@@ -24,8 +24,15 @@ from tests.integration.test_erp_push import _entries
 pytestmark = pytest.mark.integration
 
 # Public by design: the portal's token route and the payment instructions printed on
-# notices (no name, no balance); the health check and the OpenAPI description.
-PUBLIC = {"/v1/health", "/v1/openapi.json", "/v1/tenant/account", "/v1/pay/{rf_reference}"}
+# notices (no name, no balance); the health check and the OpenAPI description; a consent
+# campaign's one-tap link (its signed token is the credential).
+PUBLIC = {
+    "/v1/health",
+    "/v1/openapi.json",
+    "/v1/tenant/account",
+    "/v1/pay/{rf_reference}",
+    "/v1/tenant/consent-campaign",
+}
 
 BODIES: dict[str, Any] = {
     "/v1/leases/{lease_id}": LEASE | {"rent": "1.00"},
@@ -37,6 +44,7 @@ BODIES: dict[str, Any] = {
     "/v1/uploads": {"file_name": "x.xml"},
     "/v1/leases/{lease_id}/quittances": {"period": "2026-01"},
     "/v1/leases/{lease_id}/consent": {"e_delivery": False, "source": "staff", "channel": "email"},
+    "/v1/documents/consent-campaign": {"campaign_id": "intrus-1"},
 }
 
 

@@ -267,6 +267,9 @@ def test_cli_lists_and_downloads(
     args = parser.parse_args(["documents", "consent", lease_id, "--off", "--source", "paper"])
     assert args.func(args) == 0
     assert "papier" in capsys.readouterr().out
+    args = parser.parse_args(["documents", "campaign", "cli-1"])
+    assert args.func(args) == 0
+    assert "campagne cli-1 : 1 invitation(s) envoyée(s)" in capsys.readouterr().out
 
 
 def test_print_run_takes_the_documents_without_consent(client: Client, settings: Settings) -> None:
@@ -390,3 +393,113 @@ def test_a_payment_completing_a_period_brings_its_quittance_once(
     r = client.http.get(f"/v1/leases/{lease_id}/documents", headers=_h(key))
     kinds = sorted((i["kind"], i["period"]) for i in json.loads(r.body)["items"])
     assert kinds == [("avis_echeance", "2026-09"), ("quittance", "2026-09")]
+
+
+def _campaign_links(to: str) -> list[str]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+    from moto.sns.models import sns_backends
+
+    mails = [
+        str(m.body)
+        for m in ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-3"].sent_messages
+        if to in m.destinations.get("ToAddresses", [])
+    ]
+    sms = [
+        t for n, t in sns_backends[DEFAULT_ACCOUNT_ID]["eu-west-3"].sms_messages.values() if n == to
+    ]
+    return [
+        word.split("/#c=", 1)[1] for text in mails + sms for word in text.split() if "/#c=" in word
+    ]
+
+
+def test_consent_campaign_invites_once_and_its_link_records_consent_once(
+    client: Client, settings: Settings
+) -> None:
+    from functions.core.consent_campaign import CampaignGrant, issue_campaign_token
+    from functions.core.documents import ConsentChannel
+
+    org_id, key = _new_org(settings, ["erp", "backoffice"])
+    base = f"K-{uuid.uuid4().hex[:6]}"
+    mail, phone = f"{base.lower()}@example.fr", "+33612345678"
+    _lease(client, key, f"{base}-mail", e_delivery_consent=False, residence="Les Ormes",
+           tenants=[{"name": "Zoé LEFÈVRE", "email": mail}])  # fmt: skip
+    _lease(client, key, f"{base}-sms", e_delivery_consent=False, residence="Les Ormes",
+           tenants=[{"name": "Noël N'DIAYE", "phone": phone}])  # fmt: skip
+    _lease(client, key, f"{base}-none", e_delivery_consent=False, residence="Les Ormes",
+           tenants=[{"name": "Anne MARTIN"}])  # fmt: skip
+    _lease(client, key, f"{base}-yes", e_delivery_consent=True, residence="Les Ormes",
+           tenants=[{"name": "Paul DURAND", "email": f"yes-{mail}"}])  # fmt: skip
+
+    def run(campaign_id: str) -> dict[str, Any]:
+        r = client.http.post(
+            "/v1/documents/consent-campaign",
+            headers=_h(key),
+            body=json.dumps({"campaign_id": campaign_id}),
+        )
+        assert r.status_code == 200, r.body
+        return dict(json.loads(r.body))
+
+    first = run("2026-12")
+    assert (first["invited"], first["consenting"], first["without_contact"]) == (2, 1, 0 + 1)
+    assert run("2026-12")["invited"] == 0  # the same campaign sends nothing twice
+    assert run("2026-12")["already_invited"] == 2
+    (mail_token,) = _campaign_links(mail)
+    (sms_token,) = _campaign_links(phone)
+    assert _campaign_links(f"yes-{mail}") == []  # already consenting: not invited
+
+    def accept(token: str) -> Any:
+        return client.http.post(
+            "/v1/tenant/consent-campaign",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"token": token}),
+        )
+
+    r = accept(mail_token)
+    assert r.status_code == 200, r.body
+    body = json.loads(r.body)
+    assert (body["e_delivery"], body["source"], body["channel"]) == (True, "campaign", "email")
+    again = accept(mail_token)
+    assert again.status_code == 409, again.body  # a link is accepted once
+    assert again.headers["Content-Type"] == "application/problem+json"
+    consent = json.loads(client.http.get(f"/v1/leases/{base}-mail/consent", headers=_h(key)).body)
+    assert [h["source"] for h in consent["history"]] == ["campaign"]
+
+    # forged (signed with another secret), expired, a portal token, garbage: all 4xx, no consent
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    forged = issue_campaign_token(
+        "not-the-portal-secret-0123456789",
+        CampaignGrant(org_id, f"{base}-sms", "2026-12", ConsentChannel.SMS,
+                      datetime.now(UTC) + timedelta(days=1)),
+    )  # fmt: skip
+    org = DynamoOrganisationRepository(settings.organisations_table).get(org_id)
+    secret = build_org_secrets(settings).signing_value(org, SecretKind.PORTAL)
+    expired = issue_campaign_token(
+        secret, CampaignGrant(org_id, f"{base}-sms", "2026-12", ConsentChannel.SMS, past)
+    )
+    portal = _tenant(settings, org_id, f"{base}-sms")["Authorization"].split()[1]
+    for bad in (forged, expired, portal, "c1.e30.AAAA", "nonsense"):
+        r = accept(bad)
+        assert r.status_code == 401, (bad, r.body)
+        assert r.headers["Content-Type"] == "application/problem+json"
+    assert accept("").status_code == 400
+    sms_consent = client.http.get(f"/v1/leases/{base}-sms/consent", headers=_h(key))
+    assert json.loads(sms_consent.body)["history"] == []
+
+    r = accept(sms_token)
+    assert r.status_code == 200 and json.loads(r.body)["channel"] == "sms"
+    stats = json.loads(client.http.get("/v1/stats/adoption", headers=_h(key)).body)
+    ormes = next(i for i in stats["items"] if i["residence"] == "Les Ormes")
+    assert (ormes["leases"], ormes["e_delivery"]) == (4, 3)
+
+    # staff cannot set the campaign source by hand; a bad campaign id is a 400
+    r = client.http.put(
+        f"/v1/leases/{base}-none/consent",
+        headers=_h(key),
+        body=json.dumps({"e_delivery": True, "source": "campaign"}),
+    )
+    assert r.status_code == 400 and json.loads(r.body)["field"] == "source"
+    r = client.http.post(
+        "/v1/documents/consent-campaign", headers=_h(key), body=json.dumps({"campaign_id": "../x"})
+    )
+    assert r.status_code == 400 and json.loads(r.body)["field"] == "campaign_id"

@@ -398,6 +398,7 @@ PUBLIC_ROUTES = {
     ("/v1/health", "GET"),
     ("/v1/openapi.json", "GET"),
     ("/v1/tenant/account", "GET"),
+    ("/v1/tenant/consent-campaign", "POST"),
     ("/v1/pay/{rf_reference}", "GET"),
 }
 
