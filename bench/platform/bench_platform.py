@@ -198,6 +198,13 @@ class Result:
     think: float = 0.5
     load: str = ""
 
+    def add(self, stage: Stage) -> None:
+        """Record a stage and say so at once (a long run shows where it is)."""
+        self.stages.append(stage)
+        print(
+            f"  {stage.name}: {stage.items:,} in {stage.seconds:.1f} s", file=sys.stderr, flush=True
+        )
+
     def stage(self, name: str) -> Stage | None:
         return next((s for s in self.stages if s.name == name), None)
 
@@ -442,15 +449,16 @@ def run(
     result = Result(n_leases, load=machine_load(), think=think)
     levels = ceiling.run((0,), ceiling_transactions, 2)
     result.ceiling = levels[0].rate
+    print(f"  storage ceiling: {result.ceiling:,.0f}/s", file=sys.stderr, flush=True)
     result.python_startup, result.imports = cold_imports()
+    slowest = max(result.imports.values())
+    print(f"  slowest cold import: {slowest * 1000:.0f} ms", file=sys.stderr, flush=True)
 
     t0 = time.perf_counter()
     p = portfolio(n_leases)
     m = month(p)
     lease_items, call_items = bodies(p)
-    result.stages.append(
-        Stage("generate portfolio and month", len(p.leases), time.perf_counter() - t0)
-    )
+    result.add(Stage("generate portfolio and month", len(p.leases), time.perf_counter() - t0))
 
     with tempfile.TemporaryDirectory(prefix="bench-platform-") as tmp:
         state_dir = Path(tmp) / ".encaisse"
@@ -461,7 +469,7 @@ def run(
             "--sftp-port", "0", "--no-schedules",
             timeout=300,
         )  # fmt: skip
-        result.stages.append(Stage("start the platform", 1, time.perf_counter() - t0))
+        result.add(Stage("start the platform", 1, time.perf_counter() - t0))
         sampler = RssSampler(platform.process.pid)
         sampler.start()
         try:
@@ -469,15 +477,15 @@ def run(
             api = str(endpoints["api_url"])
             t0 = time.perf_counter()
             key = _create_org(state_dir, p)
-            result.stages.append(Stage("create the organisation", 1, time.perf_counter() - t0))
+            result.add(Stage("create the organisation", 1, time.perf_counter() - t0))
 
             seconds, answers = _bulk(api, key, "/v1/leases/bulk", "leases", lease_items, result)
-            result.stages.append(Stage("POST /v1/leases/bulk", len(lease_items), seconds))
+            result.add(Stage("POST /v1/leases/bulk", len(lease_items), seconds))
             vibans = {
                 lease.viban: a["lease"]["viban"] for lease, a in zip(p.leases, answers, strict=True)
             }
             seconds, _ = _bulk(api, key, "/v1/rent-calls/bulk", "rent_calls", call_items, result)
-            result.stages.append(Stage("POST /v1/rent-calls/bulk", len(call_items), seconds))
+            result.add(Stage("POST /v1/rent-calls/bulk", len(call_items), seconds))
             result.idempotent_bulk = _try_idempotent_bulk(api, key, call_items[0])
 
             files = bank_files(p, m, vibans)
@@ -489,16 +497,14 @@ def run(
                 result.payments = _wait_decided(api, key, {f[0] for f in files}, timeout)
                 decided = time.perf_counter() - t0
                 counts = ", ".join(f"{f[0]}: {f[2]}" for f in files)
-                result.stages.append(
-                    Stage("month ingested and decided", result.payments, decided, counts)
-                )
+                result.add(Stage("month ingested and decided", result.payments, decided, counts))
                 t1 = time.perf_counter()
                 entries = _iterate(api, key, "/v1/entries")
                 listed = time.perf_counter() - t1
-                result.stages.append(Stage("GET /v1/entries (cursor paging)", len(entries), listed))
+                result.add(Stage("GET /v1/entries (cursor paging)", len(entries), listed))
                 total = time.perf_counter() - t0
             result.booking_rate = result.payments / total if total else 0.0
-            result.stages.append(Stage("month booked end to end", result.payments, total))
+            result.add(Stage("month booked end to end", result.payments, total))
             result.latency_p95_ms = load.p95_ms()
             result.latency_requests, result.latency_errors = len(load.latencies), load.errors
             sampler.sample()
