@@ -13,7 +13,7 @@ DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 # (poppler-utils) and read their EPC QR codes (zbar-tools).
 TEST_DEB_PACKAGES := chromium poppler-utils zbar-tools
 
-.PHONY: help deps system-deps python-deps run test chaos lint bench bench-match bench-ceiling bench-documents deploy clean axe
+.PHONY: help deps system-deps python-deps run test chaos lint bench bench-match bench-ceiling bench-documents bench-platform deploy clean axe
 
 help:
 	@echo "make chaos  the slow reliability campaign (crashes, fuzzing, races)"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench  statement-parser benchmarks (writes docs/benchmarks.md)"
 	@echo "make bench-match  matching accuracy and throughput benchmark (writes docs/benchmarks.md)"
 	@echo "make bench-ceiling  storage ceiling: TransactWriteItems/s of the embedded emulator by table size"
+	@echo "make bench-platform  end to end on the embedded platform, BENCH_LEASES=1000 (writes docs/benchmarks.md)"
 	@echo "make bench-documents  notices per second, peak memory, 1,000-document print batch (writes docs/benchmarks.md)"
 	@echo "make deploy build and deploy to AWS with SAM (needs AWS credentials and the sam CLI)"
 
@@ -76,6 +77,9 @@ bench-match: deps
 
 bench-ceiling: python-deps
 	$(RUN) python -m infra.local.ceiling $(ARGS)
+
+bench-platform: python-deps
+	$(RUN) python -m bench.platform.bench_platform --leases $${BENCH_LEASES:-1000} $(ARGS)
 
 bench-documents: deps
 	$(RUN) python -m bench.documents.bench_documents

@@ -1,0 +1,602 @@
+"""End-to-end throughput of the embedded platform (issue 12): ``make bench-platform``.
+
+Starts the platform as a child process (no demo landlord), creates an organisation with
+the operator's command line, loads a generated portfolio through ``/v1/leases/bulk`` and
+``/v1/rent-calls/bulk`` (1,000 items a call), drops one month of bank files into the
+inbox (a camt.054 of direct-debit collections and vIBAN credits, a camt.053 of transfers
+to the generic IBAN) and times each stage until every transaction is decided and its
+entries are listed by ``GET /v1/entries``. In the same run: the storage ceiling
+(``infra.local.ceiling``), the cold import time of each handler, the platform's peak
+RSS and the p95 latency of ``GET /v1/leases/{id}/account`` at 20 concurrent clients
+while the month is booked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bench.matching.generate import MONTH, Month, Portfolio, month, portfolio
+from functions.core.lease import Lease, rf_reference_for_viban
+from functions.core.money import format_cents
+from functions.core.sepa import ics_check_digits
+from functions.core.statements import Balance, Entry, Statement, Transaction
+from functions.ingest.parsers.render import render_camt
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs" / "benchmarks.md"
+BEGIN = "<!-- bench-platform:begin -->"
+END = "<!-- bench-platform:end -->"
+BULK = 1000
+PERIOD = MONTH.strftime("%Y-%m")
+HANDLERS = (
+    "functions.api.app",
+    "functions.ingest.handler",
+    "functions.match.handler",
+    "functions.documents.handler",
+    "functions.notify.handler",
+    "functions.erp.handler",
+    "functions.sweeper.handler",
+)
+_RF = re.compile(r"RF\d{2}[0-9A-Z]{1,21}")
+
+
+# ---------------------------------------------------------------- what is sent
+
+
+def lease_body(lease: Lease, household: str | None) -> dict[str, Any]:
+    """A generated lease as the ERP sends it to ``/v1/leases/bulk``."""
+    body: dict[str, Any] = {
+        "lease_id": lease.lease_id,
+        "tenants": [{"name": t.name} for t in lease.tenants],
+        "residence": lease.residence,
+        "commune": lease.commune,
+        "unit": lease.unit,
+        "start_date": lease.start_date.isoformat(),
+        "rent": format_cents(lease.rent_cents),
+        "charges": format_cents(lease.charges_cents),
+        "aid_paid_to_landlord": format_cents(lease.apl_cents),
+        "payment_method": lease.payment_method.value,
+        "payer_ibans": list(lease.payer_ibans),
+    }
+    if lease.end_date is not None:
+        body["end_date"] = lease.end_date.isoformat()
+    if lease.mandate_id:
+        body["mandate_id"] = lease.mandate_id
+    if household:
+        body["household_id"] = household
+    return body
+
+
+def rent_call_body(lease: Lease) -> dict[str, Any]:
+    return {
+        "lease_id": lease.lease_id,
+        "period": PERIOD,
+        "due_date": MONTH.replace(day=5).isoformat(),
+        "rent": format_cents(lease.rent_cents),
+        "charges": format_cents(lease.charges_cents),
+        "apl": format_cents(lease.apl_cents),
+    }
+
+
+def bodies(p: Portfolio) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    households = {}
+    for flat, parking in p.parkings.items():
+        households[flat] = households[parking] = f"H-{flat}"
+    leases = [lease_body(x, households.get(x.lease_id)) for x in p.leases]
+    calls = [rent_call_body(x) for x in p.leases if x.end_date is None]
+    return leases, calls
+
+
+def chunks(items: list[dict[str, Any]], size: int = BULK) -> Iterator[list[dict[str, Any]]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def remap(txs: list[Transaction], vibans: dict[str, str]) -> list[Transaction]:
+    """The generator's vIBANs (and their RF references) replaced by the platform's."""
+    rfs = {rf_reference_for_viban(old): rf_reference_for_viban(new) for old, new in vibans.items()}
+
+    def text(value: str | None) -> str | None:
+        return _RF.sub(lambda m: rfs.get(m.group(0), m.group(0)), value) if value else value
+
+    return [
+        replace(
+            t,
+            creditor_account_iban=vibans.get(
+                t.creditor_account_iban or "", t.creditor_account_iban
+            ),
+            structured_reference=text(t.structured_reference),
+            remittance=text(t.remittance),
+        )
+        for t in txs
+    ]
+
+
+def _entries(txs: list[Transaction], day: date, code: str, tag: str) -> tuple[Entry, ...]:
+    return tuple(
+        Entry(
+            t.amount_cents,
+            "EUR",
+            day,
+            day,
+            bank_reference=f"{tag}{n:09d}",
+            bank_transaction_code=code,
+            transactions=(t,),
+        )
+        for n, t in enumerate(txs)
+    )
+
+
+def bank_files(p: Portfolio, m: Month, vibans: dict[str, str]) -> list[tuple[str, bytes, int]]:
+    """The month's two files: name, bytes and number of transactions."""
+    acct = p.org.collection_iban
+    d5, d8 = MONTH.replace(day=5), MONTH.replace(day=8)
+
+    def st(sid: str, entries: tuple[Entry, ...], day: date) -> Statement:
+        total = sum(e.amount_cents for e in entries)
+        return Statement(sid, acct, None, "EUR", Balance(0, day), Balance(total, day), entries)
+
+    collections = _entries(remap(m.dd_batch, vibans), d5, "PMNT-RDDT-ESDD", "DD")
+    credits = _entries(remap(m.viban, vibans), d8, "PMNT-RCDT-ESCT", "VB")
+    transfers = _entries(remap(m.statement, vibans), d8, "PMNT-RCDT-ESCT", "TR")
+    n054, n053 = len(collections) + len(credits), len(transfers)
+    return [
+        (
+            "camt054_bench.xml",
+            render_camt([st("NTF-B", (*collections, *credits), d8)], "054"),
+            n054,
+        ),
+        ("camt053_bench.xml", render_camt([st("STMT-B", transfers, d8)], "053"), n053),
+    ]
+
+
+# ---------------------------------------------------------------- measuring
+
+
+@dataclass
+class Stage:
+    name: str
+    items: int
+    seconds: float
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.items / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class Result:
+    leases: int
+    stages: list[Stage] = field(default_factory=list)
+    max_bulk_call_s: float = 0.0
+    ceiling: float = 0.0
+    imports: dict[str, float] = field(default_factory=dict)
+    python_startup: float = 0.0
+    peak_rss_mb: float = 0.0
+    latency_p95_ms: float = 0.0
+    latency_requests: int = 0
+    latency_errors: int = 0
+    payments: int = 0
+    booking_rate: float = 0.0
+    idempotent_bulk: str = "not tried"
+    think: float = 0.5
+    load: str = ""
+
+    def stage(self, name: str) -> Stage | None:
+        return next((s for s in self.stages if s.name == name), None)
+
+
+def cold_imports() -> tuple[float, dict[str, float]]:
+    """Wall time of a fresh interpreter per handler, and of a bare interpreter."""
+
+    def timed(code: str) -> float:
+        best = float("inf")
+        for _ in range(2):
+            t0 = time.perf_counter()
+            subprocess.run(  # noqa: S603 - our interpreter, fixed code
+                [sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True
+            )
+            best = min(best, time.perf_counter() - t0)
+        return best
+
+    return timed("pass"), {h: timed(f"import {h}") for h in HANDLERS}
+
+
+def _tree(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def _rss_kb(pid: int, key: str = "VmRSS") -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class RssSampler(threading.Thread):
+    """The platform's peak resident memory (its process and its children)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_kb, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.5):
+            self.sample()
+
+    def sample(self) -> None:
+        total = sum(_rss_kb(p) for p in _tree(self.pid))
+        self.peak_kb = max(self.peak_kb, total, _rss_kb(self.pid, "VmHWM"))
+
+
+class LatencyLoad:
+    """``clients`` threads reading lease accounts in turn until stopped, each pausing
+    ``think`` seconds between two requests (a bounded load, not a flood)."""
+
+    def __init__(
+        self, api_url: str, key: str, lease_ids: list[str], clients: int = 20, think: float = 0.5
+    ) -> None:
+        self.api_url, self.key, self.ids, self.think = api_url.rstrip("/"), key, lease_ids, think
+        self.stop_event = threading.Event()
+        self.latencies: list[float] = []
+        self.errors = 0
+        self.lock = threading.Lock()
+        self.threads = [
+            threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(clients)
+        ]
+
+    def _run(self, n: int) -> None:
+        i = n
+        while not self.stop_event.is_set():
+            lease_id = self.ids[i % len(self.ids)]
+            i += len(self.threads)
+            req = urllib.request.Request(  # noqa: S310 - 127.0.0.1
+                f"{self.api_url}/v1/leases/{lease_id}/account",
+                headers={"Authorization": f"Bearer {self.key}"},
+            )
+            t0 = time.perf_counter()
+            try:
+                with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
+                    resp.read()
+                ok = True
+            except (urllib.error.URLError, TimeoutError):
+                ok = False
+            elapsed = time.perf_counter() - t0
+            with self.lock:
+                if ok:
+                    self.latencies.append(elapsed)
+                else:
+                    self.errors += 1
+            self.stop_event.wait(self.think)
+
+    def __enter__(self) -> LatencyLoad:
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop_event.set()
+        for t in self.threads:
+            t.join(60)
+
+    def p95_ms(self) -> float:
+        return percentile(self.latencies, 0.95) * 1000
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def machine_load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{os.cpu_count()} cores, load average {one:.1f} (1 min) / {five:.1f} (5 min)"
+
+
+# ---------------------------------------------------------------- the run
+
+
+def _api(api_url: str, key: str, method: str, path: str, body: Any = None,
+         headers: dict[str, str] | None = None, timeout: float = 600) -> Any:  # fmt: skip
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(api_url.rstrip("/") + path, data=data, method=method)  # noqa: S310
+    req.add_header("Authorization", f"Bearer {key}")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+        raw = resp.read()
+    return json.loads(raw) if raw else None
+
+
+def _iterate(api_url: str, key: str, path: str, limit: int = 500) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        sep = "&" if "?" in path else "?"
+        query = f"{path}{sep}limit={limit}" + (f"&after={cursor}" if cursor else "")
+        page = _api(api_url, key, "GET", query)
+        items.extend(page["items"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return items
+
+
+def _create_org(state_dir: Path, p: Portfolio) -> str:
+    rng = p.org.viban_range
+    ics = f"FR{ics_check_digits('FR', 'BENCH1')}ZZZBENCH1"
+    done = subprocess.run(  # noqa: S603 - our own CLI
+        [
+            sys.executable, "-m", "infra.local.cli", "--state-dir", str(state_dir),
+            "org", "create", "--id", p.org.org_id, "--name", p.org.name,
+            "--bank-code", rng.bank_code, "--branch-code", rng.branch_code,
+            "--account-prefix", rng.account_prefix, "--bic", rng.bic or "BNPAFRPPXXX",
+            "--iban", p.org.collection_iban, "--ics", ics,
+        ],
+        cwd=ROOT, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"org create failed: {done.stderr.strip()}")
+    return str(json.loads(done.stdout)["api_key"]["key"])
+
+
+def _bulk(api_url: str, key: str, path: str, field_name: str, items: list[dict[str, Any]],
+          result: Result) -> tuple[float, list[dict[str, Any]]]:  # fmt: skip
+    answers: list[dict[str, Any]] = []
+    t0 = time.perf_counter()
+    for part in chunks(items):
+        c0 = time.perf_counter()
+        answer = _api(api_url, key, "POST", path, {field_name: part})
+        result.max_bulk_call_s = max(result.max_bulk_call_s, time.perf_counter() - c0)
+        errors = [i for i in answer["items"] if i["status"] == "error"]
+        if errors:
+            raise RuntimeError(f"{path}: {len(errors)} items refused, first: {errors[0]}")
+        answers.extend(answer["items"])
+    return time.perf_counter() - t0, answers
+
+
+def _try_idempotent_bulk(api_url: str, key: str, call: dict[str, Any]) -> str:
+    headers = {"Idempotency-Key": "bench-platform-idem-1"}
+    try:
+        for _ in range(2):
+            _api(api_url, key, "POST", "/v1/rent-calls/bulk", {"rent_calls": [call]}, headers)
+    except urllib.error.HTTPError as e:
+        return f"answers {e.code}"
+    return "works"
+
+
+def _upload(endpoints: dict[str, Any], org_id: str, name: str, body: bytes) -> None:
+    import boto3  # local tooling only
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoints["aws_endpoint_url"],
+        region_name=endpoints["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 (the emulator takes any)
+    )
+    s3.put_object(Bucket=endpoints["buckets"]["inbox"], Key=f"{org_id}/{name}", Body=body)
+
+
+def _wait_decided(api_url: str, key: str, names: set[str], timeout: float) -> int:
+    """Wait until the files are read and none of their transactions is still new;
+    the number of transactions the files held."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        files = [f for f in _iterate(api_url, key, "/v1/files") if f["name"] in names]
+        if len(files) == len(names) and all(
+            f["status"] in {"ingested", "quarantined"} for f in files
+        ):
+            bad = [f["name"] for f in files if f["status"] == "quarantined"]
+            if bad:
+                raise RuntimeError(f"quarantined: {bad}")
+            waiting = _api(api_url, key, "GET", "/v1/transactions?status=new&limit=1")
+            if not waiting["items"]:
+                return sum(int(f.get("transactions") or 0) for f in files)
+        time.sleep(1.0)
+    raise TimeoutError(f"transactions still undecided after {timeout:.0f} s")
+
+
+def run(
+    n_leases: int, *, ceiling_transactions: int = 300, timeout: float = 3600, think: float = 0.5
+) -> Result:
+    from infra.local import ceiling
+    from infra.local.launcher import start_platform_process
+
+    result = Result(n_leases, load=machine_load(), think=think)
+    levels = ceiling.run((0,), ceiling_transactions, 2)
+    result.ceiling = levels[0].rate
+    result.python_startup, result.imports = cold_imports()
+
+    t0 = time.perf_counter()
+    p = portfolio(n_leases)
+    m = month(p)
+    lease_items, call_items = bodies(p)
+    result.stages.append(
+        Stage("generate portfolio and month", len(p.leases), time.perf_counter() - t0)
+    )
+
+    with tempfile.TemporaryDirectory(prefix="bench-platform-") as tmp:
+        state_dir = Path(tmp) / ".encaisse"
+        t0 = time.perf_counter()
+        platform = start_platform_process(
+            state_dir,
+            "--no-seed", "--api-port", "0", "--portal-port", "0", "--aws-port", "0",
+            "--sftp-port", "0", "--no-schedules",
+            timeout=300,
+        )  # fmt: skip
+        result.stages.append(Stage("start the platform", 1, time.perf_counter() - t0))
+        sampler = RssSampler(platform.process.pid)
+        sampler.start()
+        try:
+            endpoints = platform.endpoints
+            api = str(endpoints["api_url"])
+            t0 = time.perf_counter()
+            key = _create_org(state_dir, p)
+            result.stages.append(Stage("create the organisation", 1, time.perf_counter() - t0))
+
+            seconds, answers = _bulk(api, key, "/v1/leases/bulk", "leases", lease_items, result)
+            result.stages.append(Stage("POST /v1/leases/bulk", len(lease_items), seconds))
+            vibans = {
+                lease.viban: a["lease"]["viban"] for lease, a in zip(p.leases, answers, strict=True)
+            }
+            seconds, _ = _bulk(api, key, "/v1/rent-calls/bulk", "rent_calls", call_items, result)
+            result.stages.append(Stage("POST /v1/rent-calls/bulk", len(call_items), seconds))
+            result.idempotent_bulk = _try_idempotent_bulk(api, key, call_items[0])
+
+            files = bank_files(p, m, vibans)
+            ids = [x["lease_id"] for x in lease_items]
+            with LatencyLoad(api, key, ids, think=think) as load:
+                t0 = time.perf_counter()
+                for name, body, _ in files:
+                    _upload(endpoints, p.org.org_id, name, body)
+                result.payments = _wait_decided(api, key, {f[0] for f in files}, timeout)
+                decided = time.perf_counter() - t0
+                counts = ", ".join(f"{f[0]}: {f[2]}" for f in files)
+                result.stages.append(
+                    Stage("month ingested and decided", result.payments, decided, counts)
+                )
+                t1 = time.perf_counter()
+                entries = _iterate(api, key, "/v1/entries")
+                listed = time.perf_counter() - t1
+                result.stages.append(Stage("GET /v1/entries (cursor paging)", len(entries), listed))
+                total = time.perf_counter() - t0
+            result.booking_rate = result.payments / total if total else 0.0
+            result.stages.append(Stage("month booked end to end", result.payments, total))
+            result.latency_p95_ms = load.p95_ms()
+            result.latency_requests, result.latency_errors = len(load.latencies), load.errors
+            sampler.sample()
+        finally:
+            sampler.done.set()
+            sampler.join(5)
+            result.peak_rss_mb = sampler.peak_kb / 1024
+            code = platform.stop()
+            if code != 0:
+                print(f"(the platform exited with {code})", file=sys.stderr)
+    return result
+
+
+# ---------------------------------------------------------------- the report
+
+
+def targets(r: Result) -> list[tuple[str, bool | None]]:
+    leases, calls = r.stage("POST /v1/leases/bulk"), r.stage("POST /v1/rent-calls/bulk")
+    floor = max(200.0, 0.5 * r.ceiling)
+    slowest_import = max(r.imports.values(), default=0.0)
+    return [
+        (f"booking ≥ 50 % of the ceiling and ≥ 200/s ({floor:,.0f}/s)", r.booking_rate >= floor),
+        ("/v1/leases/bulk ≥ 500 items/s", leases is not None and leases.rate >= 500),
+        ("/v1/rent-calls/bulk ≥ 500 items/s", calls is not None and calls.rate >= 500),
+        ("a 1,000-item bulk call answers in < 5 s", r.max_bulk_call_s < 5),
+        ("bulk calls with an Idempotency-Key work", r.idempotent_bulk == "works"),
+        ("peak RSS < 1.5 GB (target stated at 50,000 leases)", r.peak_rss_mb < 1536),
+        ("GET /v1/leases/{id}/account p95 < 100 ms at 20 clients", r.latency_p95_ms < 100),
+        ("each handler's cold import < 700 ms", slowest_import < 0.7),
+        ("flat cost: 50,000 leases within 1.3× of 1,000 (needs both runs)", None),
+    ]
+
+
+def report(r: Result) -> str:
+    lines = [
+        f"{r.leases:,} leases; {r.load}.",
+        "",
+        "| stage | items | seconds | items/s | note |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for s in r.stages:
+        lines.append(f"| {s.name} | {s.items:,} | {s.seconds:.2f} | {s.rate:,.1f} | {s.note} |")
+    lines += [
+        "",
+        "| measure | value |",
+        "|---|---:|",
+        f"| storage ceiling (TransactWriteItems of 5 items, fresh table) | {r.ceiling:,.0f}/s |",
+        f"| payments booked end to end | {r.booking_rate:,.1f}/s |",
+        f"| slowest 1,000-item bulk call | {r.max_bulk_call_s:.2f} s |",
+        f"| bulk call with an Idempotency-Key | {r.idempotent_bulk} |",
+        f"| platform peak RSS | {r.peak_rss_mb:,.0f} MB |",
+        f"| account p95 at 20 clients, {r.think:g} s pause ({r.latency_requests:,} requests,"
+        f" {r.latency_errors} errors) | {r.latency_p95_ms:,.0f} ms |",
+        f"| bare interpreter start | {r.python_startup * 1000:.0f} ms |",
+    ]
+    for h, seconds in r.imports.items():
+        lines.append(f"| cold import of {h} (whole process) | {seconds * 1000:.0f} ms |")
+    lines += ["", "| target | met |", "|---|:---:|"]
+    for text, ok in targets(r):
+        mark = "—" if ok is None else ("✔" if ok else "✘")
+        lines.append(f"| {text} | {mark} |")
+    return "\n".join(lines)
+
+
+def write_docs(body: str, leases: int, note: str = "", docs: Path = DOCS) -> None:
+    """Replace this benchmark's own section (between its markers), keep the others."""
+    text = docs.read_text(encoding="utf-8") if docs.exists() else "# Benchmarks\n"
+    section = (
+        f"{BEGIN}\n## Platform end to end (issue 12, `make bench-platform`, {leases:,} leases)\n\n"
+        f"Written by `bench/platform/bench_platform.py`; do not edit by hand."
+        f"{' ' + note if note else ''}\n\n{body}\n{END}"
+    )
+    start, end = text.find(BEGIN), text.find(END)
+    if start != -1 and end != -1:
+        text = text[:start] + section + text[end + len(END) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    docs.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="bench-platform", description=__doc__.splitlines()[0])
+    ap.add_argument("--leases", type=int, default=1000)
+    ap.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the month")
+    ap.add_argument("--think", type=float, default=0.5, help="pause of each account client")
+    ap.add_argument("--note", default="", help="a sentence on the machine, written with the table")
+    ap.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    args = ap.parse_args(argv)
+    if args.leases < 1:
+        print("bench-platform: --leases must be at least 1", file=sys.stderr)
+        return 2
+    result = run(args.leases, timeout=args.timeout, think=args.think)
+    body = report(result)
+    print(body)
+    if not args.no_write:
+        write_docs(body, args.leases, args.note)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
