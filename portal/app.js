@@ -9,7 +9,9 @@ const EUR = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR" 
 const KIND = { rent_call: "Avis d'échéance", payment: "Paiement reçu", reversal: "Paiement rejeté" };
 
 function show(id) {
-  for (const s of ["loading", "welcome", "error", "account", "pay", "history", "documents"]) $(s).hidden = true;
+  for (const s of ["loading", "welcome", "error", "account", "pay", "history", "documents", "campaign"]) {
+    $(s).hidden = true;
+  }
   for (const s of id) $(s).hidden = false;
 }
 
@@ -106,6 +108,8 @@ async function start() {
       document.dispatchEvent(new CustomEvent("encaisse:account", {
         detail: { token: fragment.get("t"), leaseId: acc.lease_id },
       }));
+    } else if (fragment.get("c")) {
+      show(["campaign"]); // a consent campaign's link: documents.js asks for the confirmation
     } else if (query.get("ref")) {
       const pay = await getJson("/pay/" + encodeURIComponent(query.get("ref").replace(/\s+/g, "")));
       fillPay(pay);

@@ -116,5 +116,43 @@
     }
   }
 
+  // A consent campaign's one-tap link (#c=<token>): one confirmation, then the consent is
+  // recorded by the API (source "campaign"). The token is the only credential.
+  async function acceptCampaign(token) {
+    const button = $("campaign-accept");
+    button.disabled = true;
+    $("campaign-status").textContent = "Enregistrement de votre choix…";
+    try {
+      const response = await fetch(API + "/tenant/consent-campaign", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ token }),
+      });
+      if (response.ok) {
+        button.hidden = true;
+        $("campaign-status").textContent =
+          "Merci, votre choix est enregistré : vos prochains documents seront déposés dans votre " +
+          "espace locataire et vous serez prévenu(e) à chaque nouveau document.";
+        return;
+      }
+      if (response.status === 409) {
+        button.hidden = true;
+        $("campaign-status").textContent = "Ce lien a déjà été utilisé : votre choix est déjà enregistré.";
+        return;
+      }
+      $("campaign-status").textContent = response.status === 401
+        ? "Ce lien n'est plus valable ou a expiré. Votre agence peut vous en envoyer un nouveau."
+        : "Votre choix n'a pas pu être enregistré. Merci de réessayer dans quelques minutes.";
+    } catch (e) {
+      $("campaign-status").textContent = "Votre choix n'a pas pu être enregistré. Merci de réessayer dans quelques minutes.";
+    }
+    button.disabled = false;
+  }
+
+  const campaignToken = new URLSearchParams(window.location.hash.slice(1)).get("c");
+  if (campaignToken) {
+    $("campaign-accept").addEventListener("click", () => acceptCampaign(campaignToken));
+  }
+
   document.addEventListener("encaisse:account", (event) => load(event.detail));
 })();

@@ -9,73 +9,31 @@ emulator's journal). Slow (two platform starts per step): ``make chaos``.
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from functions.adapters.faults import STEPS
 from infra.local.cli import main as encaisse
 from infra.local.client import ApiClient
 from infra.local.launcher import start_platform_process
+from tests.chaos.platform import ARGS, aws, statuses
 from tests.fixtures.camt054 import Credit, camt054, payer_iban
 
 pytestmark = pytest.mark.chaos
-ARGS = (
-    "--api-port", "0", "--portal-port", "0", "--aws-port", "0", "--sftp-port", "0",
-    "--time-factor", "3600",
-)  # fmt: skip
 PAYMENTS = 3
 
 
-def _aws(endpoints: dict[str, Any], service: str) -> Any:
-    return boto3.client(  # type: ignore[call-overload]
-        service,
-        endpoint_url=endpoints["aws_endpoint_url"],
-        region_name=endpoints["region"],
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-
-
-def _booked(endpoints: dict[str, Any], marker: str) -> dict[str, str]:
-    """Transaction id → status of the file's payments (bank reference ``marker-n``)."""
-    pages = (
-        _aws(endpoints, "dynamodb")
-        .get_paginator("scan")
-        .paginate(
-            TableName=endpoints["tables"]["transactions"],
-            FilterExpression="begins_with(bank_reference, :m)",
-            ExpressionAttributeValues={":m": {"S": marker}},
-        )
-    )
-    return {i["transaction_id"]["S"]: i["status"]["S"] for p in pages for i in p["Items"]}
-
-
 def _listing(endpoints: dict[str, Any], bucket: str, prefix: str = "") -> list[str]:
-    resp = _aws(endpoints, "s3").list_objects_v2(Bucket=endpoints["buckets"][bucket], Prefix=prefix)
+    resp = aws(endpoints, "s3").list_objects_v2(Bucket=endpoints["buckets"][bucket], Prefix=prefix)
     return [o["Key"] for o in resp.get("Contents", [])]
 
 
 def _inbox(endpoints: dict[str, Any]) -> list[str]:
-    resp = _aws(endpoints, "s3").list_objects_v2(Bucket=endpoints["buckets"]["inbox"])
+    resp = aws(endpoints, "s3").list_objects_v2(Bucket=endpoints["buckets"]["inbox"])
     return [o["Key"] for o in resp.get("Contents", [])]
-
-
-@pytest.fixture
-def own_environment() -> Iterator[None]:
-    """The CLI points this process's AWS clients at the platform: undo it after."""
-    from functions.adapters.aws import client
-
-    saved = dict(os.environ)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
-    client.cache_clear()
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -96,7 +54,7 @@ def test_crash_then_restart_heals(step: str, tmp_path: Path, own_environment: No
         ],
         msg_id=marker,
     )
-    _aws(endpoints, "s3").put_object(
+    aws(endpoints, "s3").put_object(
         Bucket=endpoints["buckets"]["inbox"], Key=f"{org_id}/{marker}.xml", Body=body
     )
     assert platform.process.wait(120) == 137, f"{step} was not reached"
@@ -109,7 +67,7 @@ def test_crash_then_restart_heals(step: str, tmp_path: Path, own_environment: No
         deadline = time.monotonic() + 120
         while True:
             assert encaisse(["sweep", "--older-than", "0", *cli]) == 0
-            booked = _booked(endpoints, marker)
+            booked = statuses(endpoints, marker)
             if len(booked) == PAYMENTS and "new" not in booked.values() and not _inbox(endpoints):
                 break
             assert time.monotonic() < deadline, (

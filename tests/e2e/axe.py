@@ -17,6 +17,7 @@ import subprocess
 import tarfile
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,9 +93,47 @@ class _Pipe:
         self._in.close()
 
 
-def audit(url: str, ready_text: str, width: int = 1280, height: int = 900) -> list[dict[str, Any]]:
-    """axe's violations on ``url`` once ``ready_text`` is shown (the page's scripts ran)."""
-    source = axe_source()
+class Page:
+    """One Chromium tab driven over the pipe: evaluate scripts, wait for text, run axe."""
+
+    def __init__(self, pipe: _Pipe, session: str) -> None:
+        self.pipe = pipe
+        self.session = session
+
+    def evaluate(self, expression: str, await_promise: bool = False) -> Any:
+        answer = self.pipe.call(
+            "Runtime.evaluate",
+            self.session,
+            expression=expression,
+            awaitPromise=await_promise,
+            returnByValue=True,
+        )
+        assert "exceptionDetails" not in answer, answer["exceptionDetails"]
+        return answer["result"].get("value")
+
+    def wait_for_text(self, text: str, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        probe = f"Boolean(document.body && document.body.innerText.includes({json.dumps(text)}))"
+        while not self.evaluate(probe):
+            assert time.monotonic() < deadline, f"the page never showed {text!r}"
+            time.sleep(0.2)
+
+    def axe(self) -> list[dict[str, Any]]:
+        """axe-core's violations on the page as it is now."""
+        if not self.evaluate("typeof axe !== 'undefined'"):
+            self.evaluate(axe_source())
+        run = (
+            "axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify("
+            "r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+            " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))))"
+        )
+        violations: list[dict[str, Any]] = json.loads(self.evaluate(run, await_promise=True))
+        return violations
+
+
+@contextlib.contextmanager
+def browser_page(url: str, width: int = 1280, height: int = 900) -> Iterator[Page]:
+    """Headless Chromium on ``url`` at this window size, driven over its debugging pipe."""
     if CHROMIUM is None:
         pytest.fail("chromium is not installed: `make test` installs it (Debian package chromium)")
     to_chrome_r, to_chrome_w = os.pipe()
@@ -121,27 +160,9 @@ def audit(url: str, ready_text: str, width: int = 1280, height: int = 900) -> li
             target = pipe.call("Target.createTarget", url="about:blank")["targetId"]
             session = pipe.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
             pipe.call("Page.navigate", session, url=url)
-            deadline = time.monotonic() + 60
-            probe = f"document.body && document.body.innerText.includes({json.dumps(ready_text)})"
-            while not pipe.call("Runtime.evaluate", session, expression=probe)["result"].get(
-                "value"
-            ):
-                assert time.monotonic() < deadline, f"{url} never showed {ready_text!r}"
-                time.sleep(0.2)
-            pipe.call("Runtime.evaluate", session, expression=source)
-            run = (
-                "axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify("
-                "r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
-                " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))))"
-            )
-            answer = pipe.call(
-                "Runtime.evaluate", session, expression=run, awaitPromise=True, returnByValue=True
-            )
-            assert "exceptionDetails" not in answer, answer["exceptionDetails"]
-            violations: list[dict[str, Any]] = json.loads(answer["result"]["value"])
+            yield Page(pipe, session)
             with contextlib.suppress(AssertionError):  # the pipe may close before the answer
                 pipe.call("Browser.close")
-            return violations
         finally:
             pipe.close()
             try:
@@ -149,6 +170,14 @@ def audit(url: str, ready_text: str, width: int = 1280, height: int = 900) -> li
             except subprocess.TimeoutExpired:
                 browser.kill()
                 browser.wait()
+
+
+def audit(url: str, ready_text: str, width: int = 1280, height: int = 900) -> list[dict[str, Any]]:
+    """axe's violations on ``url`` once ``ready_text`` is shown (the page's scripts ran)."""
+    axe_source()  # skip (or fail in CI) before starting a browser
+    with browser_page(url, width, height) as page:
+        page.wait_for_text(ready_text)
+        return page.axe()
 
 
 def blocking(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -37,3 +37,18 @@ def test_audit_reports_a_missing_alt_text(tmp_path: Path) -> None:
     found = {v["id"]: v["impact"] for v in blocking(violations)}
     assert found.get("image-alt") == "critical", violations
     assert found.get("color-contrast") == "serious", violations
+
+
+def test_missing_axe_fails_in_ci_and_skips_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.e2e import axe
+
+    monkeypatch.setattr(axe, "AXE_JS", tmp_path / "absent.min.js")
+    monkeypatch.setattr(axe.shutil, "which", lambda name: None)  # no npm to fetch it
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="make axe"):
+        axe.axe_source()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="make axe"):
+        axe.axe_source()

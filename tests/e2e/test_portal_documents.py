@@ -57,3 +57,43 @@ def test_tenant_sees_documents_and_the_consent_button(
         # axe-core audits the page with the documents section shown, at both widths.
         violations = audit(link, "Mes documents", width, height)
         assert blocking(violations) == [], violations
+
+
+def test_consent_campaign_link_is_one_tap_and_accessible(running_platform: dict[str, Any]) -> None:
+    import base64
+    import json
+    import urllib.request
+
+    from tests.e2e.axe import browser_page
+
+    api = ApiClient(running_platform["api_url"], running_platform["demo"]["api_key"])
+    active = [x for x in api.iterate("/v1/leases", limit=500) if not x.get("end_date")]
+    target = next(x for x in active if any(t.get("email") for t in x["tenants"]))
+    lease_id = target["lease_id"]
+    api.put(f"/v1/leases/{lease_id}/consent", {"e_delivery": False, "source": "paper"})
+    report = api.post("/v1/documents/consent-campaign", {"campaign_id": "e2e-campaign"})
+    assert report["invited"] >= 1
+
+    with urllib.request.urlopen(running_platform["outbox_url"] + "?format=json") as response:
+        messages = json.loads(response.read())["messages"]
+
+    def lease_of(link: str) -> str:
+        payload = link.split("#c=", 1)[1].split(".")[1]
+        return str(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["l"])
+
+    links = [w for m in messages for w in m["body"].split() if "/#c=" in w]
+    (link,) = [x for x in links if lease_of(x) == lease_id]
+
+    with browser_page(link, 390, 844) as page:
+        page.wait_for_text("Recevoir vos documents en ligne")
+        assert blocking(page.axe()) == []
+        page.evaluate("document.getElementById('campaign-accept').click()")
+        page.wait_for_text("Merci, votre choix est enregistré")
+        assert blocking(page.axe()) == []
+    consent = api.get(f"/v1/leases/{lease_id}/consent")
+    assert (consent["e_delivery"], consent["source"]) == (True, "campaign")
+
+    with browser_page(link, 1280, 900) as page:  # a second use: already recorded
+        page.wait_for_text("Recevoir vos documents en ligne")
+        page.evaluate("document.getElementById('campaign-accept').click()")
+        page.wait_for_text("Ce lien a déjà été utilisé")
