@@ -15,6 +15,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from functions.core.errors import AuthenticationError
 
@@ -34,23 +35,44 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _sign(secret: str, payload: str) -> str:
-    return _b64(hmac.new(secret.encode(), f"v1.{payload}".encode(), hashlib.sha256).digest())
+def _sign(secret: str, version: str, payload: str) -> str:
+    mac = hmac.new(secret.encode(), f"{version}.{payload}".encode(), hashlib.sha256)
+    return _b64(mac.digest())
+
+
+def seal(secret: str, version: str, body: dict[str, Any]) -> str:
+    """``version.payload.signature``: a compact JSON body signed with HMAC-SHA256."""
+    payload = _b64(json.dumps(body, separators=(",", ":")).encode())
+    return f"{version}.{payload}.{_sign(secret, version, payload)}"
+
+
+def peek(token: str) -> tuple[str, Any]:
+    """The version and body a sealed token claims, unverified; ValueError if malformed."""
+    version, payload, _ = token.split(".")
+    return version, json.loads(_unb64(payload))
+
+
+def unseal(secrets: Sequence[str], version: str, token: str) -> Any:
+    """The body of a token of ``version`` signed with one of ``secrets``; ValueError otherwise."""
+    found, payload, signature = token.split(".")
+    if found != version or not any(
+        hmac.compare_digest(signature, _sign(key, version, payload)) for key in secrets
+    ):
+        raise ValueError("bad signature")
+    return json.loads(_unb64(payload))
 
 
 def issue_token(secret: str, grant: TenantGrant) -> str:
     if grant.expires_at.tzinfo is None:
         raise ValueError("expires_at must be timezone-aware")
     body = {"o": grant.org_id, "l": grant.lease_id, "e": int(grant.expires_at.timestamp())}
-    payload = _b64(json.dumps(body, separators=(",", ":")).encode())
-    return f"v1.{payload}.{_sign(secret, payload)}"
+    return seal(secret, "v1", body)
 
 
 def token_org(token: str) -> str:
     """The organisation a token claims (unverified: only to find its secret)."""
     try:
-        _, payload, _ = token.split(".")
-        org = json.loads(_unb64(payload))["o"]
+        org = peek(token)[1]["o"]
     except (ValueError, KeyError, TypeError) as e:
         raise AuthenticationError("this link is not valid") from e
     if not isinstance(org, str):
@@ -62,14 +84,9 @@ def verify_token(secret: str | Sequence[str], token: str, now: datetime) -> Tena
     """The grant of a token signed with ``secret`` (or any of several, during a rotation)."""
     keys = (secret,) if isinstance(secret, str) else tuple(secret)
     try:
-        version, payload, signature = token.split(".")
+        body = unseal(keys, "v1", token)
     except ValueError as e:
         raise AuthenticationError("this link is not valid") from e
-    if version != "v1" or not any(
-        hmac.compare_digest(signature, _sign(key, payload)) for key in keys
-    ):
-        raise AuthenticationError("this link is not valid")
-    body = json.loads(_unb64(payload))
     grant = TenantGrant(body["o"], body["l"], datetime.fromtimestamp(body["e"], UTC))
     if grant.expires_at <= now:
         raise AuthenticationError("this link has expired")
