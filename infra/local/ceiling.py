@@ -52,8 +52,9 @@ def _fill(table_name: str, count: int) -> None:
         )
 
 
-def _create_table(client: Any) -> str:
-    name = f"ceiling-{uuid.uuid4().hex[:8]}"
+def create_table(client: Any, prefix: str = "ceiling") -> str:
+    """A fresh on-demand table keyed ``pk``/``sk``, named ``<prefix>-<random>``."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
     client.create_table(
         TableName=name,
         AttributeDefinitions=[
@@ -141,7 +142,7 @@ def run(
         client = _client(emulator)
         tables = {}
         for size in sizes:
-            tables[size] = _create_table(client)
+            tables[size] = create_table(client)
             _fill(tables[size], size)
             _timed(client, tables[size], 9_000_000, 20)  # warm-up
         best: dict[int, float] = {}

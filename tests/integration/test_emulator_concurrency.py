@@ -9,7 +9,6 @@ not undo other threads' writes), counters equal the number of successful increme
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -18,6 +17,8 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from infra.local.ceiling import create_table
 
 pytestmark = pytest.mark.integration
 
@@ -28,19 +29,7 @@ THREADS = 8
 def table(emulator: Any) -> Iterator[str]:
     """A table of its own, pre-filled so that copying it (moto's rollback) is slow."""
     dynamodb = emulator.client("dynamodb")
-    name = f"concurrency-{uuid.uuid4().hex[:8]}"
-    dynamodb.create_table(
-        TableName=name,
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    name = create_table(dynamodb, "concurrency")
     for start in range(0, 300, 25):
         dynamodb.batch_write_item(
             RequestItems={
