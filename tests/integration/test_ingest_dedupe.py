@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from functions.adapters import dynamo
 from functions.adapters.dynamo import DynamoFileRepository, DynamoOrganisationRepository
+from functions.adapters.dynamo import transactions as dynamo_transactions
 from functions.adapters.settings import Settings
 from functions.bootstrap import build_ingestor
 from functions.core.organisation import Organisation
@@ -140,7 +140,7 @@ def test_a_redriven_file_never_resets_a_decided_transaction(
     )
     # And its read of the stored records raced the decision (saw nothing):
     # only the conditional write stands between it and a reset to "new".
-    monkeypatch.setattr(dynamo, "_batch_get", lambda *_: [])
+    monkeypatch.setattr(dynamo_transactions, "_batch_get", lambda *_: [])
     again = _ingest(emulator, org, "decided.xml", body)
     assert (again.status, again.new_transactions) == ("ingested", 0)
     item = ddb.get_item(TableName=settings.transactions_table, Key=key, ConsistentRead=True)

@@ -1,0 +1,179 @@
+"""Shared DynamoDB plumbing: attribute codecs, cursors, pages, batch calls."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from functions.adapters.aws import client
+from functions.core.errors import EncaisseError, ValidationError
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+
+class StorageError(EncaisseError):
+    """DynamoDB refused or failed a call."""
+
+
+def to_ddb(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in item.items() if v is not None}
+
+
+def from_ddb(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(_de.deserialize(v)) for k, v in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _d(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+_CURSOR_VERSION = 1
+_MAX_CURSOR_CHARS = 2048
+_KEY_EQUALS = re.compile(r"(\w+)\s*=\s*(:\w+)")
+_NOT_OURS = "not a cursor this API returned"
+
+
+def cursor_scope(kwargs: dict[str, Any]) -> str:
+    """What a cursor is bound to: the table, index and key condition (hence the organisation)."""
+    what = [
+        kwargs.get("TableName"),
+        kwargs.get("IndexName"),
+        kwargs.get("KeyConditionExpression"),
+        kwargs.get("ExpressionAttributeValues"),
+    ]
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def encode_cursor(key: dict[str, Any] | None, scope: str = "") -> str | None:
+    if not key:
+        return None
+    data = {"v": _CURSOR_VERSION, "s": scope, "k": key}
+    return base64.urlsafe_b64encode(json.dumps(data, sort_keys=True).encode()).decode()
+
+
+def _key_value_ok(value: Any) -> bool:
+    if isinstance(value, str):
+        return 0 < len(value) <= 1024
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def decode_cursor(cursor: str | None, scope: str | None = None) -> dict[str, Any] | None:
+    """The start key a cursor holds; refuses garbled, forged or foreign cursors (400).
+
+    With ``scope``, the cursor must come from the same listing (``cursor_scope``).
+    """
+    if not cursor:
+        return None
+    if len(cursor) > _MAX_CURSOR_CHARS:
+        raise ValidationError("cursor", _NOT_OURS)
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, RecursionError) as e:
+        raise ValidationError("cursor", _NOT_OURS) from e
+    if (
+        not isinstance(data, dict)
+        or data.get("v") != _CURSOR_VERSION
+        or not isinstance(data.get("s"), str)
+        or not isinstance(data.get("k"), dict)
+    ):
+        raise ValidationError("cursor", _NOT_OURS)
+    key: dict[str, Any] = data["k"]
+    if not 0 < len(key) <= 4 or not all(_key_value_ok(v) for v in key.values()):
+        raise ValidationError("cursor", _NOT_OURS)
+    if scope is not None and data["s"] != scope:
+        raise ValidationError("cursor", "belongs to another listing")
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[dict[str, Any]]
+    cursor: str | None
+
+
+def _query_page(table: str, org_id: str, limit: int, cursor: str | None, **extra: Any) -> Page:
+    """One page of an organisation's items, newest cursor encoded for the API."""
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "org_id = :o",
+        "ExpressionAttributeValues": {":o": {"S": org_id}},
+        "Limit": limit,
+    } | extra
+    return query_page(kwargs, cursor)
+
+
+def query_page(kwargs: dict[str, Any], cursor: str | None) -> Page:
+    """Run one query from the API's cursor; the next cursor encodes where it stopped."""
+    scope = cursor_scope(kwargs)
+    start = decode_cursor(cursor, scope)
+    if start:
+        values = kwargs.get("ExpressionAttributeValues", {})
+        for name, placeholder in _KEY_EQUALS.findall(kwargs.get("KeyConditionExpression", "")):
+            if name in start and {"S": start[name]} != values.get(placeholder):
+                raise ValidationError("cursor", "belongs to another listing")
+        kwargs["ExclusiveStartKey"] = to_ddb(start)
+    try:
+        resp = client("dynamodb").query(**kwargs)
+    except ClientError as e:
+        if start and e.response.get("Error", {}).get("Code") == "ValidationException":
+            raise ValidationError("cursor", _NOT_OURS) from e
+        raise
+    last = from_ddb(resp["LastEvaluatedKey"]) if "LastEvaluatedKey" in resp else None
+    return Page([from_ddb(i) for i in resp["Items"]], encode_cursor(last, scope))
+
+
+# ---------------------------------------------------------------- organisations
+
+
+def batch_write(ddb: Any, table: str, requests: list[dict[str, Any]]) -> None:
+    pending = {table: requests}
+    for _ in range(8):
+        resp = ddb.batch_write_item(RequestItems=pending)
+        pending = resp.get("UnprocessedItems") or {}
+        if not pending:
+            return
+    raise StorageError(f"{table}: batch write left unprocessed items after retries")
+
+
+def _batch_get(ddb: Any, table: str, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), 100):
+        request: dict[str, Any] = {
+            table: {"Keys": keys[start : start + 100], "ConsistentRead": True}
+        }
+        for _ in range(8):
+            resp = ddb.batch_get_item(RequestItems=request)
+            found.extend(from_ddb(i) for i in resp["Responses"].get(table, []))
+            request = resp.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        else:
+            raise StorageError(f"{table}: batch get left unprocessed keys after retries")
+    return found
