@@ -4,10 +4,10 @@ the same bookings, applied to dicts instead of DynamoDB items."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from functions.core.booking import Booking
+from functions.core.booking import Booking, Written
 from functions.core.errors import NotFoundError
 from functions.core.lease import Lease
 from functions.core.matching import CollectionRecord, MatchPolicy
@@ -36,6 +36,9 @@ class MemoryLeases:
             return self.items[lease_id]
         except KeyError as e:
             raise NotFoundError("lease", lease_id) from e
+
+    def find_many(self, org_id: str, lease_ids: Sequence[str]) -> dict[str, Lease]:
+        return {lid: self.items[lid] for lid in lease_ids if lid in self.items}
 
     def iter_all(self, org_id: str) -> Iterable[Lease]:
         return list(self.items.values())
@@ -77,7 +80,11 @@ class MemoryBooker:
         self.allocations: dict[str, tuple[tuple[str, int], ...]] = {}
         self.entries = 0
 
-    def book(self, booking: Booking, leases: dict[str, Lease]) -> bool:
+    def book_group(self, group: Sequence[tuple[Booking, Mapping[str, Lease]]]) -> list[Written]:
+        """Each booking of the group in turn (a dict has no concurrent writer)."""
+        return [Written.BOOKED if self.book(b, leases) else Written.LEFT for b, leases in group]
+
+    def book(self, booking: Booking, leases: Mapping[str, Lease]) -> bool:
         tx = self.transactions.items[booking.tx.transaction_id]
         if tx.status.value != booking.expected_status:
             return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 from functions.core.accounting import (
@@ -425,3 +426,71 @@ def plan_undo(
         expected_status="allocated",
         revision=revision,
     )
+
+
+# ---------------------------------------------------------------- groups of bookings
+
+MAX_GROUP_ITEMS = 100
+"""Items of one atomic write (DynamoDB's limit for one TransactWriteItems)."""
+
+
+def lease_deltas(booking: Booking) -> dict[str, int]:
+    """Every lease the booking writes, with the change of its balance (0: IBANs or
+    a dunning flag only), in the order the lines name them."""
+    deltas: dict[str, int] = {}
+    for line in booking.lines:
+        deltas[line.lease_id] = deltas.get(line.lease_id, 0) + line.amount_cents
+    for lease_id in (*booking.payer_ibans, *booking.dunning):
+        deltas.setdefault(lease_id, 0)
+    return deltas
+
+
+def written_items(booking: Booking) -> list[tuple[str, ...]]:
+    """The stored items one booking writes, named by kind and key: one each."""
+    tx = booking.tx
+    items: list[tuple[str, ...]] = [("transaction", tx.org_id, tx.transaction_id)]
+    items += [("ledger", line.org_id, line.lease_id, line.line_id) for line in booking.lines]
+    items += [("lease", tx.org_id, lease_id) for lease_id in lease_deltas(booking)]
+    items += [("entry", e.org_id, e.entry_id) for e in booking.entries]
+    for e2e in (booking.collection_e2e, booking.reverses_e2e):
+        if e2e:
+            items.append(("collection", tx.org_id, e2e))
+    return items
+
+
+def pack_groups(bookings: Sequence[Booking], limit: int = MAX_GROUP_ITEMS) -> list[list[int]]:
+    """Consecutive runs of bookings (their positions) that can be written at once.
+
+    A group holds at most ``limit`` items and never writes one item twice (two
+    payments to one lease, a collection and its return): the later booking opens
+    the next group, so that groups written in order keep the bookings' order. A
+    booking larger than ``limit`` is a group of its own.
+    """
+    groups: list[list[int]] = []
+    current: list[int] = []
+    seen: set[tuple[str, ...]] = set()
+    for i, booking in enumerate(bookings):
+        items = written_items(booking)
+        clash = any(item in seen for item in items) or len(set(items)) < len(items)
+        if current and (clash or len(seen) + len(items) > limit):
+            groups.append(current)
+            current, seen = [], set()
+        current.append(i)
+        seen.update(items)
+    if current:
+        groups.append(current)
+    return groups
+
+
+class Written(Enum):
+    """What became of one booking of a group written at once."""
+
+    BOOKED = "booked"
+    LEFT = "left"
+    """The transaction had left the expected status already (another delivery decided
+    it): nothing written, nothing to retry."""
+    STALE = "stale"
+    """A lease (or a collection) changed since it was read: book it again alone, with
+    fresh reads."""
+    WAITING = "waiting"
+    """Not written because another booking of its group failed: write it again."""

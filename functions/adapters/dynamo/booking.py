@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -13,10 +14,10 @@ from functions.adapters.aws import client
 from functions.adapters.dynamo.base import StorageError, _iso, to_ddb
 from functions.adapters.dynamo.entries import entry_to_item
 from functions.adapters.dynamo.ledger import ledger_line_to_item
-from functions.adapters.dynamo.ledger_writer import _balance_deltas, _put_new
+from functions.adapters.dynamo.ledger_writer import _put_new
 from functions.adapters.faults import crash_point
 from functions.core.allocation import Allocation
-from functions.core.booking import Booking
+from functions.core.booking import Booking, Written, lease_deltas
 from functions.core.errors import ConflictError
 from functions.core.lease import Lease
 from functions.core.matching import MatchDecision
@@ -57,8 +58,64 @@ class DynamoBooker:
     def __init__(self, tables: BookingTables) -> None:
         self.t = tables
 
-    def book(self, booking: Booking, leases: dict[str, Lease]) -> bool:
+    def book(self, booking: Booking, leases: Mapping[str, Lease]) -> bool:
         """Returns False if the transaction had left the expected status already."""
+        tx = booking.tx
+        items = self._items(booking, leases)
+        crash_point("match.deciding")
+        try:
+            client("dynamodb").transact_write_items(TransactItems=items)
+        except ClientError as e:
+            reasons = _cancellation_codes(e)
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                return False  # the transaction left the expected status already
+            raise ConflictError(
+                f"transaction {tx.transaction_id}: concurrent update ({reasons}); retry"
+            ) from e
+        crash_point("match.booked")
+        return True
+
+    def book_group(self, group: Sequence[tuple[Booking, Mapping[str, Lease]]]) -> list[Written]:
+        """Several bookings in one TransactWriteItems (packed by ``pack_groups``: at most
+        100 items, none written twice), each with the leases as it expects them.
+
+        All are written or none. When the write is cancelled, DynamoDB names the
+        failed condition of each item: a booking whose transaction had left ``new``
+        is LEFT, one whose lease (or collection) changed is STALE, the others of
+        the group are WAITING (written by nobody, to write again without the failed
+        ones). The crash steps frame each group as they frame a single booking.
+
+        Raw botocore rather than PynamoDB's ``TransactWrite``: this is the hot path of
+        the month's run, its items are built once from the typed records, and the
+        per-item cancellation reasons are read straight from the error.
+        """
+        items: list[dict[str, Any]] = []
+        spans: list[tuple[int, int]] = []
+        for booking, leases in group:
+            mine = self._items(booking, leases)
+            spans.append((len(items), len(mine)))
+            items += mine
+        crash_point("match.deciding")
+        try:
+            client("dynamodb").transact_write_items(TransactItems=items)
+        except ClientError as e:
+            reasons = _cancellation_codes(e)
+            if len(reasons) != len(items):
+                raise StorageError(f"booking of {len(group)} transactions: {e}") from e
+            out = []
+            for start, count in spans:
+                codes = reasons[start : start + count]
+                if codes[0] == "ConditionalCheckFailed":
+                    out.append(Written.LEFT)
+                elif any(code not in (None, "None") for code in codes):
+                    out.append(Written.STALE)
+                else:
+                    out.append(Written.WAITING)
+            return out
+        crash_point("match.booked")
+        return [Written.BOOKED] * len(group)
+
+    def _items(self, booking: Booking, leases: Mapping[str, Lease]) -> list[dict[str, Any]]:
         tx, decision = booking.tx, booking.decision
         status = decision.outcome.value
         values: dict[str, Any] = {
@@ -130,34 +187,13 @@ class DynamoBooker:
                     }
                 }
             )
-        crash_point("match.deciding")
-        try:
-            client("dynamodb").transact_write_items(TransactItems=items)
-        except ClientError as e:
-            if e.response["Error"]["Code"] != "TransactionCanceledException":
-                raise StorageError(str(e)) from e
-            reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                return False  # the transaction left the expected status already
-            raise ConflictError(
-                f"transaction {tx.transaction_id}: concurrent update ({reasons}); retry"
-            ) from e
-        crash_point("match.booked")
-        return True
+        return items
 
-    def _lease_updates(self, booking: Booking, leases: dict[str, Lease]) -> list[dict[str, Any]]:
-        deltas = _balance_deltas(booking.lines)
-        touched = list(deltas) + [
-            lid for lid in (*booking.payer_ibans, *booking.dunning) if lid not in deltas
-        ]
+    def _lease_updates(self, booking: Booking, leases: Mapping[str, Lease]) -> list[dict[str, Any]]:
         out = []
-        for lease_id in dict.fromkeys(touched):
+        for lease_id, delta in lease_deltas(booking).items():
             lease = leases[lease_id]
-            values: dict[str, Any] = {
-                ":d": deltas.get(lease_id, 0),
-                ":one": 1,
-                ":v": lease.version,
-            }
+            values: dict[str, Any] = {":d": delta, ":one": 1, ":v": lease.version}
             sets = ["balance_cents = balance_cents + :d", "version = version + :one"]
             removes = []
             if lease_id in booking.payer_ibans:
@@ -183,6 +219,14 @@ class DynamoBooker:
                 }
             )
         return out
+
+
+def _cancellation_codes(e: ClientError) -> list[str | None]:
+    """The failed condition of each item of a cancelled transaction (``"None"``: no
+    failure of its own); any other error is the store's."""
+    if e.response["Error"]["Code"] != "TransactionCanceledException":
+        raise StorageError(str(e)) from e
+    return [r.get("Code") for r in e.response.get("CancellationReasons", [])]
 
 
 def decision_to_item(decision: MatchDecision, decided_at: datetime) -> dict[str, Any]:
