@@ -14,8 +14,6 @@ from typing import Any
 
 from chalice import Chalice, Response
 
-from functions.adapters.aws import client
-from functions.adapters.dynamo import decode_cursor, lease_from_item
 from functions.api import bulk, documents, erp, ledger_ops, ops, organisations, review
 from functions.api.auth import Principal
 from functions.api.http import Routes, deps, with_security_headers
@@ -85,12 +83,8 @@ def list_leases(p: Principal) -> dict[str, Any]:
     if "external_id" in params:  # the ERP's own number (docs/erp.md)
         found = deps.leases.with_external_id(p.org_id, external_id(params["external_id"]) or "")
         return {"items": [lease_json(x) for x in found], "next_cursor": None}
-    decode_cursor(params.get("after"))
-    page = deps.leases.list(p.org_id, _limit(params), params.get("after"))
-    return {
-        "items": [lease_json(lease_from_item(i)) for i in page.items],
-        "next_cursor": page.cursor,
-    }
+    page = deps.listings.leases(p.org_id, _limit(params), params.get("after"))
+    return {"items": [lease_json(x) for x in page.items], "next_cursor": page.cursor}
 
 
 @route("/v1/leases/{lease_id}")
@@ -174,16 +168,14 @@ def list_transactions(p: Principal) -> dict[str, Any]:
     allowed = {"new", "allocated", "unmatched", "review", "not_rent"}
     if status is not None and status not in allowed:
         raise ValidationError("status", f"one of {', '.join(sorted(allowed))}")
-    decode_cursor(params.get("after"))
-    page = deps.transactions.list(p.org_id, status, _limit(params), params.get("after"))
+    page = deps.transaction_records.list(p.org_id, status, _limit(params), params.get("after"))
     return {"items": [transaction_json(i) for i in page.items], "next_cursor": page.cursor}
 
 
 @route("/v1/files", scope="backoffice")
 def list_files(p: Principal) -> dict[str, Any]:
     params = _query()
-    decode_cursor(params.get("after"))
-    page = deps.files.list(p.org_id, _limit(params), params.get("after"))
+    page = deps.listings.files(p.org_id, _limit(params), params.get("after"))
     return {"items": [file_json(i) for i in page.items], "next_cursor": page.cursor}
 
 
@@ -194,14 +186,10 @@ def create_upload(p: Principal) -> Response:
     name = body.get("file_name") if isinstance(body, dict) else None
     if not isinstance(name, str) or not name or "/" in name or len(name) > 200:
         raise ValidationError("file_name", "a file name without '/' (at most 200 characters)")
-    key = f"{p.org_id}/{name}"
-    url = client("s3").generate_presigned_url(
-        "put_object",
-        Params={"Bucket": deps.settings.inbox_bucket, "Key": key},
-        ExpiresIn=900,
-    )
+    link = deps.upload_links.for_file(p.org_id, name)
+    body = {"upload_url": link.url, "method": "PUT", "key": link.key, "expires_in": link.expires_in}
     return Response(
-        body=json.dumps({"upload_url": url, "method": "PUT", "key": key, "expires_in": 900}),
+        body=json.dumps(body),
         status_code=201,
         headers={"Content-Type": "application/json"},
     )

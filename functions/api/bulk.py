@@ -12,7 +12,6 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from functions.adapters.documents import SqsNoticeQueue
 from functions.api.auth import Principal
 from functions.api.http import Routes, deps, json_response
 from functions.api.requests import check_id, lease_from_body, rent_call_from_body
@@ -104,7 +103,7 @@ def post_rent_calls_bulk(p: Principal) -> Response:
         if created:
             notices.append(notice_request(call, known[call.lease_id].balance_cents))
     if notices:  # rendered by the documents function, in bounded batches
-        SqsNoticeQueue(deps.settings.notices_queue_url).send(p.org_id, notices)
+        deps.notice_queue.send(p.org_id, notices)
     return json_response(_summary(results))
 
 

@@ -16,8 +16,6 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from functions.adapters.documents import DynamoDocumentRepository, S3DocumentStore
-from functions.adapters.messaging import SesMailer, SnsSmsSender
 from functions.api.auth import authenticate
 from functions.api.http import Routes, check_body_shape, deps, json_response, problem
 from functions.api.requests import check_id
@@ -38,7 +36,6 @@ from functions.core.errors import (
 )
 from functions.core.tenant_access import token_org, verify_token
 from functions.documents.campaign import ConsentCampaign
-from functions.documents.notify import DepositNotifier, portal_secret_from
 from functions.documents.service import DocumentService
 from functions.organisations.secrets import SecretKind
 
@@ -47,37 +44,12 @@ route = Routes(bp)
 STAFF_SCOPES = frozenset({"erp", "backoffice"})
 
 
-@functools.cache
 def service() -> DocumentService:
-    s = deps.settings
-    return DocumentService(
-        orgs=deps.orgs,
-        leases=deps.leases,
-        ledger=deps.ledger,
-        manifests=DynamoDocumentRepository(s.documents_table),
-        store=S3DocumentStore(s.documents_bucket),
-        notifier=DepositNotifier(
-            SesMailer(s.mail_sender),
-            SnsSmsSender(),
-            s.portal_base_url,
-            portal_secret_from(deps.secrets),
-        ),
-    )
+    return deps.documents
 
 
-@functools.cache
 def campaign() -> ConsentCampaign:
-    s = deps.settings
-    return ConsentCampaign(
-        orgs=deps.orgs,
-        leases=deps.leases,
-        store=DynamoDocumentRepository(s.documents_table),
-        mailer=SesMailer(s.mail_sender),
-        sms=SnsSmsSender(),
-        portal_base_url=s.portal_base_url,
-        signing_secret=lambda org: deps.secrets.signing_value(org, SecretKind.PORTAL),
-        accepted_secrets=lambda org: deps.secrets.accepted_values(org, SecretKind.PORTAL),
-    )
+    return deps.consent_campaign
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.idempotency import (
     BasePersistenceLayer,
@@ -15,21 +14,10 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from chalice import Blueprint, Chalice, Response
 
-from functions.adapters.dynamo import (
-    DynamoApiKeyRepository,
-    DynamoEntryRepository,
-    DynamoFileRepository,
-    DynamoLeaseRepository,
-    DynamoLedgerRepository,
-    DynamoLedgerWriter,
-    DynamoOrganisationRepository,
-    DynamoTransactionRepository,
-)
-from functions.adapters.idempotency import S3ReplayStore, idempotency_store
-from functions.adapters.settings import Settings
 from functions.api import headers as security
 from functions.api import idempotency
 from functions.api.auth import authenticate
+from functions.bootstrap import Composition
 from functions.core.errors import (
     AuthenticationError,
     ConflictError,
@@ -38,8 +26,10 @@ from functions.core.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from functions.leases.service import LeaseService
-from functions.organisations.secrets import OrganisationSecrets
+
+if TYPE_CHECKING:
+    from functions.adapters.dynamo import DynamoApiKeyRepository, DynamoOrganisationRepository
+    from functions.organisations.secrets import OrganisationSecrets
 
 MAX_LIMIT = 500
 MAX_BODY_BYTES = 5 * 1024 * 1024  # below Lambda's 6 MB payload; a 1,000-lease bulk is < 2 MB
@@ -71,74 +61,35 @@ def check_body_shape(raw: bytes | str | None) -> None:
             depth -= 1
 
 
-class _Deps:
-    """Repositories built on first use; the one place that reads the environment."""
+class _Deps(Composition):
+    """The API's view of the composition root: the repositories and services its routes
+    call, built on first use (so the app imports without an environment), plus what
+    only the API needs."""
 
-    @functools.cached_property
-    def settings(self) -> Settings:
-        return Settings.from_env(os.environ)
-
-    @functools.cached_property
-    def keys(self) -> DynamoApiKeyRepository:
-        return DynamoApiKeyRepository(self.settings.api_keys_table)
-
-    @functools.cached_property
+    @property
     def orgs(self) -> DynamoOrganisationRepository:
-        return DynamoOrganisationRepository(self.settings.organisations_table)
+        return self.organisations
 
-    @functools.cached_property
-    def leases(self) -> DynamoLeaseRepository:
-        return DynamoLeaseRepository(self.settings.leases_table)
+    @property
+    def keys(self) -> DynamoApiKeyRepository:
+        return self.api_keys
 
-    @functools.cached_property
-    def entries(self) -> DynamoEntryRepository:
-        return DynamoEntryRepository(self.settings.entries_table)
-
-    @functools.cached_property
-    def transactions(self) -> DynamoTransactionRepository:
-        return DynamoTransactionRepository(self.settings.transactions_table)
-
-    @functools.cached_property
-    def files(self) -> DynamoFileRepository:
-        return DynamoFileRepository(self.settings.files_table)
-
-    @functools.cached_property
-    def ledger(self) -> DynamoLedgerRepository:
-        return DynamoLedgerRepository(self.settings.ledger_table)
-
-    @functools.cached_property
+    @property
     def idempotency(self) -> BasePersistenceLayer:
-        return idempotency_store(self.settings.idempotency_table)
+        return self.idempotency_store
+
+    @property
+    def secrets(self) -> OrganisationSecrets:
+        return self.org_secrets
 
     @functools.cached_property
     def cors_origins(self) -> frozenset[str]:
-        return security.allowed_origins(
-            os.environ.get("CORS_ALLOWED_ORIGINS"), os.environ.get("PORTAL_BASE_URL")
-        )
-
-    @functools.cached_property
-    def replays(self) -> S3ReplayStore:
-        return S3ReplayStore(self.settings.documents_bucket)
+        s = self.settings
+        return security.allowed_origins(s.cors_allowed_origins, s.portal_base_url)
 
     @functools.cached_property
     def idempotency_config(self) -> IdempotencyConfig:
         return idempotency.idempotency_config()
-
-    @functools.cached_property
-    def secrets(self) -> OrganisationSecrets:
-        from functions.bootstrap import build_org_secrets
-
-        return build_org_secrets(self.settings)
-
-    @functools.cached_property
-    def lease_service(self) -> LeaseService:
-        s = self.settings
-        return LeaseService(
-            self.orgs,
-            self.leases,
-            DynamoLedgerWriter(s.ledger_table, s.leases_table, s.entries_table),
-            history=self.ledger,
-        )
 
 
 deps = _Deps()

@@ -7,24 +7,23 @@ to the source queue, and answers how many moved per queue.
 
 from __future__ import annotations
 
-import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
-from functions.adapters.recovery import SqsRedriver
 from functions.api.auth import Principal
 from functions.api.http import Routes, deps, json_response
-from functions.bootstrap import build_redriver
 from functions.core.errors import ValidationError
+
+if TYPE_CHECKING:
+    from functions.adapters.recovery import SqsRedriver
 
 bp = Blueprint(__name__)
 route = Routes(bp)
 
 
-@functools.cache
 def _redriver() -> SqsRedriver:
-    return build_redriver(deps.settings)
+    return deps.redriver
 
 
 @route("/v1/ops/redrive", methods=("POST",), scope="operator", replay=False)

@@ -19,7 +19,7 @@ from chalice import Blueprint, Response
 from schwifty import BIC
 from schwifty.exceptions import SchwiftyException
 
-from functions.api.auth import Principal, hash_key, new_key
+from functions.api.auth import Principal
 from functions.api.http import Routes, deps, json_response
 from functions.api.requests import check_id, postal_address
 from functions.core.dunning import DunningPolicy
@@ -271,7 +271,7 @@ def merge_patch(current: dict[str, Any], patch: Any) -> dict[str, Any]:
 
 
 def organisation_service() -> OrganisationService:
-    return OrganisationService(deps.orgs, deps.keys, new_key, hash_key, deps.secrets)
+    return deps.organisation_admin
 
 
 @route("/v1/organisations", methods=("POST",), scope="operator", replay=False)

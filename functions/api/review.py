@@ -11,108 +11,104 @@ GET  /v1/allocations?after=CURSOR            every transaction with its outcome
 from __future__ import annotations
 
 import base64
-import functools
 import json
 from typing import Any
 
 from chalice import Blueprint
 
-from functions.adapters.dynamo import (
-    BookingTables,
-    DynamoBooker,
-    decode_cursor,
-    transaction_from_item,
-)
 from functions.api.auth import Principal
 from functions.api.http import Routes, deps, json_response
 from functions.api.requests import check_id
+from functions.api.views import allocations_json, moment
 from functions.core.allocation import Allocation
 from functions.core.errors import ValidationError
 from functions.core.money import PAYMENT_MAX_CENTS, cents_from_plain_decimal, format_cents
+from functions.core.records import RecordedDecision, TransactionRecord, transaction_view
 from functions.match.review import QUEUE_STATUSES, ReviewService
 
 bp = Blueprint(__name__)
 route = Routes(bp)
 
 
-@functools.cache
 def _service() -> ReviewService:
-    s = deps.settings
-    return ReviewService(
-        orgs=deps.orgs,
-        leases=deps.leases,
-        records=deps.transactions,
-        booker=DynamoBooker(
-            BookingTables(
-                leases=s.leases_table,
-                ledger=s.ledger_table,
-                transactions=s.transactions_table,
-                entries=s.entries_table,
-            )
-        ),
-        read_transaction=transaction_from_item,
-    )
+    return deps.review
 
 
-def _allocs(raw: Any) -> list[dict[str, Any]]:
-    return [
-        {"lease_id": a["lease_id"], "amount": format_cents(int(a["amount_cents"]))}
-        for a in raw or []
-    ]
-
-
-def outcome_json(item: dict[str, Any], history: bool = False) -> dict[str, Any]:
-    """A transaction as the bank described it, with what Encaisse decided."""
-    decision = item.get("decision") or {}
-    out: dict[str, Any] = {
-        "transaction_id": item["transaction_id"],
-        "kind": item.get("kind"),
-        "statement_id": item.get("statement_id"),
-        "file_id": item.get("file_id"),
-        "bank_reference": item.get("bank_reference"),
-        "end_to_end_id": item.get("end_to_end_id"),
-        "mandate_id": item.get("mandate_id"),
-        "booking_date": item.get("booking_date"),
-        "amount": format_cents(int(item["amount_cents"])),
-        "currency": item.get("currency", "EUR"),
-        "counterparty": {
-            "name": item.get("counterparty_name"),
-            "iban": item.get("counterparty_iban"),
-        },
-        "remittance": item.get("remittance"),
-        "structured_reference": item.get("structured_reference"),
-        "outcome": item.get("status"),
-        "method": decision.get("method"),
-        "score": float(decision.get("score", 0) or 0),
-        "evidence": decision.get("evidence", []),
-        "reason": decision.get("reason"),
-        "allocations": _allocs(decision.get("allocations")),
+def _decision_json(recorded: RecordedDecision | None) -> dict[str, Any]:
+    if recorded is None:
+        return {
+            "method": None,
+            "score": 0.0,
+            "evidence": [],
+            "reason": None,
+            "allocations": [],
+            "suggestions": [],
+            "decided_at": None,
+            "confirmed_by": None,
+        }
+    d = recorded.decision
+    return {
+        "method": d.method.value if d.method else None,
+        "score": float(d.score),
+        "evidence": list(d.evidence),
+        "reason": d.reason,
+        "allocations": allocations_json(d.allocations),
         "suggestions": [
             {
-                "lease_id": s["lease_id"],
-                "score": float(s.get("score", 0)),
-                "reasons": s.get("reasons", []),
-                "allocations": _allocs(s.get("allocations")),
+                "lease_id": s.lease_id,
+                "score": float(s.score),
+                "reasons": list(s.reasons),
+                "allocations": allocations_json(s.allocations),
             }
-            for s in decision.get("suggestions", [])
+            for s in d.suggestions
         ],
-        "decided_at": decision.get("decided_at"),
-        "confirmed_by": decision.get("confirmed_by"),
-        "revision": int(item.get("revision", 0)),
+        "decided_at": moment(recorded.decided_at),
+        "confirmed_by": d.confirmed_by,
     }
-    if decision.get("reject"):
-        out["reject"] = decision["reject"]
+
+
+def outcome_json(record: TransactionRecord, history: bool = False) -> dict[str, Any]:
+    """A transaction as the bank described it, with what Encaisse decided."""
+    tx = record.transaction
+    view = transaction_view(tx)
+    out: dict[str, Any] = {
+        "transaction_id": tx.transaction_id,
+        "kind": tx.kind.value,
+        "statement_id": tx.statement_id,
+        "file_id": tx.file_id,
+        "bank_reference": tx.bank_reference,
+        "end_to_end_id": tx.end_to_end_id,
+        "mandate_id": tx.mandate_id,
+        "booking_date": view["booking_date"],
+        "amount": format_cents(tx.amount_cents),
+        "currency": tx.currency,
+        "counterparty": {"name": tx.counterparty_name, "iban": tx.counterparty_iban},
+        "remittance": tx.remittance,
+        "structured_reference": tx.structured_reference,
+        "outcome": tx.status.value,
+        **_decision_json(record.decision),
+        "revision": record.revision,
+    }
+    reject = record.decision.decision.reject if record.decision else None
+    if reject is not None:
+        out["reject"] = {
+            "reason_code": reject.reason_code,
+            "reason_label": reject.reason_label,
+            "category": reject.category,
+            "original_end_to_end_id": reject.original_end_to_end_id,
+            "original_transaction_id": reject.original_transaction_id,
+        }
     if history:
         out["history"] = [
             {
-                "outcome": h.get("outcome"),
-                "method": h.get("method"),
-                "allocations": _allocs(h.get("allocations")),
-                "decided_at": h.get("decided_at"),
-                "confirmed_by": h.get("confirmed_by"),
-                "replaced_at": h.get("replaced_at"),
+                "outcome": h.decision.outcome.value,
+                "method": h.decision.method.value if h.decision.method else None,
+                "allocations": allocations_json(h.decision.allocations),
+                "decided_at": moment(h.decided_at),
+                "confirmed_by": h.decision.confirmed_by,
+                "replaced_at": moment(h.replaced_at),
             }
-            for h in item.get("history", [])
+            for h in record.history
         ]
     return out
 
@@ -151,8 +147,7 @@ def _queue_cursor(cursor: str | None) -> tuple[int, str | None]:
         raise ValidationError("after", "not a cursor this API returned") from e
     if step not in (0, 1) or (inner is not None and not isinstance(inner, str)):
         raise ValidationError("after", "not a cursor this API returned")
-    decode_cursor(inner)
-    return step, inner
+    return step, inner  # the inner cursor is checked by the listing it came from
 
 
 @route("/v1/review", scope="backoffice")
@@ -167,7 +162,7 @@ def list_review(p: Principal) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
     next_cursor = None
     while step < len(statuses):
-        page = deps.transactions.list(p.org_id, statuses[step], limit - len(items), inner)
+        page = deps.transaction_records.list(p.org_id, statuses[step], limit - len(items), inner)
         items.extend(outcome_json(i) for i in page.items)
         if page.cursor:
             next_cursor = {"s": step, "k": page.cursor}
@@ -185,8 +180,8 @@ def list_review(p: Principal) -> dict[str, Any]:
 
 @route("/v1/review/{transaction_id}", scope="backoffice")
 def get_review_item(p: Principal, transaction_id: str) -> dict[str, Any]:
-    item = deps.transactions.get_item(p.org_id, check_id(transaction_id, "transaction_id"))
-    return outcome_json(item, history=True)
+    record = deps.transaction_records.get(p.org_id, check_id(transaction_id, "transaction_id"))
+    return outcome_json(record, history=True)
 
 
 @route("/v1/review/{transaction_id}/allocate", methods=("POST",), scope="backoffice")
@@ -211,9 +206,9 @@ def allocate(p: Principal, transaction_id: str) -> Any:
                 )
             )
     elif isinstance(body.get("lease_id"), str):
-        item = deps.transactions.get_item(p.org_id, tx_id)
+        payment = deps.transaction_records.get(p.org_id, tx_id).transaction
         allocations = [
-            Allocation(check_id(body["lease_id"], "lease_id"), abs(int(item["amount_cents"])))
+            Allocation(check_id(body["lease_id"], "lease_id"), abs(payment.amount_cents))
         ]
     else:
         raise ValidationError("lease_id", "a lease id (whole amount) or 'allocations' (a split)")
@@ -245,6 +240,5 @@ def undo_allocation(p: Principal, transaction_id: str) -> Any:
 @route("/v1/allocations", scope="backoffice")
 def list_allocations(p: Principal) -> dict[str, Any]:
     params = route.query()
-    decode_cursor(params.get("after"))
-    page = deps.transactions.list(p.org_id, None, route.limit(params), params.get("after"))
+    page = deps.transaction_records.list(p.org_id, None, route.limit(params), params.get("after"))
     return {"items": [outcome_json(i) for i in page.items], "next_cursor": page.cursor}

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from functions.core.allocation import Allocation
 from functions.core.lease import Lease
 from functions.core.money import format_cents
+from functions.core.records import TransactionRecord, transaction_view
 
 
 def lease_json(lease: Lease) -> dict[str, Any]:
@@ -35,51 +39,33 @@ def lease_json(lease: Lease) -> dict[str, Any]:
     }
 
 
-_TX_FIELDS = (
-    "transaction_id",
-    "status",
-    "kind",
-    "currency",
-    "booking_date",
-    "value_date",
-    "account_iban",
-    "statement_id",
-    "bank_reference",
-    "bank_transaction_code",
-    "counterparty_name",
-    "counterparty_iban",
-    "creditor_account_iban",
-    "end_to_end_id",
-    "mandate_id",
-    "remittance",
-    "structured_reference",
-    "return_reason",
-    "original_end_to_end_id",
-    "file_id",
-)
+def allocations_json(allocations: Sequence[Allocation]) -> list[dict[str, Any]]:
+    return [{"lease_id": a.lease_id, "amount": format_cents(a.amount_cents)} for a in allocations]
 
 
-def transaction_json(item: dict[str, Any]) -> dict[str, Any]:
-    out = {k: item.get(k) for k in _TX_FIELDS}
-    out["amount"] = format_cents(int(item["amount_cents"]))
-    decision = item.get("decision")
-    if decision:
-        out["decision"] = {
-            "outcome": decision.get("outcome"),
-            "method": decision.get("method"),
-            "score": float(decision.get("score", 0)),
-            "evidence": decision.get("evidence", []),
-            "reason": decision.get("reason"),
-            "allocations": [
-                {"lease_id": a["lease_id"], "amount": format_cents(int(a["amount_cents"]))}
-                for a in decision.get("allocations", [])
-            ],
-            "decided_at": decision.get("decided_at"),
-            "confirmed_by": decision.get("confirmed_by"),
-        }
-    else:
+def transaction_json(record: TransactionRecord) -> dict[str, Any]:
+    out: dict[str, Any] = transaction_view(record.transaction)
+    out["amount"] = format_cents(record.transaction.amount_cents)
+    recorded = record.decision
+    if recorded is None:
         out["decision"] = None
+        return out
+    d = recorded.decision
+    out["decision"] = {
+        "outcome": d.outcome.value,
+        "method": d.method.value if d.method else None,
+        "score": float(d.score),
+        "evidence": list(d.evidence),
+        "reason": d.reason,
+        "allocations": allocations_json(d.allocations),
+        "decided_at": moment(recorded.decided_at),
+        "confirmed_by": d.confirmed_by,
+    }
     return out
+
+
+def moment(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def file_json(item: dict[str, Any]) -> dict[str, Any]:

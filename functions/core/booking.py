@@ -34,6 +34,7 @@ from functions.core.matching import (
     Suggestion,
 )
 from functions.core.organisation import Organisation
+from functions.core.records import RecordedDecision
 from functions.core.transactions import BankTransaction
 
 MAX_PAYER_IBANS = 8
@@ -81,8 +82,8 @@ class Booking:
     expected_status: str = "new"
     revision: int = 0
     """The stored decision's revision this booking replaces (0: the first decision)."""
-    previous_decision: dict[str, Any] | None = None
-    """The stored decision a person's booking replaces: kept in the history."""
+    previous_decision: RecordedDecision | None = None
+    """The recorded decision a person's booking replaces: kept in the history."""
 
 
 def _day(tx: BankTransaction, now: datetime) -> date:

@@ -16,40 +16,13 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from functions.adapters.documents import DynamoDocumentRepository, S3DocumentStore
-from functions.adapters.dynamo import (
-    DynamoLeaseRepository,
-    DynamoLedgerRepository,
-    DynamoOrganisationRepository,
-)
-from functions.adapters.messaging import SesMailer, SnsSmsSender
-from functions.adapters.settings import Settings
-from functions.bootstrap import build_org_secrets
+from functions.bootstrap import Composition
 from functions.core.documents import NoticeRequest
-from functions.documents.notify import DepositNotifier, portal_secret_from
 from functions.documents.service import DocumentService
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)
-
-
-def build_document_service(settings: Settings) -> DocumentService:
-    return DocumentService(
-        orgs=DynamoOrganisationRepository(settings.organisations_table),
-        leases=DynamoLeaseRepository(settings.leases_table),
-        ledger=DynamoLedgerRepository(settings.ledger_table),
-        manifests=DynamoDocumentRepository(settings.documents_table),
-        store=S3DocumentStore(settings.documents_bucket),
-        notifier=DepositNotifier(
-            SesMailer(settings.mail_sender),
-            SnsSmsSender(),
-            settings.portal_base_url,
-            portal_secret_from(build_org_secrets(settings)),
-        ),
-    )
-
-
-service = build_document_service(Settings.from_env())
+service = Composition.from_env().documents
 
 
 def issue_notices(svc: DocumentService, body: dict[str, Any]) -> dict[str, int]:

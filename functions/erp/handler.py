@@ -6,28 +6,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from functions.adapters.dynamo import (
-    DynamoEntryRepository,
-    DynamoLeaseRepository,
-    DynamoOrganisationRepository,
-)
-from functions.adapters.settings import Settings
-from functions.adapters.storage import S3BatchStore
-from functions.bootstrap import build_org_secrets
+from functions.bootstrap import Composition
 from functions.core.errors import ValidationError
-from functions.erp.service import ErpPushService
-from functions.organisations.secrets import SecretKind
 
 logger = Logger()
-settings = Settings.from_env()
-org_secrets = build_org_secrets(settings)
-service = ErpPushService(
-    orgs=DynamoOrganisationRepository(settings.organisations_table),
-    entries=DynamoEntryRepository(settings.entries_table),
-    batches=S3BatchStore(settings.archive_bucket),
-    webhook_keys=lambda org: org_secrets.accepted_values(org, SecretKind.ERP_WEBHOOK),
-    leases=DynamoLeaseRepository(settings.leases_table),
-)
+service = Composition.from_env().erp_push
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -14,12 +14,11 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from functions.adapters.settings import Settings
-from functions.bootstrap import build_ingestor
+from functions.bootstrap import Composition
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)
-ingestor = build_ingestor(Settings.from_env())
+ingestor = Composition.from_env().ingestor
 
 
 def record_handler(record: SQSRecord) -> None:

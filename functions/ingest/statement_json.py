@@ -11,6 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from functions.core.money import format_cents
+from functions.core.records import payment_details
 from functions.core.statements import Balance, Entry, ParsedFile, Reject, Statement, Transaction
 
 if TYPE_CHECKING:
@@ -28,18 +29,7 @@ def _balance(balance: Balance | None) -> dict[str, Any] | None:
 
 
 def _transaction(tx: Transaction) -> dict[str, Any]:
-    return {
-        "amount": format_cents(tx.amount_cents),
-        "counterparty_name": tx.counterparty_name,
-        "counterparty_iban": tx.counterparty_iban,
-        "creditor_account_iban": tx.creditor_account_iban,
-        "end_to_end_id": tx.end_to_end_id,
-        "mandate_id": tx.mandate_id,
-        "remittance": tx.remittance,
-        "structured_reference": tx.structured_reference,
-        "return_reason": tx.return_reason,
-        "original_end_to_end_id": tx.original_end_to_end_id,
-    }
+    return {"amount": format_cents(tx.amount_cents), **payment_details(tx)}
 
 
 def _entry(entry: Entry) -> dict[str, Any]:

@@ -12,12 +12,11 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from functions.adapters.settings import Settings
-from functions.bootstrap import build_matcher
+from functions.bootstrap import Composition
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)
-matcher = build_matcher(Settings.from_env())
+matcher = Composition.from_env().matcher
 
 
 def record_handler(record: SQSRecord) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from functions.core.allocation import Allocation
 from functions.core.booking import (
@@ -24,7 +24,8 @@ from functions.core.errors import ConflictError, ValidationError
 from functions.core.lease import Lease
 from functions.core.matching import MatchDecision, Method, Outcome, reject_info
 from functions.core.organisation import Organisation
-from functions.core.transactions import BankTransaction, TransactionKind
+from functions.core.records import TransactionRecord
+from functions.core.transactions import BankTransaction, TransactionKind, TransactionStatus
 
 QUEUE_STATUSES = ("review", "unmatched")
 MAX_SPLIT = 20
@@ -39,14 +40,11 @@ class Leases(Protocol):
 
 
 class TransactionRecords(Protocol):
-    def get_item(self, org_id: str, transaction_id: str) -> dict[str, Any]: ...
+    def get(self, org_id: str, transaction_id: str) -> TransactionRecord: ...
 
 
 class Booker(Protocol):
     def book(self, booking: Booking, leases: dict[str, Lease]) -> bool: ...
-
-
-TransactionReader = Callable[[dict[str, Any]], BankTransaction]
 
 
 @dataclass
@@ -55,7 +53,6 @@ class ReviewService:
     leases: Leases
     records: TransactionRecords
     booker: Booker
-    read_transaction: TransactionReader
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def allocate(
@@ -65,18 +62,18 @@ class ReviewService:
         allocations: Sequence[Allocation],
         who: str,
         note: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> TransactionRecord:
         """Allocate a queued (or not-rent) transaction to one lease or split over several."""
-        item = self.records.get_item(org_id, transaction_id)
-        tx = self.read_transaction(item)
-        status = item["status"]
+        record = self.records.get(org_id, transaction_id)
+        tx = record.transaction
+        status = record.status.value
         if status not in (*QUEUE_STATUSES, "not_rent"):
             raise ConflictError(
                 f"transaction {transaction_id} is {status}: undo its allocation first"
             )
         _check_split(tx, allocations)
         org = self.orgs.get(org_id)
-        revision = int(item.get("revision", 0))
+        revision = record.revision
 
         def plan(leases: dict[str, Lease], now: datetime) -> Booking:
             if tx.kind is TransactionKind.REJECT:
@@ -96,62 +93,57 @@ class ReviewService:
                 org, tx, allocations, leases, status, revision, who, note, now
             )
 
-        return self._book(org_id, item, [a.lease_id for a in allocations], plan)
+        return self._book(record, [a.lease_id for a in allocations], plan)
 
     def not_rent(
         self, org_id: str, transaction_id: str, who: str, note: str | None = None
-    ) -> dict[str, Any]:
-        item = self.records.get_item(org_id, transaction_id)
-        status = item["status"]
+    ) -> TransactionRecord:
+        record = self.records.get(org_id, transaction_id)
+        status = record.status.value
         if status not in QUEUE_STATUSES:
             raise ConflictError(f"transaction {transaction_id} is {status}, not in review")
-        tx = self.read_transaction(item)
-        revision = int(item.get("revision", 0))
+        tx, revision = record.transaction, record.revision
         return self._book(
-            org_id, item, [], lambda _l, now: plan_not_rent(tx, status, revision, who, note, now)
+            record, [], lambda _l, now: plan_not_rent(tx, status, revision, who, note, now)
         )
 
     def undo(
         self, org_id: str, transaction_id: str, who: str, note: str | None = None
-    ) -> dict[str, Any]:
+    ) -> TransactionRecord:
         """Reverse an allocation (automatic or manual) by new lines; back to review."""
-        item = self.records.get_item(org_id, transaction_id)
-        if item["status"] != "allocated":
-            raise ConflictError(f"transaction {transaction_id} is {item['status']}, not allocated")
-        tx = self.read_transaction(item)
-        decision = item.get("decision") or {}
-        allocations = tuple(
-            Allocation(a["lease_id"], int(a["amount_cents"]))
-            for a in decision.get("allocations", [])
-        )
+        record = self.records.get(org_id, transaction_id)
+        if record.status is not TransactionStatus.ALLOCATED:
+            raise ConflictError(
+                f"transaction {transaction_id} is {record.status.value}, not allocated"
+            )
+        tx, revision = record.transaction, record.revision
+        allocations = record.decision.decision.allocations if record.decision else ()
         org = self.orgs.get(org_id)
-        revision = int(item.get("revision", 0))
         return self._book(
-            org_id,
-            item,
+            record,
             [a.lease_id for a in allocations],
             lambda leases, now: plan_undo(org, tx, allocations, leases, revision, who, note, now),
         )
 
     def _book(
         self,
-        org_id: str,
-        item: dict[str, Any],
+        record: TransactionRecord,
         lease_ids: Sequence[str],
         plan: Callable[[dict[str, Lease], datetime], Booking],
-    ) -> dict[str, Any]:
+    ) -> TransactionRecord:
+        org_id, transaction_id = record.transaction.org_id, record.transaction_id
         for _ in range(5):
             leases = {lid: self.leases.get(org_id, lid) for lid in dict.fromkeys(lease_ids)}
-            booking = replace(plan(leases, self.clock()), previous_decision=item.get("decision"))
+            booking = replace(plan(leases, self.clock()), previous_decision=record.decision)
             try:
                 booked = self.booker.book(booking, leases)
             except ConflictError:
                 continue
             if not booked:
                 raise ConflictError(
-                    f"transaction {item['transaction_id']} was decided meanwhile: reload it"
+                    f"transaction {transaction_id} was decided meanwhile: reload it"
                 )
-            return self.records.get_item(org_id, item["transaction_id"])
+            return self.records.get(org_id, transaction_id)
         raise ConflictError("too many concurrent updates of these leases; retry")
 
 

@@ -10,56 +10,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from functions.adapters.documents import (
-    BucketPrintProvider,
-    DynamoDocumentRepository,
-    S3DocumentStore,
-)
-from functions.adapters.dunning_cases import DynamoDunningCaseRepository
-from functions.adapters.dynamo import (
-    DynamoLeaseRepository,
-    DynamoLedgerRepository,
-    DynamoOrganisationRepository,
-)
-from functions.adapters.messaging import SesMailer, SnsSmsSender
-from functions.adapters.settings import Settings
-from functions.adapters.workflows import StepFunctionsWorkflows
+from functions.bootstrap import Composition
 from functions.core.errors import ValidationError
-from functions.documents.print_run import PrintRunService
-from functions.notify.letters import render_letter_pdf
-from functions.notify.service import DunningService
 
 logger = Logger()
-
-
-def build_dunning_service(settings: Settings) -> DunningService:
-    return DunningService(
-        orgs=DynamoOrganisationRepository(settings.organisations_table),
-        leases=DynamoLeaseRepository(settings.leases_table),
-        ledger=DynamoLedgerRepository(settings.ledger_table),
-        cases=DynamoDunningCaseRepository(settings.dunning_table),
-        workflows=StepFunctionsWorkflows(settings.dunning_state_machine_arn),
-        mailer=SesMailer(settings.mail_sender),
-        sms=SnsSmsSender(),
-        documents=S3DocumentStore(settings.documents_bucket),
-        render_letter=render_letter_pdf,
-        portal_base_url=settings.portal_base_url,
-    )
-
-
-def build_print_run(settings: Settings) -> PrintRunService:
-    docs = S3DocumentStore(settings.documents_bucket)
-    return PrintRunService(
-        orgs=DynamoOrganisationRepository(settings.organisations_table),
-        leases=DynamoLeaseRepository(settings.leases_table),
-        manifests=DynamoDocumentRepository(settings.documents_table),
-        pdfs=docs,
-        provider=BucketPrintProvider(settings.print_bucket),
-    )
-
-
-settings = Settings.from_env()
-service = build_dunning_service(settings)
+root = Composition.from_env()
+service = root.dunning
 
 
 def _case(event: dict[str, Any]) -> dict[str, str]:
@@ -75,12 +31,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if action == "open_cases":
         return service.open_cases(event.get("org_ids"))
     if action == "print_run":
-        orgs = (
-            event.get("org_ids")
-            or DynamoOrganisationRepository(settings.organisations_table).list_ids()
-        )
-        printer = build_print_run(settings)
-        return {"runs": [printer.run(str(org_id)) for org_id in orgs]}
+        orgs = event.get("org_ids") or root.organisations.list_ids()
+        return {"runs": [root.print_run.run(str(org_id)) for org_id in orgs]}
     case = _case(event)
     logger.append_keys(action=action, **case)
     if action == "check_balance":

@@ -49,7 +49,7 @@ def platform_settings(args: argparse.Namespace) -> Settings:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     env = {var: endpoints.get(kind, {}).get(role, "") for (kind, role), var in _ENV.items()}
-    return Settings.from_env(env)
+    return Settings.from_env(env | endpoints.get("environment", {}))
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -88,17 +88,12 @@ def _report_lines(report: Any) -> list[str]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from functions.adapters.dynamo import DynamoOrganisationRepository
-    from functions.bootstrap import build_books_reader
+    from functions.bootstrap import Composition
     from functions.core.integrity import check_books
 
-    settings = platform_settings(args)
-    orgs = (
-        [args.org]
-        if args.org
-        else DynamoOrganisationRepository(settings.organisations_table).list_ids()
-    )
-    reader = build_books_reader(settings)
+    root = Composition(platform_settings(args))
+    orgs = [args.org] if args.org else root.organisations.list_ids()
+    reader = root.books_reader
     reports = [check_books(reader.snapshot(org_id)) for org_id in orgs]
     if args.json:
         json.dump(

@@ -209,6 +209,8 @@ class Platform:
             "buckets": res.by_role("buckets"),
             "tables": res.by_role("tables"),
             "secrets_prefix": res.environment.get("SECRETS_PREFIX", ""),
+            # What every function reads (template Globals): the CLI builds its Settings from it.
+            "environment": res.environment,
             "queues": res.by_role("queues"),
             "topics": res.by_role("topics"),
             "state_machines": res.by_role("state_machines"),

@@ -16,24 +16,16 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from functions.adapters.documents import SqsNoticeQueue
-from functions.adapters.dynamo import (
-    DynamoApiKeyRepository,
-    DynamoLeaseRepository,
-    DynamoLedgerRepository,
-    DynamoLedgerWriter,
-    DynamoOrganisationRepository,
-)
 from functions.adapters.settings import Settings
 from functions.api.auth import hash_key, new_key
-from functions.bootstrap import build_org_secrets
+from functions.bootstrap import Composition
 from functions.core.documents import NoticeRequest
 from functions.core.errors import NotFoundError
 from functions.core.lease import Lease, PaymentMethod, Tenant
 from functions.core.ledger import LedgerLine
 from functions.core.organisation import Organisation
 from functions.core.viban import VirtualIbanRange
-from functions.leases.service import LeaseService, RentCall, rent_call_line
+from functions.leases.service import RentCall, rent_call_line
 
 DEMO_ORG_ID = "org-demo"
 DEMO_LEASES = 520
@@ -232,11 +224,10 @@ def demo_leases(today: date) -> list[Lease]:
 
 def seed_demo(env: Mapping[str, str], today: date | None = None) -> dict[str, Any]:
     """Create the demo landlord in the tables named by ``env``; returns its access facts."""
-    settings = Settings.from_env(env)
+    root = Composition(Settings.from_env(env))
     today = today or datetime.now(UTC).date()
     now = datetime.now(UTC)
-    orgs = DynamoOrganisationRepository(settings.organisations_table)
-    leases_repo = DynamoLeaseRepository(settings.leases_table)
+    orgs = root.organisations
     org = demo_organisation()
     try:  # seeding again keeps the secrets (and the links already handed out)
         known = orgs.get(org.org_id)
@@ -247,11 +238,9 @@ def seed_demo(env: Mapping[str, str], today: date | None = None) -> dict[str, An
         )
     except NotFoundError:
         pass
-    org = build_org_secrets(settings).provision(org)
+    org = root.org_secrets.provision(org)
     orgs.put(org)
-    ledger = DynamoLedgerWriter(settings.ledger_table, settings.leases_table)
-    service = LeaseService(orgs, leases_repo, ledger)
-    leases = service.with_new_vibans(org.org_id, demo_leases(today))
+    leases = root.lease_service.with_new_vibans(org.org_id, demo_leases(today))
 
     # This month's rent call for every lease; last month's too for ~7 % in arrears.
     rng = random.Random(7)
@@ -281,12 +270,12 @@ def seed_demo(env: Mapping[str, str], today: date | None = None) -> dict[str, An
             lines.append(line)
             balance += line.amount_cents
         seeded.append(replace(lease, balance_cents=balance, version=len(calls)))
-    leases_repo.put_many_new(seeded)
-    DynamoLedgerRepository(settings.ledger_table).put_many_new(lines)
-    notices = _queue_notices(settings, env, org.org_id, seeded, period, today)
+    root.leases.put_many_new(seeded)
+    root.ledger.put_many_new(lines)
+    notices = _queue_notices(root, env, org.org_id, seeded, period, today)
 
     api_key = new_key()
-    DynamoApiKeyRepository(settings.api_keys_table).put(
+    root.api_keys.put(
         hash_key(api_key), org.org_id, ["erp", "backoffice"], "demo key (local platform)"
     )
     return {
@@ -302,7 +291,7 @@ def seed_demo(env: Mapping[str, str], today: date | None = None) -> dict[str, An
 
 
 def _queue_notices(
-    settings: Settings,
+    root: Composition,
     env: Mapping[str, str],
     org_id: str,
     leases: list[Lease],
@@ -313,8 +302,6 @@ def _queue_notices(
 
     ``ENCAISSE_DEMO_NOTICES`` caps their number (the platform tests use a few).
     """
-    if not settings.notices_queue_url:
-        return 0
     cap = env.get("ENCAISSE_DEMO_NOTICES", "")
     limit = int(cap) if cap.isdigit() else len(leases)
     due = date(today.year, today.month, 5)
@@ -337,5 +324,5 @@ def _queue_notices(
             )
         )
     requests = requests[:limit]
-    SqsNoticeQueue(settings.notices_queue_url).send(org_id, requests)
+    root.notice_queue.send(org_id, requests)
     return len(requests)

@@ -273,7 +273,7 @@ def test_cli_lists_and_downloads(
 
 
 def test_print_run_takes_the_documents_without_consent(client: Client, settings: Settings) -> None:
-    from functions.notify.handler import build_print_run
+    from functions.bootstrap import Composition
 
     org_id, key = _new_org(settings, ["erp"])
     paper, digital = f"P-{uuid.uuid4().hex[:6]}", f"E-{uuid.uuid4().hex[:6]}"
@@ -282,7 +282,7 @@ def test_print_run_takes_the_documents_without_consent(client: Client, settings:
     for lease_id in (paper, digital):
         _rent_call(client, key, lease_id, "2026-06")
 
-    result = build_print_run(settings).run(org_id)
+    result = Composition(settings).print_run.run(org_id)
     (batch,) = result["batches"]
     assert (batch["documents"], batch["pages"]) == (1, 2)
     s3 = boto3.client("s3")
@@ -299,14 +299,15 @@ def test_print_run_takes_the_documents_without_consent(client: Client, settings:
 
     assert status(paper) == "printed"
     assert status(digital) == "notified"  # in the safe, the tenant told by e-mail
-    assert build_print_run(settings).run(org_id)["batches"] == []  # printed once
+    assert Composition(settings).print_run.run(org_id)["batches"] == []  # printed once
 
 
 def test_bulk_rent_calls_fan_out_in_bounded_idempotent_batches(
     client: Client, settings: Settings
 ) -> None:
     from functions.adapters.documents import SqsNoticeQueue
-    from functions.documents.handler import build_document_service, issue_notices
+    from functions.bootstrap import Composition
+    from functions.documents.handler import issue_notices
 
     sqs = boto3.client("sqs")
     sqs.purge_queue(QueueUrl=settings.notices_queue_url)
@@ -336,7 +337,7 @@ def test_bulk_rent_calls_fan_out_in_bounded_idempotent_batches(
         bodies += [json.loads(m["Body"]) for m in got["Messages"]]
     assert sorted(len(b["notices"]) for b in bodies) == [3, SqsNoticeQueue.PER_MESSAGE]
     small = min(bodies, key=lambda b: len(b["notices"]))
-    svc = build_document_service(settings)
+    svc = Composition(settings).documents
     assert issue_notices(svc, small) == {"created": 3, "existing": 0}
     assert issue_notices(svc, small) == {"created": 0, "existing": 3}  # a retried message
     lease_id = small["notices"][0]["lease_id"]
@@ -376,13 +377,14 @@ def test_a_document_in_the_safe_is_notified_with_a_portal_link_not_attached(
 def test_a_payment_completing_a_period_brings_its_quittance_once(
     client: Client, settings: Settings
 ) -> None:
-    from functions.documents.handler import build_document_service, issue_notices
+    from functions.bootstrap import Composition
+    from functions.documents.handler import issue_notices
 
     org_id, key = _new_org(settings, ["erp"])
     lease_id = f"Q-{uuid.uuid4().hex[:6]}"
     _lease(client, key, lease_id)
     _rent_call(client, key, lease_id, "2026-09")
-    svc = build_document_service(settings)
+    svc = Composition(settings).documents
     check = {"org_id": org_id, "quittance_checks": [lease_id]}
 
     _pay(settings, org_id, lease_id, 30_000, "tx-a")

@@ -185,6 +185,7 @@ def test_cli_check_and_sweep(
         "tables": emulator.by_role("tables"),
         "buckets": emulator.by_role("buckets"),
         "queues": emulator.by_role("queues"),
+        "environment": emulator.environment,
     }
     (tmp_path / "endpoints.json").write_text(json.dumps(endpoints), encoding="utf-8")
     common = ["--state-dir", str(tmp_path), "--org", org_id]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from functions.core.booking import Booking, Written, lease_deltas
 from functions.core.errors import ConflictError
 from functions.core.lease import Lease
 from functions.core.matching import MatchDecision
+from functions.core.records import RecordedDecision
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +133,7 @@ class DynamoBooker:
             update += ", history = list_append(if_not_exists(history, :empty), :prev)"
             condition += " AND (attribute_not_exists(revision) OR revision = :old_rev)"
             values[":prev"] = [
-                (booking.previous_decision or {})
+                recorded_decision_to_item(booking.previous_decision)
                 | {"revision": booking.revision, "replaced_at": booking.decided_at.isoformat()}
             ]
         items: list[dict[str, Any]] = [
@@ -264,6 +265,15 @@ def decision_to_item(decision: MatchDecision, decided_at: datetime) -> dict[str,
     return {k: v for k, v in item.items() if v is not None} | {
         "confirmed_by": decision.confirmed_by
     }
+
+
+def recorded_decision_to_item(recorded: RecordedDecision | None) -> dict[str, Any]:
+    """A decision kept in a transaction's history, as it was stored."""
+    if recorded is None:
+        return {}
+    when = recorded.decided_at
+    item = decision_to_item(recorded.decision, when or datetime.now(UTC))
+    return item if when else item | {"decided_at": None}
 
 
 def allocations_from_item(decision: dict[str, Any] | None) -> tuple[Allocation, ...]:

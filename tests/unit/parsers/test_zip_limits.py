@@ -94,12 +94,11 @@ def test_limits_from_configuration() -> None:
 
 
 def test_the_ingestor_takes_its_limits_from_the_settings() -> None:
-    from dataclasses import replace
-
-    from functions.adapters.settings import Settings
+    from functions.adapters.settings import REQUIRED, Settings
     from functions.bootstrap import build_ingestor
 
-    ingestor = build_ingestor(replace(Settings.from_env({}), zip_max_members="1"))
+    env = dict.fromkeys(REQUIRED, "unused") | {"ZIP_MAX_MEMBERS": "1"}
+    ingestor = build_ingestor(Settings.from_env(env))
     data = zip_of({"a.txt": _statement_bytes(), "b.txt": _statement_bytes()})
     with pytest.raises(StatementParseError, match=r"2 files \(max 1\)"):
         ingestor.parse(data, "two.zip")
