@@ -1,6 +1,8 @@
-"""boto3 clients, built lazily and once per process.
+"""AWS clients, built lazily and once per process.
 
-``AWS_ENDPOINT_URL`` (the embedded emulator locally) is honoured by boto3 itself.
+Built with botocore's own session rather than boto3's: the clients are the same, and
+a cold start does not import boto3's resource and S3-transfer layers, which no adapter
+uses. ``AWS_ENDPOINT_URL`` (the embedded emulator locally) is honoured by botocore.
 """
 
 from __future__ import annotations
@@ -8,12 +10,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import boto3
 from botocore.config import Config
+from botocore.session import get_session
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 
 
 @cache
 def client(service: str) -> Any:
-    return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+    return get_session().create_client(service, config=_CONFIG)
