@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime
 from typing import IO, Any, TypeVar
 
 from functions.core.accounting import AccountingEntry
+from functions.core.api_keys import ApiKeyRecord
 from functions.core.booking import Booking, Written, lease_deltas
 from functions.core.errors import ConflictError, NotFoundError, ValidationError
 from functions.core.lease import Lease
@@ -96,7 +97,7 @@ class FakeTables:
     ledger: dict[tuple[str, str], dict[str, LedgerLine]] = field(default_factory=dict)
     entries: dict[tuple[str, str], _EntryState] = field(default_factory=dict)
     files: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    api_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
+    api_keys: dict[str, ApiKeyRecord] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- organisations
@@ -593,26 +594,32 @@ class FakeApiKeyRepository:
 
     def put(self, key_hash: str, org_id: str, scopes: Sequence[str], label: str) -> None:
         if key_hash in self.t.api_keys:
-            raise ConflictError("API key exists already")
-        self.t.api_keys[key_hash] = {
-            "key_hash": key_hash,
-            "org_id": org_id,
-            "scopes": list(scopes),
-            "label": label,
-        }
+            raise ConflictError("this API key exists already")
+        self.t.api_keys[key_hash] = ApiKeyRecord(
+            key_hash, org_id, tuple(scopes), label, datetime.now(UTC).isoformat()
+        )
 
-    def get(self, key_hash: str) -> dict[str, Any] | None:
-        found = self.t.api_keys.get(key_hash)
-        return dict(found) if found is not None else None
+    def get(self, key_hash: str) -> ApiKeyRecord | None:
+        return self.t.api_keys.get(key_hash)
 
-    def list_for_org(self, org_id: str) -> list[dict[str, Any]]:
-        return [dict(k) for k in self.t.api_keys.values() if k["org_id"] == org_id]
+    def list_for_org(self, org_id: str) -> list[ApiKeyRecord]:
+        return [k for k in self.t.api_keys.values() if k.org_id == org_id]
+
+    def find_by_id(self, key_id: str) -> ApiKeyRecord:
+        if len(key_id) < 8 or any(c not in "0123456789abcdef" for c in key_id):
+            raise ValidationError("key_id", "at least 8 lower-case hexadecimal characters")
+        found = [k for h, k in self.t.api_keys.items() if h.startswith(key_id)]
+        if not found:
+            raise NotFoundError("API key", key_id)
+        if len(found) > 1:
+            raise ValidationError("key_id", "matches several keys: give more characters")
+        return found[0]
 
     def revoke(self, key_hash: str, at: datetime) -> bool:
         found = self.t.api_keys.get(key_hash)
-        if found is None or found.get("revoked_at"):
+        if found is None or found.revoked_at:
             return False
-        found["revoked_at"] = at.isoformat()
+        self.t.api_keys[key_hash] = replace(found, revoked_at=at.isoformat())
         return True
 
 
