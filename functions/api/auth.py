@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
+from functions.core.api_keys import ApiKeyRecord
 from functions.core.errors import AuthenticationError, PermissionDeniedError
 
 SCOPES = ("erp", "backoffice", "operator")
@@ -14,7 +15,7 @@ KEY_PREFIX = "enc_"
 
 
 class ApiKeyStore(Protocol):
-    def get(self, key_hash: str) -> dict[str, Any] | None: ...
+    def get(self, key_hash: str) -> ApiKeyRecord | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,6 @@ def key_from_headers(headers: dict[str, str]) -> str:
 def authenticate(store: ApiKeyStore, headers: dict[str, str]) -> Principal:
     key = key_from_headers(headers)
     record = store.get(hash_key(key))
-    if record is None or record.get("revoked_at"):
+    if record is None or record.revoked_at:
         raise AuthenticationError("unknown or revoked API key")
-    return Principal(record["org_id"], frozenset(record.get("scopes", [])), record["key_hash"][:12])
+    return Principal(record.org_id, frozenset(record.scopes), record.key_id)

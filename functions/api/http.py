@@ -120,7 +120,7 @@ def problem(error: EncaisseError) -> Response:
     }
     if isinstance(error, ValidationError):
         body["field"] = error.field
-    headers = {"Content-Type": "application/problem+json"}
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/problem+json"}
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="encaisse"'
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=headers)

@@ -167,6 +167,7 @@ class LeaseIndex:
         self._pair: dict[tuple[str, str], set[str]] = {}
         self._couple: dict[str, set[str]] = {}
         self._amount: dict[int, set[str]] = {}
+        self._not_viban: set[str] = set()
         for lease in leases:
             self.put(lease)
 
@@ -248,6 +249,11 @@ class LeaseIndex:
             out.add(lease.balance_cents)
         return out
 
+    def never_a_viban(self, iban: str) -> None:
+        """An account no lease's vIBAN can be (the landlord's collection account): a
+        payment notified on it is not looked up in the store as a new lease's vIBAN."""
+        self._not_viban.add(compact(iban))
+
     # ------------------------------------------------------------ lookups
 
     def get(self, lease_id: str) -> Lease | None:
@@ -260,9 +266,12 @@ class LeaseIndex:
     def by_viban(self, org_id: str, iban: str) -> Lease | None:
         if org_id != self.org_id:
             return None
-        lid = self._viban.get(compact(iban))
+        key = compact(iban)
+        lid = self._viban.get(key)
         if lid is not None:
             return self._leases[lid].lease
+        if key in self._not_viban:
+            return None
         return self._from_fallback(self.fallback.by_viban(org_id, iban) if self.fallback else None)
 
     def by_rf(self, org_id: str, reference: str) -> Lease | None:

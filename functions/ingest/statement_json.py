@@ -47,7 +47,7 @@ def _entry(entry: Entry) -> dict[str, Any]:
 
 
 def _statement(statement: Statement) -> dict[str, Any]:
-    rendered = {
+    rendered: dict[str, Any] = {
         "id": statement.id,
         "account_iban": statement.account_iban,
         "account_other_id": statement.account_other_id,

@@ -167,6 +167,8 @@ class PaymentMatcher:
         policy = self.policies.matching_policy(org_id) if self.policies else MatchPolicy()
         assert self.indexes is not None
         index = self.indexes.get(org_id)
+        if org.collection_iban:  # the generic account: never a new lease's vIBAN
+            index.never_a_viban(org.collection_iban)
         try:
             return self._match(org, policy, index, transaction_ids)
         except BaseException:

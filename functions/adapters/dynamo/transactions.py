@@ -82,6 +82,67 @@ def transaction_from_item(item: dict[str, Any]) -> BankTransaction:
     )
 
 
+NEW_ONLY = "attribute_not_exists(transaction_id)"
+
+
+def put_new_transactions(ddb: Any, table: str, items: dict[str, dict[str, Any]]) -> set[str]:
+    """Writes new transaction items (by id) that must not exist yet, up to 100 per
+    TransactWriteItems (one call instead of one per transaction); returns the ids
+    another delivery wrote first (left as they are).
+
+    A group cancelled by existing items is written again without them; one cancelled
+    for another reason (a concurrent transaction) is written item by item.
+    """
+    taken: set[str] = set()
+    ids = list(items)
+    for start in range(0, len(ids), 100):
+        group = ids[start : start + 100]
+        while group:
+            try:
+                ddb.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": table,
+                                "Item": items[i],
+                                "ConditionExpression": NEW_ONLY,
+                            }
+                        }
+                        for i in group
+                    ]
+                )
+                break
+            except ClientError as e:
+                if e.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                codes = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
+                there = {
+                    i
+                    for i, code in zip(group, codes, strict=False)
+                    if code == "ConditionalCheckFailed"
+                }
+                if not there:
+                    taken |= _put_one_by_one(ddb, table, items, group)
+                    break
+                taken |= there
+                group = [i for i in group if i not in there]
+    return taken
+
+
+def _put_one_by_one(
+    ddb: Any, table: str, items: dict[str, dict[str, Any]], ids: Sequence[str]
+) -> set[str]:
+    taken = set()
+    for tx_id in ids:
+        try:
+            ddb.put_item(TableName=table, Item=items[tx_id], ConditionExpression=NEW_ONLY)
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            taken.add(tx_id)
+    return taken
+
+
 class DynamoTransactionRepository:
     def __init__(self, table: str) -> None:
         self.table = table
@@ -105,26 +166,15 @@ class DynamoTransactionRepository:
             for tx_id, tx in batch.items()
         ]
         stored = {i["transaction_id"]: i["status"] for i in _batch_get(ddb, self.table, keys)}
-        new: list[BankTransaction] = []
         # When it was recorded: the sweeper re-drives what stays ``new`` too long.
         recorded = {"recorded_at": datetime.now(UTC).isoformat()}
-        for tx_id, tx in batch.items():
-            if tx_id in stored:
-                continue
-            # Conditional: a concurrent delivery may have written (and matching
-            # decided) it since the read; its record is never reset to new.
-            try:
-                ddb.put_item(
-                    TableName=self.table,
-                    Item=to_ddb(transaction_to_item(tx) | recorded),
-                    ConditionExpression="attribute_not_exists(transaction_id)",
-                )
-            except ClientError as e:
-                if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                    raise
-                stored[tx_id] = "written by another delivery"
-                continue
-            new.append(tx)
+        fresh = [tx for tx_id, tx in batch.items() if tx_id not in stored]
+        items = {tx.transaction_id: to_ddb(transaction_to_item(tx) | recorded) for tx in fresh}
+        # Conditional: a concurrent delivery may have written (and matching decided)
+        # one since the read; its record is never reset to new.
+        for tx_id in put_new_transactions(ddb, self.table, items):
+            stored[tx_id] = "written by another delivery"
+        new = [tx for tx in fresh if tx.transaction_id not in stored]
         waiting = TransactionStatus.NEW.value
         to_match = [t for t in batch if stored.get(t, waiting) == waiting]
         crash_point("ingest.recorded")
