@@ -178,6 +178,33 @@ class FakeLeaseRepository:
         for lease in leases:
             self.t.leases[(lease.org_id, lease.lease_id)] = lease
 
+    def balances(self, org_id: str, lease_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """(balance in cents, version) of the stored leases among ``lease_ids``."""
+        return {
+            lid: (lease.balance_cents, lease.version)
+            for lid, lease in self.find_many(org_id, lease_ids).items()
+        }
+
+    def create_many(self, leases: Sequence[Lease]) -> set[str]:
+        """``put_new`` for a batch; answers the ids that exist already (not written)."""
+        clashed = set()
+        for lease in leases:
+            try:
+                self.put_new(lease)
+            except ConflictError:
+                clashed.add(lease.lease_id)
+        return clashed
+
+    def update_many_terms(self, changes: Sequence[tuple[Lease, Lease]]) -> None:
+        """``update_terms`` (with the payer IBANs) for (lease as read, new terms) pairs."""
+        missing = [
+            new.lease_id for _, new in changes if self.find(new.org_id, new.lease_id) is None
+        ]
+        if missing:
+            raise ConflictError("a lease of this call no longer exists; retry")
+        for _, new in changes:
+            self.update_terms(new, payer_ibans=True)
+
     def update_terms(self, lease: Lease, *, payer_ibans: bool = False) -> None:
         """What the ERP owns; vIBAN, RF reference, balance and version stay."""
         key = (lease.org_id, lease.lease_id)
@@ -364,6 +391,35 @@ class FakeLedgerWriter:
         for entry in entries:
             _put_entry(self.t, entry)
         return True
+
+    def post_batch(
+        self, lines: Sequence[LedgerLine], versions: dict[str, int]
+    ) -> tuple[frozenset[tuple[str, str]], frozenset[str]] | None:
+        """Lines of several leases at once, each lease's version checked against
+        ``versions``; None when posted, else nothing is written and the refusal names
+        the lines there already (lease id, line id) and the leases that moved."""
+        existing = frozenset(
+            (line.lease_id, line.line_id)
+            for line in lines
+            if line.line_id in self.t.ledger.get((line.org_id, line.lease_id), {})
+        )
+        deltas: dict[tuple[str, str], int] = {}
+        for line in lines:
+            key = (line.org_id, line.lease_id)
+            deltas[key] = deltas.get(key, 0) + line.amount_cents
+        stale = frozenset(
+            lease_id
+            for (org_id, lease_id) in deltas
+            if (stored := self.t.leases.get((org_id, lease_id))) is None
+            or stored.version != versions.get(lease_id)
+        )
+        if existing or stale:
+            return existing, stale
+        for line in lines:
+            self.t.ledger.setdefault((line.org_id, line.lease_id), {})[line.line_id] = line
+        for (org_id, lease_id), delta in deltas.items():
+            _move_balance(self.t, org_id, lease_id, delta)
+        return None
 
 
 # ---------------------------------------------------------------- booking

@@ -98,6 +98,14 @@ def test_update_terms_keeps_viban_balance_and_version(stores: Stores, org: Organ
     )
 
 
+def test_create_many_answers_the_leases_there_already(stores: Stores, org: Organisation) -> None:
+    stores.leases.put_new(_lease(org, 1))
+    clashed = stores.leases.create_many([_lease(org, 1, rent_cents=1), _lease(org, 2)])
+    assert clashed == {"TIL-00001"}
+    assert stores.leases.get(org.org_id, "TIL-00001").rent_cents == 50_000
+    assert stores.leases.balances(org.org_id, ["TIL-00002", "absent"]) == {"TIL-00002": (56_000, 0)}
+
+
 def test_strong_identifiers_find_leases_of_their_own_organisation_only(
     stores: Stores, org: Organisation
 ) -> None:
@@ -270,6 +278,24 @@ def test_posted_lines_move_the_balance_once_and_check_the_version(
     with pytest.raises(ConflictError):
         stores.ledger_writer.post([other], {one.lease_id: one}, [other_entry])  # version 0: stale
     assert stores.leases.get(org.org_id, one.lease_id).balance_cents == moved.balance_cents
+
+
+def test_a_batch_of_lines_is_refused_whole_naming_what_is_there_and_what_moved(
+    stores: Stores, org: Organisation
+) -> None:
+    stores.leases.put_many_new([_lease(org, 1), _lease(org, 2)])
+    one, _ = _operation(org, "TIL-00001", "RC-1", 100, NOW)
+    two, _ = _operation(org, "TIL-00002", "RC-2", 200, NOW)
+    assert stores.ledger_writer.post_batch([one], {"TIL-00001": 0}) is None
+
+    refusal = stores.ledger_writer.post_batch([one, two], {"TIL-00001": 1, "TIL-00002": 3})
+
+    assert refusal == (frozenset({("TIL-00001", one.line_id)}), frozenset({"TIL-00002"}))
+    assert stores.ledger.lines(org.org_id, "TIL-00002") == []
+    assert stores.leases.balances(org.org_id, ["TIL-00001", "TIL-00002"]) == {
+        "TIL-00001": (56_100, 1),
+        "TIL-00002": (56_000, 0),
+    }
 
 
 def _pending_entries(stores: Stores, org: Organisation, count: int) -> list[str]:
