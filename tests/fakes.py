@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime
 from typing import IO, Any, TypeVar
 
 from functions.core.accounting import AccountingEntry
+from functions.core.api_keys import ApiKeyRecord
 from functions.core.booking import Booking, Written, lease_deltas
 from functions.core.errors import ConflictError, NotFoundError, ValidationError
 from functions.core.lease import Lease
@@ -96,7 +97,7 @@ class FakeTables:
     ledger: dict[tuple[str, str], dict[str, LedgerLine]] = field(default_factory=dict)
     entries: dict[tuple[str, str], _EntryState] = field(default_factory=dict)
     files: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    api_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
+    api_keys: dict[str, ApiKeyRecord] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- organisations
@@ -176,6 +177,33 @@ class FakeLeaseRepository:
     def put_many_new(self, leases: Sequence[Lease]) -> None:
         for lease in leases:
             self.t.leases[(lease.org_id, lease.lease_id)] = lease
+
+    def balances(self, org_id: str, lease_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """(balance in cents, version) of the stored leases among ``lease_ids``."""
+        return {
+            lid: (lease.balance_cents, lease.version)
+            for lid, lease in self.find_many(org_id, lease_ids).items()
+        }
+
+    def create_many(self, leases: Sequence[Lease]) -> set[str]:
+        """``put_new`` for a batch; answers the ids that exist already (not written)."""
+        clashed = set()
+        for lease in leases:
+            try:
+                self.put_new(lease)
+            except ConflictError:
+                clashed.add(lease.lease_id)
+        return clashed
+
+    def update_many_terms(self, changes: Sequence[tuple[Lease, Lease]]) -> None:
+        """``update_terms`` (with the payer IBANs) for (lease as read, new terms) pairs."""
+        missing = [
+            new.lease_id for _, new in changes if self.find(new.org_id, new.lease_id) is None
+        ]
+        if missing:
+            raise ConflictError("a lease of this call no longer exists; retry")
+        for _, new in changes:
+            self.update_terms(new, payer_ibans=True)
 
     def update_terms(self, lease: Lease, *, payer_ibans: bool = False) -> None:
         """What the ERP owns; vIBAN, RF reference, balance and version stay."""
@@ -363,6 +391,35 @@ class FakeLedgerWriter:
         for entry in entries:
             _put_entry(self.t, entry)
         return True
+
+    def post_batch(
+        self, lines: Sequence[LedgerLine], versions: dict[str, int]
+    ) -> tuple[frozenset[tuple[str, str]], frozenset[str]] | None:
+        """Lines of several leases at once, each lease's version checked against
+        ``versions``; None when posted, else nothing is written and the refusal names
+        the lines there already (lease id, line id) and the leases that moved."""
+        existing = frozenset(
+            (line.lease_id, line.line_id)
+            for line in lines
+            if line.line_id in self.t.ledger.get((line.org_id, line.lease_id), {})
+        )
+        deltas: dict[tuple[str, str], int] = {}
+        for line in lines:
+            key = (line.org_id, line.lease_id)
+            deltas[key] = deltas.get(key, 0) + line.amount_cents
+        stale = frozenset(
+            lease_id
+            for (org_id, lease_id) in deltas
+            if (stored := self.t.leases.get((org_id, lease_id))) is None
+            or stored.version != versions.get(lease_id)
+        )
+        if existing or stale:
+            return existing, stale
+        for line in lines:
+            self.t.ledger.setdefault((line.org_id, line.lease_id), {})[line.line_id] = line
+        for (org_id, lease_id), delta in deltas.items():
+            _move_balance(self.t, org_id, lease_id, delta)
+        return None
 
 
 # ---------------------------------------------------------------- booking
@@ -593,26 +650,32 @@ class FakeApiKeyRepository:
 
     def put(self, key_hash: str, org_id: str, scopes: Sequence[str], label: str) -> None:
         if key_hash in self.t.api_keys:
-            raise ConflictError("API key exists already")
-        self.t.api_keys[key_hash] = {
-            "key_hash": key_hash,
-            "org_id": org_id,
-            "scopes": list(scopes),
-            "label": label,
-        }
+            raise ConflictError("this API key exists already")
+        self.t.api_keys[key_hash] = ApiKeyRecord(
+            key_hash, org_id, tuple(scopes), label, datetime.now(UTC).isoformat()
+        )
 
-    def get(self, key_hash: str) -> dict[str, Any] | None:
-        found = self.t.api_keys.get(key_hash)
-        return dict(found) if found is not None else None
+    def get(self, key_hash: str) -> ApiKeyRecord | None:
+        return self.t.api_keys.get(key_hash)
 
-    def list_for_org(self, org_id: str) -> list[dict[str, Any]]:
-        return [dict(k) for k in self.t.api_keys.values() if k["org_id"] == org_id]
+    def list_for_org(self, org_id: str) -> list[ApiKeyRecord]:
+        return [k for k in self.t.api_keys.values() if k.org_id == org_id]
+
+    def find_by_id(self, key_id: str) -> ApiKeyRecord:
+        if len(key_id) < 8 or any(c not in "0123456789abcdef" for c in key_id):
+            raise ValidationError("key_id", "at least 8 lower-case hexadecimal characters")
+        found = [k for h, k in self.t.api_keys.items() if h.startswith(key_id)]
+        if not found:
+            raise NotFoundError("API key", key_id)
+        if len(found) > 1:
+            raise ValidationError("key_id", "matches several keys: give more characters")
+        return found[0]
 
     def revoke(self, key_hash: str, at: datetime) -> bool:
         found = self.t.api_keys.get(key_hash)
-        if found is None or found.get("revoked_at"):
+        if found is None or found.revoked_at:
             return False
-        found["revoked_at"] = at.isoformat()
+        self.t.api_keys[key_hash] = replace(found, revoked_at=at.isoformat())
         return True
 
 
