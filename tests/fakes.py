@@ -31,7 +31,13 @@ from typing import IO, Any, TypeVar
 from functions.core.accounting import AccountingEntry
 from functions.core.api_keys import ApiKeyRecord
 from functions.core.booking import Booking, Written, lease_deltas
-from functions.core.errors import ConflictError, NotFoundError, ValidationError
+from functions.core.dunning import CaseEvent, CaseStatus, CloseReason, DunningCase
+from functions.core.errors import (
+    ConflictError,
+    NotFoundError,
+    RecipientRejectedError,
+    ValidationError,
+)
 from functions.core.lease import Lease
 from functions.core.ledger import LedgerLine
 from functions.core.matching import CollectionRecord, MatchPolicy
@@ -679,6 +685,156 @@ class FakeApiKeyRepository:
         return True
 
 
+# ---------------------------------------------------------------- dunning cases
+
+
+@dataclass(frozen=True, slots=True)
+class FakeOpenCaseRef:
+    lease_id: str
+    case_id: str
+    started: bool
+    held: bool = False
+
+
+@dataclass
+class _Lock:
+    case_id: str
+    execution_arn: str | None = None
+    held: bool = False
+
+
+class FakeDunningCaseRepository:
+    """Cases and, per lease, the lock of its open case (a hold once closed unpaid)."""
+
+    def __init__(self) -> None:
+        self.cases: dict[tuple[str, str], DunningCase] = {}
+        self.locks: dict[tuple[str, str], _Lock] = {}
+
+    def open(self, case: DunningCase) -> tuple[DunningCase, bool]:
+        """Store a new open case; if the lease has one already, that one and False."""
+        lock = self.locks.get((case.org_id, case.lease_id))
+        if lock is not None:
+            return self.cases[(case.org_id, lock.case_id)], False
+        existing = self.cases.get((case.org_id, case.case_id))
+        if existing is not None:
+            return existing, False
+        self.locks[(case.org_id, case.lease_id)] = _Lock(case.case_id)
+        self.cases[(case.org_id, case.case_id)] = case
+        return case, True
+
+    def find(self, org_id: str, case_id: str) -> DunningCase | None:
+        return self.cases.get((org_id, case_id))
+
+    def get(self, org_id: str, case_id: str) -> DunningCase:
+        found = self.find(org_id, case_id)
+        if found is None:
+            raise NotFoundError("dunning case", case_id)
+        return found
+
+    def open_cases(self, org_id: str) -> dict[str, FakeOpenCaseRef]:
+        return {
+            lease_id: FakeOpenCaseRef(lease_id, lock.case_id, bool(lock.execution_arn), lock.held)
+            for (o, lease_id), lock in self.locks.items()
+            if o == org_id
+        }
+
+    def set_execution(self, case: DunningCase, execution_arn: str) -> None:
+        key = (case.org_id, case.case_id)
+        if key not in self.cases:
+            raise NotFoundError("dunning case", case.case_id)
+        self.cases[key] = replace(self.cases[key], execution_arn=execution_arn)
+        lock = self.locks.get((case.org_id, case.lease_id))
+        if lock is not None and lock.case_id == case.case_id:
+            lock.execution_arn = execution_arn
+
+    def record(self, org_id: str, case_id: str, event: CaseEvent) -> None:
+        case = self.get(org_id, case_id)
+        self.cases[(org_id, case_id)] = replace(case, history=(*case.history, event))
+
+    def close(self, case: DunningCase, reason: CloseReason, event: CaseEvent) -> bool:
+        stored = self.get(case.org_id, case.case_id)
+        if not stored.is_open:
+            return False
+        self.cases[(case.org_id, case.case_id)] = replace(
+            stored,
+            status=CaseStatus.CLOSED,
+            closed_at=event.at,
+            close_reason=reason,
+            history=(*stored.history, event),
+        )
+        lock_key = (case.org_id, case.lease_id)
+        lock = self.locks.get(lock_key)
+        if lock is not None and lock.case_id == case.case_id:
+            if reason is CloseReason.PAID:
+                del self.locks[lock_key]
+            else:
+                lock.held = True
+        return True
+
+    def release(self, org_id: str, lease_id: str, case_id: str) -> bool:
+        lock = self.locks.get((org_id, lease_id))
+        if lock is None or not lock.held or lock.case_id != case_id:
+            return False
+        del self.locks[(org_id, lease_id)]
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class FakeStarted:
+    execution_arn: str
+    started: bool
+
+
+@dataclass
+class FakeWorkflows:
+    """Step Functions: one execution per name (a second start of it starts nothing)."""
+
+    executions: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def start(self, name: str, payload: dict[str, Any]) -> FakeStarted:
+        arn = f"arn:aws:states:eu-west-3:000000000000:execution:dunning:{name}"
+        if name in self.executions:
+            return FakeStarted(arn, False)
+        self.executions[name] = dict(payload)
+        return FakeStarted(arn, True)
+
+
+@dataclass
+class FakeMailer:
+    """Sent e-mails; an address in ``rejecting`` is refused as SES refuses one."""
+
+    sent: list[tuple[str, Any]] = field(default_factory=list)
+    rejecting: set[str] = field(default_factory=set)
+
+    def send(self, to: str, email: Any) -> str:
+        if to in self.rejecting:
+            raise RecipientRejectedError(f"{to}: address rejected")
+        self.sent.append((to, email))
+        return f"msg-{len(self.sent)}"
+
+
+@dataclass
+class FakeSmsSender:
+    sent: list[tuple[str, str]] = field(default_factory=list)
+    rejecting: set[str] = field(default_factory=set)
+
+    def send(self, phone: str, text: str) -> str:
+        if phone in self.rejecting:
+            raise RecipientRejectedError("number rejected")
+        self.sent.append((phone, text))
+        return f"sms-{len(self.sent)}"
+
+
+@dataclass
+class FakeDocumentStore:
+    """PDFs put in the tenant's safe, or for print."""
+
+    pdfs: dict[str, tuple[bytes, bool]] = field(default_factory=dict)
+
+    def put_pdf(self, key: str, body: bytes, *, for_print: bool) -> None:
+        self.pdfs[key] = (body, for_print)
+
+
 # ---------------------------------------------------------------- gateways
 
 
@@ -770,6 +926,7 @@ class FakeWorld:
     files: FakeFileRepository
     listings: FakeListings
     api_keys: FakeApiKeyRepository
+    dunning_cases: FakeDunningCaseRepository
     match_queue: FakeMatchQueue
     ingest_queue: FakeIngestQueue
     file_store: FakeFileStore
@@ -791,6 +948,7 @@ def fake_world(clock: Any = None) -> FakeWorld:
         files=FakeFileRepository(t),
         listings=FakeListings(t),
         api_keys=FakeApiKeyRepository(t),
+        dunning_cases=FakeDunningCaseRepository(),
         match_queue=FakeMatchQueue(),
         ingest_queue=FakeIngestQueue(),
         file_store=FakeFileStore(),

@@ -31,6 +31,7 @@ class Stores:
     files: Any
     listings: Any
     api_keys: Any
+    dunning_cases: Any
 
 
 def _fakes() -> Stores:
@@ -48,6 +49,7 @@ def _fakes() -> Stores:
         w.files,
         w.listings,
         w.api_keys,
+        w.dunning_cases,
     )
 
 
@@ -69,6 +71,7 @@ def _dynamo() -> Stores:
         c.files,
         c.listings,
         c.api_keys,
+        c.dunning_cases,
     )
 
 

@@ -14,6 +14,7 @@ import pytest
 from functions.core.accounting import SourceType, balance_operation_entry
 from functions.core.allocation import Allocation
 from functions.core.booking import Written, plan_booking
+from functions.core.dunning import CaseEvent, CloseReason, open_case
 from functions.core.errors import ConflictError, NotFoundError, ValidationError
 from functions.core.lease import Lease
 from functions.core.ledger import LedgerLine, LineKind
@@ -397,3 +398,44 @@ def test_api_keys_are_stored_once_and_revoked_once(stores: Stores, org: Organisa
     assert stores.api_keys.revoke(key_hash, NOW) is True
     assert stores.api_keys.revoke(key_hash, NOW) is False
     assert stores.api_keys.get(key_hash).revoked_at is not None
+
+
+# ---------------------------------------------------------------- dunning cases
+
+
+def test_a_lease_has_one_open_case_and_a_hold_once_closed_unpaid(
+    stores: Stores, org: Organisation
+) -> None:
+    case = open_case(org.org_id, "TIL-00001", 56_000, date(2026, 10, 5), NOW)
+    assert stores.dunning_cases.open(case) == (case, True)
+    later = open_case(org.org_id, "TIL-00001", 60_000, None, NOW + timedelta(days=1))
+    same, created = stores.dunning_cases.open(later)
+    assert (same.case_id, created) == (case.case_id, False)
+    ref = stores.dunning_cases.open_cases(org.org_id)["TIL-00001"]
+    assert (ref.case_id, ref.started, ref.held) == (case.case_id, False, False)
+
+    stores.dunning_cases.set_execution(case, "arn:aws:states:eu-west-3:0:execution:d:x")
+    stores.dunning_cases.record(
+        org.org_id, case.case_id, CaseEvent("reminder_1", NOW, {"sms_sent": 1})
+    )
+    stored = stores.dunning_cases.get(org.org_id, case.case_id)
+    assert stored.has_done("reminder_1") and stored.execution_arn is not None
+    assert stores.dunning_cases.open_cases(org.org_id)["TIL-00001"].started
+
+    closing = CaseEvent("closed", NOW, {"reason": "referred"})
+    assert stores.dunning_cases.close(stored, CloseReason.REFERRED, closing) is True
+    assert stores.dunning_cases.close(stored, CloseReason.REFERRED, closing) is False
+    assert stores.dunning_cases.open_cases(org.org_id)["TIL-00001"].held
+    assert stores.dunning_cases.release(org.org_id, "TIL-00001", "other-case") is False
+    assert stores.dunning_cases.release(org.org_id, "TIL-00001", case.case_id) is True
+    assert stores.dunning_cases.open_cases(org.org_id) == {}
+
+
+def test_a_case_closed_paid_frees_its_lease(stores: Stores, org: Organisation) -> None:
+    case = open_case(org.org_id, "TIL-00002", 56_000, None, NOW)
+    stores.dunning_cases.open(case)
+    assert stores.dunning_cases.close(case, CloseReason.PAID, CaseEvent("closed", NOW)) is True
+    assert stores.dunning_cases.get(org.org_id, case.case_id).close_reason is CloseReason.PAID
+    assert stores.dunning_cases.open_cases(org.org_id) == {}
+    with pytest.raises(NotFoundError):
+        stores.dunning_cases.record(org.org_id, "no-such-case", CaseEvent("x", NOW))
