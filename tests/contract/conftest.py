@@ -32,6 +32,7 @@ class Stores:
     listings: Any
     api_keys: Any
     dunning_cases: Any
+    waiting: Any
 
 
 def _fakes() -> Stores:
@@ -50,10 +51,12 @@ def _fakes() -> Stores:
         w.listings,
         w.api_keys,
         w.dunning_cases,
+        w.transactions,
     )
 
 
 def _dynamo() -> Stores:
+    from functions.adapters.recovery import DynamoWaitingTransactions
     from functions.adapters.settings import Settings
     from functions.bootstrap import Composition
 
@@ -72,6 +75,7 @@ def _dynamo() -> Stores:
         c.listings,
         c.api_keys,
         c.dunning_cases,
+        DynamoWaitingTransactions(c.settings.transactions_table),
     )
 
 

@@ -176,6 +176,17 @@ def test_transaction_pages_by_status_visit_each_once(stores: Stores, org: Organi
     assert stores.records.list(org.org_id, "allocated").items == []
 
 
+def test_waiting_since_lists_what_stays_new_only(stores: Stores, org: Organisation) -> None:
+    stores.transactions.add_new([_tx(org, "tx_1"), _tx(org, "tx_2")])
+    stores.leases.put_new(_lease(org, 1))
+    booking, leases = _booking(stores, org, "tx_1", "TIL-00001")
+    stores.booker.book(booking, leases)
+    later = datetime.now(UTC) + timedelta(minutes=1)
+
+    assert list(stores.waiting.waiting_since(org.org_id, later)) == ["tx_2"]
+    assert list(stores.waiting.waiting_since(org.org_id, later - timedelta(hours=1))) == []
+
+
 # ---------------------------------------------------------------- booking
 
 
