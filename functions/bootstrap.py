@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from functions.documents.campaign import ConsentCampaign
     from functions.documents.print_run import PrintRunService
     from functions.documents.service import DocumentService
+    from functions.erp.exports import EntryExports
     from functions.erp.service import ErpPushService
     from functions.ingest.parsers import ZipLimits
     from functions.ingest.service import StatementIngestor
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     from functions.notify.service import DunningService
     from functions.organisations.secrets import OrganisationSecrets
     from functions.organisations.service import OrganisationService
+    from functions.organisations.tenant_links import TenantLinks
 
 
 class Composition:
@@ -230,6 +232,18 @@ class Composition:
         )
 
     @cached_property
+    def tenant_links(self) -> TenantLinks:
+        from functions.organisations.tenant_links import TenantLinks
+
+        return TenantLinks(
+            orgs=self.organisations,
+            leases=self.leases,
+            ledger=self.ledger,
+            secrets=self.org_secrets,
+            portal_base_url=self.settings.portal_base_url,
+        )
+
+    @cached_property
     def lease_service(self) -> LeaseService:
         from functions.leases.service import LeaseService
 
@@ -335,6 +349,12 @@ class Composition:
             webhook_keys=lambda org: secrets.accepted_values(org, SecretKind.ERP_WEBHOOK),
             leases=self.leases,
         )
+
+    @cached_property
+    def entry_exports(self) -> EntryExports:
+        from functions.erp.exports import EntryExports
+
+        return EntryExports(self.organisations, self.entries, self.leases)
 
     @cached_property
     def documents(self) -> DocumentService:

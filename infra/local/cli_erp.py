@@ -46,9 +46,9 @@ def _keys(args: argparse.Namespace) -> tuple[DynamoApiKeyRepository, dict[str, A
     return DynamoApiKeyRepository(endpoints["tables"]["api_keys"]), endpoints
 
 
-def key_id(record: dict[str, Any]) -> str:
+def key_id(key_hash: str) -> str:
     """The id the API logs and acknowledgements name a key by."""
-    return str(record["key_hash"])[:12]
+    return key_hash[:12]
 
 
 def cmd_create(args: argparse.Namespace) -> int:
@@ -71,7 +71,7 @@ def cmd_create(args: argparse.Namespace) -> int:
     keys.put(hash_key(key), org, scopes, args.label or "")
     print(key)
     print(
-        f"clé {key_id({'key_hash': hash_key(key)})} créée pour {org} ({', '.join(scopes)}) :"
+        f"clé {key_id(hash_key(key))} créée pour {org} ({', '.join(scopes)}) :"
         " conservez-la, elle ne sera plus affichée.",
         file=sys.stderr,
     )
@@ -82,11 +82,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     keys, endpoints = _keys(args)
     rows = [
         {
-            "key_id": key_id(r),
-            "scopes": r.get("scopes", []),
-            "label": r.get("label", ""),
-            "created_at": r.get("created_at"),
-            "revoked_at": r.get("revoked_at"),
+            "key_id": r.key_id,
+            "scopes": list(r.scopes),
+            "label": r.label,
+            "created_at": r.created_at,
+            "revoked_at": r.revoked_at,
         }
         for r in keys.list_for_org(org_for(endpoints, args.org))
     ]
@@ -103,10 +103,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_revoke(args: argparse.Namespace) -> int:
     keys, _ = _keys(args)
     record = keys.find_by_id(args.key_id)
-    if keys.revoke(record["key_hash"], datetime.now(UTC)):
-        print(f"clé {key_id(record)} de {record['org_id']} révoquée")
+    if keys.revoke(record.key_hash, datetime.now(UTC)):
+        print(f"clé {record.key_id} de {record.org_id} révoquée")
     else:
-        print(f"clé {key_id(record)} déjà révoquée")
+        print(f"clé {record.key_id} déjà révoquée")
     return 0
 
 

@@ -1,4 +1,12 @@
-"""Shared DynamoDB plumbing: attribute codecs, cursors, pages, batch calls."""
+"""Shared DynamoDB plumbing: the PynamoDB binding, attribute codecs, cursors, pages, batch calls.
+
+Models (one module per aggregate) declare a table's keys, indexes and attributes once;
+:func:`bound` gives the model on this stack's table (its name comes from ``Settings`` at
+run time, not from a class constant), talking to the same endpoint and region as the
+clients of :mod:`functions.adapters.aws` (the embedded emulator locally), with the same
+retry policy. The raw codecs below stay for the writers that build DynamoDB
+transactions by hand (booking, ledger writer).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +17,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
+from pynamodb.attributes import MapAttribute
+from pynamodb.exceptions import PynamoDBException
+from pynamodb.models import Model
 
 from functions.adapters.aws import client
 from functions.core.errors import EncaisseError, ValidationError
@@ -20,8 +32,61 @@ from functions.core.errors import EncaisseError, ValidationError
 _ser = TypeSerializer()
 _de = TypeDeserializer()
 
-_ser = TypeSerializer()
-_de = TypeDeserializer()
+M = TypeVar("M", bound=Model)
+
+# aws.py's clients: standard retry mode, 5 attempts in all; botocore's default timeouts.
+_MAX_RETRY_ATTEMPTS = 4
+_TIMEOUT_SECONDS = 60
+
+
+class StoredModel(Model):
+    """Base of the storage models: a model is used through :func:`bound`, never directly."""
+
+    class Meta:
+        table_name = ""  # bound at run time
+
+
+def bound(model: type[M], table: str) -> type[M]:
+    """``model`` on ``table`` (a name from ``Settings``), created once per process.
+
+    Endpoint and region are those of ``client("dynamodb")``, so PynamoDB and the raw
+    clients always talk to the same DynamoDB (``AWS_ENDPOINT_URL`` locally).
+    """
+    return _bound(model, table)
+
+
+@cache
+def _bound(model: type[M], table: str) -> type[M]:
+    ddb = client("dynamodb")
+    meta = type(
+        "Meta",
+        (),
+        {
+            "table_name": table,
+            "host": ddb.meta.endpoint_url,
+            "region": ddb.meta.region_name,
+            "max_retry_attempts": _MAX_RETRY_ATTEMPTS,
+            "connect_timeout_seconds": _TIMEOUT_SECONDS,
+            "read_timeout_seconds": _TIMEOUT_SECONDS,
+        },
+    )
+    return type(model.__name__, (model,), {"Meta": meta, "__module__": model.__module__})
+
+
+def plain_map(value: Any) -> Any:
+    """A raw ``MapAttribute``'s value (or None) as plain dicts and lists, at any depth."""
+    if isinstance(value, MapAttribute):
+        value = value.attribute_values
+    if isinstance(value, dict):
+        return {k: plain_map(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_map(v) for v in value]
+    return value
+
+
+def failed_condition(e: PynamoDBException) -> bool:
+    """Whether PynamoDB's error is a condition that did not hold (and nothing worse)."""
+    return e.cause_response_code == "ConditionalCheckFailedException"
 
 
 class StorageError(EncaisseError):
@@ -149,7 +214,42 @@ def query_page(kwargs: dict[str, Any], cursor: str | None) -> Page:
     return Page([from_ddb(i) for i in resp["Items"]], encode_cursor(last, scope))
 
 
-# ---------------------------------------------------------------- organisations
+def model_page(
+    model: type[M],
+    hash_key: str,
+    scope: dict[str, Any],
+    limit: int,
+    cursor: str | None,
+    **query: Any,
+) -> tuple[list[M], str | None]:
+    """One page of ``model.query(hash_key, **query)`` from the API's cursor.
+
+    ``scope`` is the listing as the low-level query names it (table, index, key
+    condition and values): cursors stay bound to it, in the format the API has always
+    handed out. Raises ``ValidationError`` for a cursor this listing did not return.
+    """
+    scope_id = cursor_scope(scope)
+    start = decode_cursor(cursor, scope_id)
+    if start:
+        values = scope.get("ExpressionAttributeValues", {})
+        for name, placeholder in _KEY_EQUALS.findall(scope.get("KeyConditionExpression", "")):
+            if name in start and {"S": start[name]} != values.get(placeholder):
+                raise ValidationError("cursor", "belongs to another listing")
+    result = model.query(
+        hash_key,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=to_ddb(start) if start else None,
+        **query,
+    )
+    try:
+        items = list(result)
+    except PynamoDBException as e:
+        if start and e.cause_response_code == "ValidationException":
+            raise ValidationError("cursor", _NOT_OURS) from e
+        raise
+    last = result.last_evaluated_key
+    return items, encode_cursor(from_ddb(last) if last else None, scope_id)
 
 
 def batch_write(ddb: Any, table: str, requests: list[dict[str, Any]]) -> None:
@@ -162,11 +262,26 @@ def batch_write(ddb: Any, table: str, requests: list[dict[str, Any]]) -> None:
     raise StorageError(f"{table}: batch write left unprocessed items after retries")
 
 
-def _batch_get(ddb: Any, table: str, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def transact(ddb: Any, items: list[dict[str, Any]]) -> list[str | None] | None:
+    """One TransactWriteItems: None when it passed, else each item's cancellation code
+    (``"None"`` for the items that were not the cause)."""
+    try:
+        ddb.transact_write_items(TransactItems=items)
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "TransactionCanceledException":
+            raise StorageError(str(e)) from e
+        return [r.get("Code") for r in e.response.get("CancellationReasons", [])]
+    return None
+
+
+def _batch_get(
+    ddb: Any, table: str, keys: list[dict[str, Any]], **extra: Any
+) -> list[dict[str, Any]]:
+    """Items by key, 100 per call; ``extra`` (a ProjectionExpression...) goes with each."""
     found: list[dict[str, Any]] = []
     for start in range(0, len(keys), 100):
         request: dict[str, Any] = {
-            table: {"Keys": keys[start : start + 100], "ConsistentRead": True}
+            table: {"Keys": keys[start : start + 100], "ConsistentRead": True} | extra
         }
         for _ in range(8):
             resp = ddb.batch_get_item(RequestItems=request)

@@ -19,6 +19,7 @@ from functions.adapters.dynamo.base import (
     batch_write,
     from_ddb,
     to_ddb,
+    transact,
 )
 from functions.core.address import PostalAddress
 from functions.core.errors import ConflictError, NotFoundError
@@ -109,6 +110,21 @@ class DynamoLeaseRepository:
         items = _batch_get(client("dynamodb"), self.table, keys)
         return {i["lease_id"]: lease_from_item(i) for i in items}
 
+    def balances(self, org_id: str, lease_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """(balance in cents, version) of the stored leases among ``lease_ids``: a read
+        of these two attributes only."""
+        keys = [{"org_id": {"S": org_id}, "lease_id": {"S": i}} for i in dict.fromkeys(lease_ids)]
+        items = _batch_get(
+            client("dynamodb"),
+            self.table,
+            keys,
+            ProjectionExpression="lease_id, balance_cents, #v",
+            ExpressionAttributeNames={"#v": "version"},
+        )
+        return {
+            i["lease_id"]: (int(i.get("balance_cents", 0)), int(i.get("version", 0))) for i in items
+        }
+
     def find(self, org_id: str, lease_id: str) -> Lease | None:
         try:
             return self.get(org_id, lease_id)
@@ -163,21 +179,83 @@ class DynamoLeaseRepository:
         With ``payer_ibans`` the lease's known payer IBANs are rewritten too (an import
         of the ERP's payer history, merged by the caller with what was learned).
         """
-        item = lease_to_item(lease)
         terms = (*self._TERMS, "payer_ibans") if payer_ibans else self._TERMS
+        client("dynamodb").update_item(**self._terms_update(lease, terms))
+
+    def _terms_update(self, lease: Lease, terms: Sequence[str]) -> dict[str, Any]:
+        item = lease_to_item(lease)
         present = [k for k in terms if item.get(k) is not None]
         absent = [k for k in terms if item.get(k) is None]
-        expr = "SET " + ", ".join(f"#{k} = :{k}" for k in present)
-        if absent:
-            expr += " REMOVE " + ", ".join(f"#{k}" for k in absent)
-        client("dynamodb").update_item(
-            TableName=self.table,
-            Key={"org_id": {"S": lease.org_id}, "lease_id": {"S": lease.lease_id}},
-            UpdateExpression=expr,
-            ConditionExpression="attribute_exists(lease_id)",
-            ExpressionAttributeNames={f"#{k}": k for k in terms},
-            ExpressionAttributeValues=to_ddb({f":{k}": item[k] for k in present}),
+        expr = " ".join(
+            f"{verb} " + ", ".join(clauses)
+            for verb, clauses in (
+                ("SET", [f"#{k} = :{k}" for k in present]),
+                ("REMOVE", [f"#{k}" for k in absent]),
+            )
+            if clauses
         )
+        update: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": {"org_id": {"S": lease.org_id}, "lease_id": {"S": lease.lease_id}},
+            "UpdateExpression": expr,
+            "ConditionExpression": "attribute_exists(lease_id)",
+            "ExpressionAttributeNames": {f"#{k}": k for k in terms},
+        }
+        if present:
+            update["ExpressionAttributeValues"] = to_ddb({f":{k}": item[k] for k in present})
+        return update
+
+    def create_many(self, leases: Sequence[Lease]) -> set[str]:
+        """:meth:`put_new` for a batch, 100 leases per transaction. Answers the ids that
+        exist already (created meanwhile by another call): those are not written."""
+        ddb = client("dynamodb")
+        clashed: set[str] = set()
+        for start in range(0, len(leases), 100):
+            pending = list(leases[start : start + 100])
+            for _ in range(5):
+                items = [
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": to_ddb(lease_to_item(lease)),
+                            "ConditionExpression": "attribute_not_exists(lease_id)",
+                        }
+                    }
+                    for lease in pending
+                ]
+                reasons = transact(ddb, items) if pending else None
+                if reasons is None:
+                    break
+                found = {
+                    lease.lease_id
+                    for lease, code in zip(pending, reasons, strict=False)
+                    if code == "ConditionalCheckFailed"
+                }
+                clashed |= found
+                pending = [lease for lease in pending if lease.lease_id not in found]
+            else:
+                raise ConflictError("leases not stored: too many concurrent updates; retry")
+        return clashed
+
+    def update_many_terms(self, changes: Sequence[tuple[Lease, Lease]]) -> None:
+        """:meth:`update_terms` for a batch of (lease as read, lease with the new terms),
+        100 per transaction, writing only the terms (and payer IBANs) that changed."""
+        ddb = client("dynamodb")
+        items = []
+        for stored, lease in changes:
+            old, new = lease_to_item(stored), lease_to_item(lease)
+            changed = [k for k in (*self._TERMS, "payer_ibans") if old.get(k) != new.get(k)]
+            if changed:
+                items.append({"Update": self._terms_update(lease, changed)})
+        for start in range(0, len(items), 100):
+            for _ in range(5):
+                reasons = transact(ddb, items[start : start + 100])
+                if reasons is None:
+                    break
+                if "ConditionalCheckFailed" in reasons:
+                    raise ConflictError("a lease of this call no longer exists; retry")
+            else:
+                raise ConflictError("leases not updated: too many concurrent updates; retry")
 
     def list(self, org_id: str, limit: int = 100, cursor: str | None = None) -> Page:
         return _query_page(self.table, org_id, limit, cursor)

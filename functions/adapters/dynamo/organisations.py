@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.update import Action
 
-from functions.adapters.aws import client
-from functions.adapters.dynamo.base import StorageError, from_ddb, to_ddb
+from functions.adapters.dynamo.base import (
+    StorageError,
+    StoredModel,
+    bound,
+    failed_condition,
+    from_ddb,
+    plain_map,
+    to_ddb,
+)
 from functions.core.address import PostalAddress
 from functions.core.dunning import DunningPolicy
 from functions.core.errors import ConflictError, NotFoundError
@@ -20,36 +28,103 @@ from functions.core.secrets import PlainSecrets
 from functions.core.viban import VirtualIbanRange
 
 
-def organisation_to_item(org: Organisation) -> dict[str, Any]:
-    return {
-        "org_id": org.org_id,
-        "name": org.name,
-        "collection_iban": org.collection_iban,
-        "viban_bank_code": org.viban_range.bank_code,
-        "viban_branch_code": org.viban_range.branch_code,
-        "viban_account_prefix": org.viban_range.account_prefix,
-        "viban_bic": org.viban_range.bic,
-        "chart": {
-            "bank": org.chart.bank,
-            "tenants": org.chart.tenants,
-            "suspense": org.chart.suspense,
-            "journal": org.chart.journal,
-            "opening": org.chart.opening,
-            "adjustments": org.chart.adjustments,
-            "opening_journal": org.chart.opening_journal,
-            "adjustments_journal": org.chart.adjustments_journal,
-        },
-        "siren": org.siren,
-        "erp_format": org.erp_format,
-        "erp_webhook_url": org.erp_webhook_url,
-        "erp_webhook_secret_arn": org.erp_webhook_secret_arn,
-        "portal_secret_arn": org.portal_secret_arn,
-        "address": org.address.to_dict() if org.address else None,
-        "branding": _branding_to_item(org.branding),
-        "ics": org.ics,
-        "dunning": org.dunning.to_dict() if org.dunning else None,
-        "household_split": org.household_split.value,
-    }
+class OrganisationModel(StoredModel):
+    """One organisation (``OrganisationsTable``); ``viban_next`` only ever grows."""
+
+    org_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    collection_iban = UnicodeAttribute()
+    viban_bank_code = UnicodeAttribute()
+    viban_branch_code = UnicodeAttribute()
+    viban_account_prefix = UnicodeAttribute()
+    viban_bic = UnicodeAttribute(null=True)
+    chart = MapAttribute[str, str](null=True)
+    siren = UnicodeAttribute(null=True)
+    erp_format = UnicodeAttribute(null=True)
+    erp_webhook_url = UnicodeAttribute(null=True)
+    erp_webhook_secret_arn = UnicodeAttribute(null=True)
+    portal_secret_arn = UnicodeAttribute(null=True)
+    address = MapAttribute[str, Any](null=True)
+    branding = MapAttribute[str, Any](null=True)
+    ics = UnicodeAttribute(null=True)
+    dunning = MapAttribute[str, Any](null=True)
+    household_split = UnicodeAttribute(null=True)
+    # Written by their own calls, never by put():
+    matching_policy = MapAttribute[str, Any](null=True)
+    viban_next = NumberAttribute(null=True)
+    # Items written before the secret store held these in clear.
+    portal_secret = UnicodeAttribute(null=True)
+    erp_webhook_secret = UnicodeAttribute(null=True)
+
+    _SETTINGS = (
+        "name",
+        "collection_iban",
+        "viban_bank_code",
+        "viban_branch_code",
+        "viban_account_prefix",
+        "viban_bic",
+        "chart",
+        "siren",
+        "erp_format",
+        "erp_webhook_url",
+        "erp_webhook_secret_arn",
+        "portal_secret_arn",
+        "address",
+        "branding",
+        "ics",
+        "dunning",
+        "household_split",
+    )
+    """What ``put`` writes (everything but the key, the counter and the matching policy)."""
+
+    @classmethod
+    def from_domain(cls, org: Organisation) -> OrganisationModel:
+        return cls(
+            org.org_id,
+            name=org.name,
+            collection_iban=org.collection_iban,
+            viban_bank_code=org.viban_range.bank_code,
+            viban_branch_code=org.viban_range.branch_code,
+            viban_account_prefix=org.viban_range.account_prefix,
+            viban_bic=org.viban_range.bic,
+            chart=dataclasses.asdict(org.chart),
+            siren=org.siren,
+            erp_format=org.erp_format,
+            erp_webhook_url=org.erp_webhook_url,
+            erp_webhook_secret_arn=org.erp_webhook_secret_arn,
+            portal_secret_arn=org.portal_secret_arn,
+            address=org.address.to_dict() if org.address else None,
+            branding=_branding_to_item(org.branding),
+            ics=org.ics,
+            dunning=org.dunning.to_dict() if org.dunning else None,
+            household_split=org.household_split.value,
+        )
+
+    def to_domain(self) -> Organisation:
+        address = plain_map(self.address)
+        dunning = plain_map(self.dunning)
+        return Organisation(
+            org_id=self.org_id,
+            name=self.name,
+            collection_iban=self.collection_iban,
+            viban_range=VirtualIbanRange(
+                self.viban_bank_code,
+                self.viban_branch_code,
+                self.viban_account_prefix,
+                self.viban_bic,
+            ),
+            chart=ChartOfAccounts(**(plain_map(self.chart) or {})),
+            siren=self.siren,
+            erp_format=self.erp_format or "json",
+            erp_webhook_url=self.erp_webhook_url,
+            erp_webhook_secret_arn=self.erp_webhook_secret_arn,
+            portal_secret_arn=self.portal_secret_arn,
+            address=PostalAddress.from_dict(address) if address else None,
+            branding=Branding(**(plain_map(self.branding) or {})),
+            ics=self.ics,
+            dunning=DunningPolicy.from_dict(dunning) if dunning else None,
+            household_split=HouseholdSplit(self.household_split or "oldest_debt_first"),
+        )
 
 
 def _branding_to_item(branding: Branding) -> dict[str, Any]:
@@ -60,126 +135,96 @@ def _branding_to_item(branding: Branding) -> dict[str, Any]:
     }
 
 
+def organisation_to_item(org: Organisation) -> dict[str, Any]:
+    """The stored item of ``org`` as plain values."""
+    return from_ddb(OrganisationModel.from_domain(org).serialize())
+
+
 def organisation_from_item(item: dict[str, Any]) -> Organisation:
-    return Organisation(
-        org_id=item["org_id"],
-        name=item["name"],
-        collection_iban=item["collection_iban"],
-        viban_range=VirtualIbanRange(
-            item["viban_bank_code"],
-            item["viban_branch_code"],
-            item["viban_account_prefix"],
-            item.get("viban_bic"),
-        ),
-        chart=ChartOfAccounts(**item.get("chart", {})),
-        siren=item.get("siren"),
-        erp_format=item.get("erp_format", "json"),
-        erp_webhook_url=item.get("erp_webhook_url"),
-        erp_webhook_secret_arn=item.get("erp_webhook_secret_arn"),
-        portal_secret_arn=item.get("portal_secret_arn"),
-        address=PostalAddress.from_dict(item["address"]) if item.get("address") else None,
-        branding=Branding(**item.get("branding") or {}),
-        ics=item.get("ics"),
-        dunning=DunningPolicy.from_dict(item["dunning"]) if item.get("dunning") else None,
-        household_split=HouseholdSplit(item.get("household_split") or "oldest_debt_first"),
-    )
+    return OrganisationModel.from_raw_data(to_ddb(item)).to_domain()
 
 
 class DynamoOrganisationRepository:
     def __init__(self, table: str) -> None:
         self.table = table
+        self.model = bound(OrganisationModel, table)
 
     def put(self, org: Organisation) -> None:
-        # Never overwrite the vIBAN counter: it must only ever grow.
-        item = to_ddb(organisation_to_item(org))
-        names = {f"#a{i}": k for i, k in enumerate(item) if k != "org_id"}
-        values = {f":a{i}": item[k] for i, k in enumerate(item) if k != "org_id"}
-        sets = ", ".join(f"#a{i} = :a{i}" for i, k in enumerate(item) if k != "org_id")
-        client("dynamodb").update_item(
-            TableName=self.table,
-            Key={"org_id": {"S": org.org_id}},
-            UpdateExpression=f"SET {sets}",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+        """Create or rewrite the organisation's settings; the vIBAN counter and the
+        matching policy stay as stored (the counter must only ever grow)."""
+        model = self.model.from_domain(org)
+        attributes = self.model.get_attributes()
+        actions: list[Action] = []
+        for name in OrganisationModel._SETTINGS:
+            value = getattr(model, name)
+            if value is not None:
+                actions.append(attributes[name].set(value))
+        try:
+            model.update(actions=actions)
+        except UpdateError as e:
+            raise StorageError(str(e)) from e
 
     def put_new(self, org: Organisation) -> None:
         """Store an organisation whose id must be free."""
         try:
-            client("dynamodb").put_item(
-                TableName=self.table,
-                Item=to_ddb(organisation_to_item(org)),
-                ConditionExpression="attribute_not_exists(org_id)",
-            )
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            self.model.from_domain(org).save(condition=self.model.org_id.does_not_exist())
+        except PutError as e:
+            if failed_condition(e):
                 raise ConflictError(f"organisation {org.org_id!r} exists already") from e
             raise StorageError(str(e)) from e
 
     def get(self, org_id: str) -> Organisation:
-        resp = client("dynamodb").get_item(
-            TableName=self.table, Key={"org_id": {"S": org_id}}, ConsistentRead=True
-        )
-        if "Item" not in resp:
-            raise NotFoundError("organisation", org_id)
-        return organisation_from_item(from_ddb(resp["Item"]))
+        try:
+            return self.model.get(org_id, consistent_read=True).to_domain()
+        except self.model.DoesNotExist as e:
+            raise NotFoundError("organisation", org_id) from e
 
     def with_plain_secrets(self) -> list[PlainSecrets]:
         """Organisations still holding secrets in clear (items written before the secret store)."""
-        found: list[PlainSecrets] = []
-        paginator = client("dynamodb").get_paginator("scan")
-        for page in paginator.paginate(
-            TableName=self.table,
-            FilterExpression=(
-                "attribute_exists(portal_secret) OR attribute_exists(erp_webhook_secret)"
-            ),
-            ProjectionExpression="org_id, portal_secret, erp_webhook_secret",
-        ):
-            for raw in page.get("Items", []):
-                item = from_ddb(raw)
-                found.append(
-                    PlainSecrets(
-                        item["org_id"], item.get("portal_secret"), item.get("erp_webhook_secret")
-                    )
-                )
-        return found
+        m = self.model
+        return [
+            PlainSecrets(o.org_id, o.portal_secret, o.erp_webhook_secret)
+            for o in m.scan(
+                m.portal_secret.exists() | m.erp_webhook_secret.exists(),
+                attributes_to_get=["org_id", "portal_secret", "erp_webhook_secret"],
+            )
+        ]
 
     def store_secret_refs(self, org: Organisation) -> None:
         """Keep the secrets' references and drop any value stored in clear."""
-        client("dynamodb").update_item(
-            TableName=self.table,
-            Key={"org_id": {"S": org.org_id}},
-            UpdateExpression=(
-                "SET portal_secret_arn = :p, erp_webhook_secret_arn = :e "
-                "REMOVE portal_secret, erp_webhook_secret"
-            ),
-            ConditionExpression="attribute_exists(org_id)",
-            ExpressionAttributeValues=to_ddb(
-                {":p": org.portal_secret_arn, ":e": org.erp_webhook_secret_arn}
-            ),
-        )
+        m = self.model
+        actions: list[Action] = [
+            m.portal_secret.remove(),
+            m.erp_webhook_secret.remove(),
+        ]
+        for attr, value in (
+            (m.portal_secret_arn, org.portal_secret_arn),
+            (m.erp_webhook_secret_arn, org.erp_webhook_secret_arn),
+        ):
+            actions.append(attr.set(value) if value is not None else attr.remove())
+        try:
+            m(org.org_id).update(actions=actions, condition=m.org_id.exists())
+        except UpdateError as e:
+            raise StorageError(str(e)) from e
 
     def matching_policy(self, org_id: str) -> MatchPolicy:
         """The organisation's matching settings (attribute ``matching_policy``) over defaults."""
-        resp = client("dynamodb").get_item(
-            TableName=self.table,
-            Key={"org_id": {"S": org_id}},
-            ProjectionExpression="matching_policy",
-        )
-        stored = from_ddb(resp.get("Item", {})).get("matching_policy")
-        return MatchPolicy.from_dict(stored if isinstance(stored, dict) else None)
+        try:
+            stored = self.model.get(org_id, attributes_to_get=["matching_policy"])
+        except self.model.DoesNotExist:
+            return MatchPolicy.from_dict(None)
+        return MatchPolicy.from_dict(plain_map(stored.matching_policy))
 
     def set_matching_policy(self, org_id: str, settings: dict[str, Any]) -> MatchPolicy:
         policy = MatchPolicy.from_dict(settings)  # refuse bad settings before storing them
-        client("dynamodb").update_item(
-            TableName=self.table,
-            Key={"org_id": {"S": org_id}},
-            UpdateExpression="SET matching_policy = :p",
-            ConditionExpression="attribute_exists(org_id)",
-            ExpressionAttributeValues=to_ddb(
-                {":p": json.loads(json.dumps(settings), parse_float=Decimal)}
-            ),
-        )
+        m = self.model
+        try:
+            m(org_id).update(
+                actions=[m.matching_policy.set(json.loads(json.dumps(settings)))],
+                condition=m.org_id.exists(),
+            )
+        except UpdateError as e:
+            raise StorageError(str(e)) from e
         return policy
 
     def exists(self, org_id: str) -> bool:
@@ -190,27 +235,15 @@ class DynamoOrganisationRepository:
         return True
 
     def list_ids(self) -> list[str]:
-        ids: list[str] = []
-        for page in (
-            client("dynamodb")
-            .get_paginator("scan")
-            .paginate(TableName=self.table, ProjectionExpression="org_id")
-        ):
-            ids.extend(i["org_id"]["S"] for i in page["Items"])
-        return sorted(ids)
+        return sorted(o.org_id for o in self.model.scan(attributes_to_get=["org_id"]))
 
     def reserve_viban_sequences(self, org_id: str, count: int) -> range:
         """Atomically reserve ``count`` never-used vIBAN numbers."""
-        resp = client("dynamodb").update_item(
-            TableName=self.table,
-            Key={"org_id": {"S": org_id}},
-            UpdateExpression="ADD viban_next :n",
-            ConditionExpression="attribute_exists(org_id)",
-            ExpressionAttributeValues={":n": {"N": str(count)}},
-            ReturnValues="UPDATED_NEW",
-        )
-        end = int(resp["Attributes"]["viban_next"]["N"])
+        m = self.model
+        org = m(org_id)
+        try:
+            org.update(actions=[m.viban_next.add(count)], condition=m.org_id.exists())
+        except UpdateError as e:
+            raise StorageError(str(e)) from e
+        end = int(org.viban_next)
         return range(end - count, end)
-
-
-# ---------------------------------------------------------------- leases

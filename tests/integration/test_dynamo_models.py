@@ -1,0 +1,188 @@
+"""The PynamoDB models store exactly what the hand-written codecs stored.
+
+Existing state dirs, the journal and the raw writers (booking, ledger writer) read
+and write these items: attribute names, types (number or string), maps and index
+attributes must not change. Each aggregate's representative records (with None
+and empty fields) are serialised by the model and compared with the item the
+codec wrote before PynamoDB; then stored and read back through the emulator.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from functions.adapters.aws import client
+from functions.adapters.dynamo import (
+    DynamoApiKeyRepository,
+    DynamoFileRepository,
+    DynamoOrganisationRepository,
+    to_ddb,
+)
+from functions.adapters.dynamo.base import _query_page, bound
+from functions.adapters.dynamo.organisations import OrganisationModel
+from functions.adapters.settings import Settings
+from functions.core.address import PostalAddress
+from functions.core.dunning import DunningPolicy
+from functions.core.errors import ConflictError
+from functions.core.organisation import Branding, ChartOfAccounts, HouseholdSplit, Organisation
+from functions.core.viban import VirtualIbanRange
+
+
+def _legacy_organisation_item(org: Organisation) -> dict[str, Any]:
+    """The organisation codec as it stood before the models (the stored format)."""
+    return {
+        "org_id": org.org_id,
+        "name": org.name,
+        "collection_iban": org.collection_iban,
+        "viban_bank_code": org.viban_range.bank_code,
+        "viban_branch_code": org.viban_range.branch_code,
+        "viban_account_prefix": org.viban_range.account_prefix,
+        "viban_bic": org.viban_range.bic,
+        "chart": dataclasses.asdict(org.chart),
+        "siren": org.siren,
+        "erp_format": org.erp_format,
+        "erp_webhook_url": org.erp_webhook_url,
+        "erp_webhook_secret_arn": org.erp_webhook_secret_arn,
+        "portal_secret_arn": org.portal_secret_arn,
+        "address": org.address.to_dict() if org.address else None,
+        "branding": {
+            f.name: getattr(org.branding, f.name)
+            for f in dataclasses.fields(org.branding)
+            if getattr(org.branding, f.name) is not None
+        },
+        "ics": org.ics,
+        "dunning": org.dunning.to_dict() if org.dunning else None,
+        "household_split": org.household_split.value,
+    }
+
+
+ORGANISATIONS = [
+    Organisation(
+        org_id="rt-full",
+        name="HLM du Nord",
+        collection_iban="FR7630006000011234567890189",
+        viban_range=VirtualIbanRange("30006", "00001", "12", "AGRIFRPP"),
+        chart=ChartOfAccounts(bank="512100"),
+        siren="123456789",
+        erp_format="csv",
+        erp_webhook_url="https://erp.example/hook",
+        erp_webhook_secret_arn="arn:aws:secretsmanager:eu-west-3:1:secret:w",
+        portal_secret_arn="arn:aws:secretsmanager:eu-west-3:1:secret:p",
+        address=PostalAddress(("1 rue de la Paix", "Bâtiment B"), "59000", "Lille", "FR"),
+        branding=Branding(logo="data:image/png;base64,AAAA", legal_mentions="SA HLM"),
+        ics="FR12ZZZ123456",
+        dunning=DunningPolicy(),
+        household_split=HouseholdSplit.PRO_RATA,
+    ),
+    Organisation(
+        org_id="rt-bare",
+        name="Bare",
+        collection_iban="FR7630006000011234567890189",
+        viban_range=VirtualIbanRange("30006", "00001", "12"),
+    ),
+]
+
+
+@pytest.mark.parametrize("org", ORGANISATIONS, ids=lambda o: o.org_id)
+def test_an_organisation_is_stored_as_before(org: Organisation) -> None:
+    stored = OrganisationModel.from_domain(org).serialize()
+    assert stored == to_ddb(_legacy_organisation_item(org))
+    assert OrganisationModel.from_raw_data(stored).to_domain() == org
+
+
+def test_bound_models_use_the_clients_endpoint_and_region(
+    emulator: Any, settings: Settings
+) -> None:
+    model = bound(OrganisationModel, settings.organisations_table)
+    ddb = client("dynamodb")
+    assert model.Meta.table_name == settings.organisations_table
+    assert (model.Meta.host, model.Meta.region) == (ddb.meta.endpoint_url, ddb.meta.region_name)
+    assert bound(OrganisationModel, settings.organisations_table) is model  # once per process
+    assert OrganisationModel.Meta.table_name == ""  # the declaration stays unbound
+
+
+def test_organisations_round_trip_through_the_emulator(emulator: Any, settings: Settings) -> None:
+    repo = DynamoOrganisationRepository(settings.organisations_table)
+    for org in ORGANISATIONS:
+        repo.put_new(org)
+        raw = client("dynamodb").get_item(
+            TableName=settings.organisations_table, Key={"org_id": {"S": org.org_id}}
+        )["Item"]
+        assert raw == to_ddb(_legacy_organisation_item(org))
+        assert repo.get(org.org_id) == org
+    with pytest.raises(ConflictError):
+        repo.put_new(ORGANISATIONS[0])
+    first = repo.reserve_viban_sequences("rt-bare", 3)
+    assert repo.reserve_viban_sequences("rt-bare", 2) == range(first.stop, first.stop + 2)
+    # put() rewrites the settings and keeps the counter and the matching policy.
+    repo.set_matching_policy("rt-bare", {"auto_threshold": 0.9})
+    repo.put(dataclasses.replace(ORGANISATIONS[1], name="Renamed"))
+    assert repo.get("rt-bare").name == "Renamed"
+    assert repo.reserve_viban_sequences("rt-bare", 1) == range(first.stop + 2, first.stop + 3)
+    raw = client("dynamodb").get_item(
+        TableName=settings.organisations_table, Key={"org_id": {"S": "rt-bare"}}
+    )["Item"]
+    assert raw["matching_policy"] == {"M": {"auto_threshold": {"N": "0.9"}}}
+    assert raw["viban_next"]["N"].isdigit()
+    assert {"rt-full", "rt-bare"} <= set(repo.list_ids())
+
+
+def test_api_keys_are_stored_as_before_and_read_as_records(
+    emulator: Any, settings: Settings
+) -> None:
+    repo = DynamoApiKeyRepository(settings.api_keys_table)
+    key_hash = "ab12" * 16
+    repo.put(key_hash, "rt-keys", ["erp", "backoffice"], "ERP")
+    with pytest.raises(ConflictError):
+        repo.put(key_hash, "rt-keys", ["erp"], "again")
+    raw = client("dynamodb").get_item(
+        TableName=settings.api_keys_table, Key={"key_hash": {"S": key_hash}}
+    )["Item"]
+    assert set(raw) == {"key_hash", "org_id", "scopes", "label", "created_at", "key_prefix"}
+    assert raw["scopes"] == {"L": [{"S": "erp"}, {"S": "backoffice"}]}
+    assert raw["key_prefix"] == {"S": key_hash[:8]}
+    record = repo.get(key_hash)
+    assert record is not None and record.scopes == ("erp", "backoffice")
+    assert record.key_id == key_hash[:12] and record.revoked_at is None
+    assert [k.key_hash for k in repo.list_for_org("rt-keys")] == [key_hash]
+    assert repo.find_by_id(key_hash[:10]) == record
+    assert repo.revoke(key_hash, datetime.now(UTC)) is True
+    assert repo.revoke(key_hash, datetime.now(UTC)) is False
+    revoked = repo.get(key_hash)
+    assert revoked is not None and revoked.revoked_at is not None
+    assert repo.get("00" * 32) is None
+
+
+def test_file_records_round_trip_with_their_cursor(emulator: Any, settings: Settings) -> None:
+    repo = DynamoFileRepository(settings.files_table)
+    records = [
+        {
+            "org_id": "rt-files",
+            "file_id": f"f{i:02}",
+            "key": f"rt-files/s{i}.xml",
+            "name": f"s{i}.xml",
+            "size": 1200 + i,
+            "received_at": "2026-12-03T10:00:00+00:00",
+            "status": "quarantined" if i == 0 else "ingested",
+            **({"error": {"reason": "bad", "line": 3, "lines": []}} if i == 0 else {}),
+        }
+        for i in range(5)
+    ]
+    for record in records:
+        repo.put(record)
+    raw = client("dynamodb").get_item(
+        TableName=settings.files_table,
+        Key={"org_id": {"S": "rt-files"}, "file_id": {"S": "f00"}},
+    )["Item"]
+    assert raw == to_ddb(records[0])
+    assert repo.get("rt-files", "f00") == records[0]
+    first = repo.list("rt-files", limit=3)
+    assert first.items == records[:3] and first.cursor
+    # The cursor is the one the low-level listing handed out (clients may hold some).
+    assert first.cursor == _query_page(settings.files_table, "rt-files", 3, None).cursor
+    rest = repo.list("rt-files", limit=3, cursor=first.cursor)
+    assert rest.items == records[3:] and rest.cursor is None
