@@ -13,12 +13,13 @@ DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 # (poppler-utils) and read their EPC QR codes (zbar-tools).
 TEST_DEB_PACKAGES := chromium poppler-utils zbar-tools
 
-.PHONY: help deps system-deps python-deps run test chaos lint bench bench-match bench-ceiling bench-documents bench-platform deploy clean axe
+.PHONY: help deps system-deps python-deps run test test-fast chaos lint bench bench-match bench-ceiling bench-documents bench-platform deploy clean axe
 
 help:
 	@echo "make chaos  the slow reliability campaign (crashes, fuzzing, races)"
 	@echo "make run    start the whole platform locally (embedded AWS, API, portal, SFTP, demo data)"
 	@echo "make test   run the test suite (what CI runs)"
+	@echo "make test-fast  unit tests and services on in-memory fakes: no emulator, no platform (< 1 min)"
 	@echo "make lint   ruff, mypy on the core, cfn-lint on template.yaml"
 	@echo "make bench  statement-parser benchmarks (writes docs/benchmarks.md)"
 	@echo "make bench-match  matching accuracy and throughput benchmark (writes docs/benchmarks.md)"
@@ -48,6 +49,10 @@ run: deps
 test: EXTRA_DEB_PACKAGES = $(TEST_DEB_PACKAGES)
 test: deps axe
 	$(RUN) pytest $(PYTEST_ARGS)
+
+# The inner loop: pure units and the services on tests/fakes.py, nothing started.
+test-fast: python-deps
+	$(RUN) pytest tests/unit tests/contract -m 'not integration and not platform and not e2e and not chaos' -q $(PYTEST_ARGS)
 
 # axe-core (npm) for the portal's accessibility audit in tests/e2e, cached under .cache/axe/.
 AXE_VERSION := 4.10.3

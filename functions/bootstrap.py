@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from functions.notify.service import DunningService
     from functions.organisations.secrets import OrganisationSecrets
     from functions.organisations.service import OrganisationService
+    from functions.organisations.tenant_links import TenantLinks
 
 
 class Composition:
@@ -227,6 +228,18 @@ class Composition:
 
         return OrganisationService(
             self.organisations, self.api_keys, new_key, hash_key, self.org_secrets
+        )
+
+    @cached_property
+    def tenant_links(self) -> TenantLinks:
+        from functions.organisations.tenant_links import TenantLinks
+
+        return TenantLinks(
+            orgs=self.organisations,
+            leases=self.leases,
+            ledger=self.ledger,
+            secrets=self.org_secrets,
+            portal_base_url=self.settings.portal_base_url,
         )
 
     @cached_property

@@ -101,7 +101,8 @@ def running_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
         "--api-port", "0", "--portal-port", "0", "--aws-port", "0", "--sftp-port", "0",
         "--time-factor", "3600",
         timeout=120,
-        env={"ENCAISSE_DEMO_NOTICES": "12"},  # a few notices, not the demo's 500
+        # a few notices, not the demo's 500; a key revoked by the CLI refused at once
+        env={"ENCAISSE_DEMO_NOTICES": "12", "API_KEY_CACHE_SECONDS": "0"},
     )  # fmt: skip
     try:
         yield platform.endpoints

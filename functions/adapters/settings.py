@@ -57,6 +57,9 @@ class Settings:
     """ZIP bomb limits; None: the defaults of ``parsers.ZipLimits``."""
     zip_max_bytes: int | None = None
     zip_max_ratio: int | None = None
+    api_key_cache_seconds: int = 30
+    """How long an API instance trusts an API key it read (0: read it on every request).
+    A revoked key is refused everywhere at most this long after its revocation."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -72,7 +75,8 @@ class Settings:
             raw = (source.get(f.name.upper()) or "").strip()
             if f.name in _OPTIONAL_NUMBERS:
                 if raw:
-                    values[f.name] = _whole(f.name.upper(), raw, f.name != "sweep_after_minutes")
+                    positive = f.name not in _MAY_BE_ZERO
+                    values[f.name] = _whole(f.name.upper(), raw, positive)
             elif f.name in _OPTIONAL_TEXT:
                 values[f.name] = raw or None
             elif raw:
@@ -89,8 +93,15 @@ class Settings:
 
 _OPTIONAL_TEXT = frozenset({"cors_allowed_origins"})
 _OPTIONAL_NUMBERS = frozenset(
-    {"sweep_after_minutes", "zip_max_members", "zip_max_bytes", "zip_max_ratio"}
+    {
+        "sweep_after_minutes",
+        "zip_max_members",
+        "zip_max_bytes",
+        "zip_max_ratio",
+        "api_key_cache_seconds",
+    }
 )
+_MAY_BE_ZERO = frozenset({"sweep_after_minutes", "api_key_cache_seconds"})
 REQUIRED = tuple(
     f.name.upper()
     for f in fields(Settings)

@@ -8,7 +8,6 @@ Capabilities with many routes live in their own Chalice blueprints, registered b
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +20,9 @@ from functions.api.requests import check_id, external_id, lease_from_body, rent_
 from functions.api.tenant import payment_instructions, tenant_account
 from functions.api.views import file_json, lease_json, transaction_json
 from functions.core.accounting import entry_as_dict
-from functions.core.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from functions.core.errors import AuthenticationError, NotFoundError, ValidationError
 from functions.core.money import format_cents
 from functions.core.rf import normalize_rf
-from functions.core.tenant_access import TenantGrant, issue_token, token_org, verify_token
-from functions.organisations.secrets import SecretKind
 
 app = Chalice(app_name="encaisse")
 app.register_blueprint(review.bp)
@@ -197,22 +194,15 @@ def create_upload(p: Principal) -> Response:
 
 # ---------------------------------------------------------------- tenant portal
 
-TENANT_LINK_DAYS = 45
-
 
 @route("/v1/leases/{lease_id}/tenant-link", methods=("POST",), scope="backoffice")
 def create_tenant_link(p: Principal, lease_id: str) -> Response:
     """A signed link to the portal for this lease's tenants (sent in notices and messages)."""
-    lease = deps.leases.get(p.org_id, check_id(lease_id, "lease_id"))
-    org = deps.orgs.get(p.org_id)
-    if not org.portal_secret_arn:
-        raise ConflictError("the organisation has no portal secret: tenant links are disabled")
-    secret = deps.secrets.signing_value(org, SecretKind.PORTAL)
-    expires = datetime.now(UTC) + timedelta(days=TENANT_LINK_DAYS)
-    token = issue_token(secret, TenantGrant(org.org_id, lease.lease_id, expires))
-    url = f"{deps.settings.portal_base_url.rstrip('/')}/#t={token}"
+    link = deps.tenant_links.issue(p.org_id, check_id(lease_id, "lease_id"))
     return Response(
-        body=json.dumps({"url": url, "token": token, "expires_at": expires.isoformat()}),
+        body=json.dumps(
+            {"url": link.url, "token": link.token, "expires_at": link.expires_at.isoformat()}
+        ),
         status_code=201,
         headers={"Content-Type": "application/json"},
     )
@@ -224,16 +214,8 @@ def get_tenant_account() -> dict[str, Any]:
     auth = headers.get("authorization", "")
     if not auth.lower().startswith("tenant "):
         raise AuthenticationError("send the portal link's token as 'Authorization: Tenant <token>'")
-    token = auth[7:].strip()
-    try:
-        org = deps.orgs.get(token_org(token))
-    except NotFoundError as e:
-        raise AuthenticationError("this link is not valid") from e
-    grant = verify_token(
-        deps.secrets.accepted_values(org, SecretKind.PORTAL), token, datetime.now(UTC)
-    )
-    lease = deps.leases.get(grant.org_id, grant.lease_id)
-    return tenant_account(org, lease, deps.ledger.lines(org.org_id, lease.lease_id))
+    opened = deps.tenant_links.open(auth[7:].strip())
+    return tenant_account(opened.org, opened.lease, opened.lines)
 
 
 @route("/v1/pay/{rf_reference}", scope=None)

@@ -1,9 +1,11 @@
 """Bulk variants for the ERP's monthly run (50,000 leases = 50 calls of 1,000).
 
-Each item is checked and written on its own: the answer lists every item with
-its outcome, and an invalid item names its index and field without stopping
-the others. Writes are idempotent (leases by id, rent calls by rent_call_id),
-and the Idempotency-Key header replays a whole call.
+Each item is checked on its own: the answer lists every item with its outcome,
+and an invalid item names its index and field without stopping the others. The
+valid items are read and written in batches (BatchGetItem, TransactWriteItems of
+up to 100 items: ``LeaseService.register_many`` and ``post_rent_calls``). Writes
+are idempotent (leases by id, rent calls by rent_call_id), and the
+Idempotency-Key header replays a whole call.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from functions.api.http import Routes, deps, json_response
 from functions.api.requests import check_id, lease_from_body, rent_call_from_body
 from functions.api.views import lease_json
 from functions.core.documents import NoticeRequest
-from functions.core.errors import EncaisseError, NotFoundError, ValidationError
+from functions.core.errors import EncaisseError, ValidationError
 from functions.core.lease import Lease
 from functions.leases.service import RentCall
 
@@ -83,25 +85,20 @@ def post_rent_calls_bulk(p: Principal) -> Response:
             calls.append((i, rent_call_from_body(p.org_id, item, f"rent_calls[{i}]")))
         except ValidationError as e:
             results[i] = _error(i, e)
-    known = deps.leases.find_many(p.org_id, [call.lease_id for _, call in calls])
+    posting = deps.lease_service.post_rent_calls(p.org_id, [call for _, call in calls])
     notices: list[NoticeRequest] = []
-    for i, call in calls:
-        if call.lease_id not in known:
-            results[i] = _error(i, NotFoundError("lease", call.lease_id))
-            continue
-        try:
-            created = deps.lease_service.post_rent_call(call)
-        except EncaisseError as e:
-            results[i] = _error(i, e)
+    for (i, call), outcome in zip(calls, posting.outcomes, strict=True):
+        if isinstance(outcome, EncaisseError):
+            results[i] = _error(i, outcome)
             continue
         results[i] = {
             "index": i,
-            "status": "created" if created else "exists",
+            "status": "created" if outcome else "exists",
             "rent_call_id": call.rent_call_id,
             "lease_id": call.lease_id,
         }
-        if created:
-            notices.append(notice_request(call, known[call.lease_id].balance_cents))
+        if outcome:
+            notices.append(notice_request(call, posting.before[call.lease_id]))
     if notices:  # rendered by the documents function, in bounded batches
         deps.notice_queue.send(p.org_id, notices)
     return json_response(_summary(results))

@@ -28,16 +28,13 @@ from functions.core.documents import (
     parse_consent,
 )
 from functions.core.errors import (
-    AuthenticationError,
     EncaisseError,
     NotFoundError,
     PermissionDeniedError,
     ValidationError,
 )
-from functions.core.tenant_access import token_org, verify_token
 from functions.documents.campaign import ConsentCampaign
 from functions.documents.service import DocumentService
-from functions.organisations.secrets import SecretKind
 
 bp = Blueprint(__name__)
 route = Routes(bp)
@@ -69,14 +66,7 @@ def _caller() -> Caller:
     headers = dict(bp.current_request.headers)
     auth = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
     if auth.lower().startswith("tenant "):
-        token = auth[7:].strip()
-        try:
-            org = deps.orgs.get(token_org(token))
-        except NotFoundError as e:
-            raise AuthenticationError("this link is not valid") from e
-        grant = verify_token(
-            deps.secrets.accepted_values(org, SecretKind.PORTAL), token, datetime.now(UTC)
-        )
+        grant = deps.tenant_links.grant(auth[7:].strip())
         return Caller(grant.org_id, f"tenant:{grant.lease_id}", grant.lease_id)
     principal = authenticate(deps.keys, headers)
     if not principal.scopes & STAFF_SCOPES:

@@ -16,7 +16,7 @@ from chalice import Blueprint, Chalice, Response
 
 from functions.api import headers as security
 from functions.api import idempotency
-from functions.api.auth import authenticate
+from functions.api.auth import CachedKeyStore, authenticate
 from functions.bootstrap import Composition
 from functions.core.errors import (
     AuthenticationError,
@@ -28,7 +28,7 @@ from functions.core.errors import (
 )
 
 if TYPE_CHECKING:
-    from functions.adapters.dynamo import DynamoApiKeyRepository, DynamoOrganisationRepository
+    from functions.adapters.dynamo import DynamoOrganisationRepository
     from functions.organisations.secrets import OrganisationSecrets
 
 MAX_LIMIT = 500
@@ -70,9 +70,10 @@ class _Deps(Composition):
     def orgs(self) -> DynamoOrganisationRepository:
         return self.organisations
 
-    @property
-    def keys(self) -> DynamoApiKeyRepository:
-        return self.api_keys
+    @functools.cached_property
+    def keys(self) -> CachedKeyStore:
+        """Keys as the routes authenticate them: trusted for a short while once read."""
+        return CachedKeyStore(self.api_keys, self.settings.api_key_cache_seconds)
 
     @property
     def idempotency(self) -> BasePersistenceLayer:

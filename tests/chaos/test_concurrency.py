@@ -22,6 +22,7 @@ from functions.bootstrap import build_matcher
 from functions.core.allocation import Allocation
 from functions.core.errors import ConflictError, EncaisseError
 from functions.core.lease import Lease
+from functions.core.records import TransactionRecord
 from tests.fixtures.camt054 import Credit, camt054, payer_iban
 from tests.integration.test_ingest_and_match import COLLECTION, org
 from tests.integration.test_recovery import _check, _ingest_losing_match_messages
@@ -75,7 +76,7 @@ def test_two_clerks_allocate_one_transaction_to_two_leases(
         lambda: service.allocate(org_id, tx_id, [Allocation("L0", 12_345)], "clerk A"),
         lambda: service.allocate(org_id, tx_id, [Allocation("L1", 12_345)], "clerk B"),
     )
-    won = [r for r in results if isinstance(r, dict)]
+    won = [r for r in results if isinstance(r, TransactionRecord)]
     lost_races = [r for r in results if isinstance(r, EncaisseError)]
     assert len(won) == 1 and len(lost_races) == 1, results
     assert isinstance(lost_races[0], ConflictError)

@@ -263,11 +263,26 @@ def batch_write(ddb: Any, table: str, requests: list[dict[str, Any]]) -> None:
     raise StorageError(f"{table}: batch write left unprocessed items after retries")
 
 
-def _batch_get(ddb: Any, table: str, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def transact(ddb: Any, items: list[dict[str, Any]]) -> list[str | None] | None:
+    """One TransactWriteItems: None when it passed, else each item's cancellation code
+    (``"None"`` for the items that were not the cause)."""
+    try:
+        ddb.transact_write_items(TransactItems=items)
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "TransactionCanceledException":
+            raise StorageError(str(e)) from e
+        return [r.get("Code") for r in e.response.get("CancellationReasons", [])]
+    return None
+
+
+def _batch_get(
+    ddb: Any, table: str, keys: list[dict[str, Any]], **extra: Any
+) -> list[dict[str, Any]]:
+    """Items by key, 100 per call; ``extra`` (a ProjectionExpression...) goes with each."""
     found: list[dict[str, Any]] = []
     for start in range(0, len(keys), 100):
         request: dict[str, Any] = {
-            table: {"Keys": keys[start : start + 100], "ConsistentRead": True}
+            table: {"Keys": keys[start : start + 100], "ConsistentRead": True} | extra
         }
         for _ in range(8):
             resp = ddb.batch_get_item(RequestItems=request)

@@ -6,7 +6,9 @@ declares it as a ``VersionAttribute`` (a number, as before); this repository nev
 changes it: a new lease is stored with the version it has (0), not PynamoDB's 1, and
 ``update_terms`` leaves it alone (what the ERP owns is not the balance's lock). Those
 two writes therefore go through the model's table connection, without the version
-handling of ``save``/``update``.
+handling of ``save``/``update``. The batch writes (``create_many``,
+``update_many_terms``) stay raw DynamoDB transactions, whose per-item cancellation
+reasons they read, and ``balances`` a raw two-attribute projection.
 
 Performance (bench/dynamo/bench_models.py, embedded emulator, 2 shared cores):
 ``iter_all`` of 10,000 leases took 53.6 s before and 31.0 s after (best of 3; the
@@ -34,15 +36,19 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
+from functions.adapters.aws import client
 from functions.adapters.dynamo.base import (
     StorageError,
     StoredModel,
+    _batch_get,
     _d,
     _iso,
     bound,
     failed_condition,
     model_page,
     plain_map,
+    to_ddb,
+    transact,
 )
 from functions.core.address import PostalAddress
 from functions.core.errors import ConflictError, NotFoundError
@@ -265,6 +271,21 @@ class DynamoLeaseRepository:
         keys = [(org_id, i) for i in dict.fromkeys(lease_ids)]
         return {m.lease_id: m.to_domain() for m in self.model.batch_get(keys, consistent_read=True)}
 
+    def balances(self, org_id: str, lease_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """(balance in cents, version) of the stored leases among ``lease_ids``: a read
+        of these two attributes only."""
+        keys = [{"org_id": {"S": org_id}, "lease_id": {"S": i}} for i in dict.fromkeys(lease_ids)]
+        items = _batch_get(
+            client("dynamodb"),
+            self.table,
+            keys,
+            ProjectionExpression="lease_id, balance_cents, #v",
+            ExpressionAttributeNames={"#v": "version"},
+        )
+        return {
+            i["lease_id"]: (int(i.get("balance_cents", 0)), int(i.get("version", 0))) for i in items
+        }
+
     def find(self, org_id: str, lease_id: str) -> Lease | None:
         try:
             return self.get(org_id, lease_id)
@@ -338,6 +359,81 @@ class DynamoLeaseRepository:
             )
         except UpdateError as e:
             raise StorageError(str(e)) from e
+
+    def _terms_update(self, lease: Lease, terms: Sequence[str]) -> dict[str, Any]:
+        item = lease_to_item(lease)
+        present = [k for k in terms if item.get(k) is not None]
+        absent = [k for k in terms if item.get(k) is None]
+        expr = " ".join(
+            f"{verb} " + ", ".join(clauses)
+            for verb, clauses in (
+                ("SET", [f"#{k} = :{k}" for k in present]),
+                ("REMOVE", [f"#{k}" for k in absent]),
+            )
+            if clauses
+        )
+        update: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": {"org_id": {"S": lease.org_id}, "lease_id": {"S": lease.lease_id}},
+            "UpdateExpression": expr,
+            "ConditionExpression": "attribute_exists(lease_id)",
+            "ExpressionAttributeNames": {f"#{k}": k for k in terms},
+        }
+        if present:
+            update["ExpressionAttributeValues"] = to_ddb({f":{k}": item[k] for k in present})
+        return update
+
+    def create_many(self, leases: Sequence[Lease]) -> set[str]:
+        """:meth:`put_new` for a batch, 100 leases per transaction. Answers the ids that
+        exist already (created meanwhile by another call): those are not written."""
+        ddb = client("dynamodb")
+        clashed: set[str] = set()
+        for start in range(0, len(leases), 100):
+            pending = list(leases[start : start + 100])
+            for _ in range(5):
+                items = [
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": to_ddb(lease_to_item(lease)),
+                            "ConditionExpression": "attribute_not_exists(lease_id)",
+                        }
+                    }
+                    for lease in pending
+                ]
+                reasons = transact(ddb, items) if pending else None
+                if reasons is None:
+                    break
+                found = {
+                    lease.lease_id
+                    for lease, code in zip(pending, reasons, strict=False)
+                    if code == "ConditionalCheckFailed"
+                }
+                clashed |= found
+                pending = [lease for lease in pending if lease.lease_id not in found]
+            else:
+                raise ConflictError("leases not stored: too many concurrent updates; retry")
+        return clashed
+
+    def update_many_terms(self, changes: Sequence[tuple[Lease, Lease]]) -> None:
+        """:meth:`update_terms` for a batch of (lease as read, lease with the new terms),
+        100 per transaction, writing only the terms (and payer IBANs) that changed."""
+        ddb = client("dynamodb")
+        items = []
+        for stored, lease in changes:
+            old, new = lease_to_item(stored), lease_to_item(lease)
+            changed = [k for k in (*self._TERMS, "payer_ibans") if old.get(k) != new.get(k)]
+            if changed:
+                items.append({"Update": self._terms_update(lease, changed)})
+        for start in range(0, len(items), 100):
+            for _ in range(5):
+                reasons = transact(ddb, items[start : start + 100])
+                if reasons is None:
+                    break
+                if "ConditionalCheckFailed" in reasons:
+                    raise ConflictError("a lease of this call no longer exists; retry")
+            else:
+                raise ConflictError("leases not updated: too many concurrent updates; retry")
 
     def list(self, org_id: str, limit: int = 100, cursor: str | None = None) -> Page[Lease]:
         """One page of the organisation's leases; raises ``ValidationError`` for a

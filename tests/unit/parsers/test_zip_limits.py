@@ -93,7 +93,8 @@ def test_limits_from_configuration() -> None:
             ZipLimits.of(ratio=bad)
 
 
-def test_the_ingestor_takes_its_limits_from_the_settings() -> None:
+def test_the_ingestor_takes_its_limits_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-3")  # clients are built, never called
     from functions.adapters.settings import REQUIRED, Settings
     from functions.bootstrap import build_ingestor
 

@@ -19,7 +19,7 @@ from infra.local.client import ApiClient
 from infra.local.launcher import start_platform_process
 from tests.fixtures.camt054 import Credit, camt054, payer_iban
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.platform
 ARGS = (
     "--api-port", "0", "--portal-port", "0", "--aws-port", "0", "--sftp-port", "0",
     "--time-factor", "3600",

@@ -22,7 +22,7 @@ import pytest
 from infra.local.launcher import PlatformProcess, start_platform_process
 from infra.local.template import Stack, load_template
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.platform
 
 FREE_PORTS = ("--api-port", "0", "--portal-port", "0", "--aws-port", "0", "--sftp-port", "0")
 

@@ -1,0 +1,99 @@
+"""Tenant links: the signed portal links a landlord hands to a lease's tenants, and
+what such a link opens (docs/architecture.md, "Tenant links").
+
+A link is ``<portal>/#t=<token>``; the token (``functions.core.tenant_access``) names the
+organisation and the lease, expires, and is signed with the organisation's portal secret
+(any of its accepted values after a rotation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from functions.core.errors import AuthenticationError, ConflictError, NotFoundError
+from functions.core.lease import Lease
+from functions.core.ledger import LedgerLine
+from functions.core.organisation import Organisation
+from functions.core.tenant_access import TenantGrant, issue_token, token_org, verify_token
+from functions.organisations.secrets import SecretKind
+
+TENANT_LINK_DAYS = 45
+
+
+class Organisations(Protocol):
+    def get(self, org_id: str) -> Organisation: ...
+
+
+class Leases(Protocol):
+    def get(self, org_id: str, lease_id: str) -> Lease: ...
+
+
+class Ledger(Protocol):
+    def lines(self, org_id: str, lease_id: str) -> list[LedgerLine]: ...
+
+
+class PortalSecrets(Protocol):
+    def signing_value(self, org: Organisation, kind: SecretKind) -> str: ...
+
+    def accepted_values(self, org: Organisation, kind: SecretKind) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TenantLink:
+    url: str
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TenantView:
+    """What a tenant link opens: the lease and its account."""
+
+    org: Organisation
+    lease: Lease
+    lines: list[LedgerLine]
+
+
+@dataclass
+class TenantLinks:
+    orgs: Organisations
+    leases: Leases
+    ledger: Ledger
+    secrets: PortalSecrets
+    portal_base_url: str
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def issue(self, org_id: str, lease_id: str) -> TenantLink:
+        """A link for the lease's tenants, valid ``TENANT_LINK_DAYS`` days.
+
+        Raises ``NotFoundError`` for an unknown lease, ``ConflictError`` when the
+        organisation has no portal secret (tenant links disabled)."""
+        lease = self.leases.get(org_id, lease_id)
+        org = self.orgs.get(org_id)
+        if not org.portal_secret_arn:
+            raise ConflictError("the organisation has no portal secret: tenant links are disabled")
+        secret = self.secrets.signing_value(org, SecretKind.PORTAL)
+        expires = self.clock() + timedelta(days=TENANT_LINK_DAYS)
+        token = issue_token(secret, TenantGrant(org.org_id, lease.lease_id, expires))
+        return TenantLink(f"{self.portal_base_url.rstrip('/')}/#t={token}", token, expires)
+
+    def grant(self, token: str) -> TenantGrant:
+        """The lease a token opens; ``AuthenticationError`` if it is not valid (any more)."""
+        return self._verify(token)[1]
+
+    def open(self, token: str) -> TenantView:
+        """The lease and account a tenant's token opens."""
+        org, grant = self._verify(token)
+        lease = self.leases.get(grant.org_id, grant.lease_id)
+        return TenantView(org, lease, self.ledger.lines(org.org_id, lease.lease_id))
+
+    def _verify(self, token: str) -> tuple[Organisation, TenantGrant]:
+        try:
+            org = self.orgs.get(token_org(token))
+        except NotFoundError as e:
+            raise AuthenticationError("this link is not valid") from e
+        accepted = self.secrets.accepted_values(org, SecretKind.PORTAL)
+        return org, verify_token(accepted, token, self.clock())

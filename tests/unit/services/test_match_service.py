@@ -1,0 +1,166 @@
+"""PaymentMatcher and ReviewService on the fakes: decisions, bookings, exactly-once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from functions.core.allocation import Allocation
+from functions.core.booking import Written
+from functions.core.errors import ConflictError
+from functions.core.records import TransactionRecord
+from functions.core.transactions import TransactionStatus
+from functions.match.review import ReviewService
+from functions.match.service import PaymentMatcher
+from tests.fakes import FakeWorld
+from tests.unit.matching.helpers import ORG, RANGE, tx
+from tests.unit.services.conftest import clock
+
+
+def matcher(w: FakeWorld) -> PaymentMatcher:
+    return PaymentMatcher(
+        w.organisations, w.leases, w.transactions, w.booker, clock, ledger=w.ledger
+    )
+
+
+def review(w: FakeWorld) -> ReviewService:
+    return ReviewService(w.organisations, w.leases, w.records, w.booker, clock)
+
+
+def test_a_payment_to_a_vIBAN_is_booked_on_its_lease_with_ledger_and_entries(
+    world: FakeWorld,
+) -> None:
+    payment = tx(
+        56_000, "ZOE LEFEVRE", transaction_id="tx_1", creditor_account_iban=RANGE.iban_for(1)
+    )
+    world.transactions.add_new([payment])
+
+    [result] = matcher(world).match(ORG, ["tx_1"])
+
+    assert (result.outcome, result.lease_ids, result.booked) == ("allocated", ("TIL-00001",), True)
+    booked = world.leases.get(ORG, "TIL-00001")
+    assert (booked.balance_cents, booked.version) == (0, 1)
+    assert [line.amount_cents for line in world.ledger.lines(ORG, "TIL-00001")] == [-56_000]
+    pending, _ = world.entries.list_pending(ORG)
+    assert [e.transaction_id for e in pending] == ["tx_1"]
+    assert world.records.get(ORG, "tx_1").status is TransactionStatus.ALLOCATED
+    assert world.leases.get(ORG, "TIL-00002").balance_cents == 56_000
+
+
+def test_a_second_delivery_of_the_same_message_books_nothing_more(world: FakeWorld) -> None:
+    world.transactions.add_new(
+        [tx(56_000, "X", transaction_id="tx_1", creditor_account_iban=RANGE.iban_for(2))]
+    )
+    matcher(world).match(ORG, ["tx_1"])
+
+    [again] = matcher(world).match(ORG, ["tx_1"])
+
+    assert (again.outcome, again.booked) == ("allocated", False)
+    assert world.leases.get(ORG, "TIL-00002").balance_cents == 0
+    assert len(world.ledger.lines(ORG, "TIL-00002")) == 1
+
+
+def test_payments_of_one_message_are_written_in_one_group(world: FakeWorld) -> None:
+    world.transactions.add_new(
+        [
+            tx(56_000, "A", transaction_id="tx_1", creditor_account_iban=RANGE.iban_for(1)),
+            tx(20_000, "B", transaction_id="tx_2", creditor_account_iban=RANGE.iban_for(2)),
+        ]
+    )
+
+    results = matcher(world).match(ORG, ["tx_1", "tx_2"])
+
+    assert [r.booked for r in results] == [True, True]
+    assert world.booker.groups == 1
+    assert world.leases.get(ORG, "TIL-00002").balance_cents == 36_000
+
+
+def test_a_lease_changed_since_the_index_was_read_is_booked_again_from_a_fresh_read(
+    world: FakeWorld,
+) -> None:
+    m = matcher(world)
+    m.indexes.get(ORG)  # loaded now: version 0
+    moved = world.leases.get(ORG, "TIL-00001")
+    world.tables.leases[(ORG, "TIL-00001")] = replace(moved, balance_cents=100_000, version=7)
+    world.transactions.add_new(
+        [tx(56_000, "A", transaction_id="tx_1", creditor_account_iban=RANGE.iban_for(1))]
+    )
+
+    [result] = m.match(ORG, ["tx_1"])
+
+    assert result.booked
+    fresh = world.leases.get(ORG, "TIL-00001")
+    assert (fresh.balance_cents, fresh.version) == (44_000, 8)
+
+
+def test_an_unknown_payer_goes_to_the_queue_and_a_person_allocates_it(world: FakeWorld) -> None:
+    world.transactions.add_new(
+        [tx(12_345, "SOMEONE ELSE", transaction_id="tx_9", counterparty_iban=None)]
+    )
+    [result] = matcher(world).match(ORG, ["tx_9"])
+    assert result.outcome in ("review", "unmatched")
+    assert world.leases.get(ORG, "TIL-00001").balance_cents == 56_000
+
+    record = review(world).allocate(ORG, "tx_9", [Allocation("TIL-00001", 12_345)], who="agent")
+
+    assert record.status is TransactionStatus.ALLOCATED
+    assert record.revision == 1
+    assert [h.decision.outcome.value for h in record.history] == [result.outcome]
+    assert world.leases.get(ORG, "TIL-00001").balance_cents == 56_000 - 12_345
+
+
+def test_undo_puts_the_payment_back_in_review_and_the_debt_back(world: FakeWorld) -> None:
+    world.transactions.add_new(
+        [tx(56_000, "A", transaction_id="tx_1", creditor_account_iban=RANGE.iban_for(1))]
+    )
+    matcher(world).match(ORG, ["tx_1"])
+
+    record = review(world).undo(ORG, "tx_1", who="agent", note="wrong tenant")
+
+    assert record.status is TransactionStatus.REVIEW
+    assert world.leases.get(ORG, "TIL-00001").balance_cents == 56_000
+    assert sum(line.amount_cents for line in world.ledger.lines(ORG, "TIL-00001")) == 0
+    with pytest.raises(ConflictError):
+        review(world).undo(ORG, "tx_1", who="agent")
+
+
+def test_a_decision_made_meanwhile_is_refused(world: FakeWorld) -> None:
+    world.transactions.add_new([tx(1_000, "?", transaction_id="tx_5", counterparty_iban=None)])
+    matcher(world).match(ORG, ["tx_5"])
+    read_before = world.records.get(ORG, "tx_5")  # the second person's page, loaded first
+    review(world).allocate(ORG, "tx_5", [Allocation("TIL-00001", 1_000)], who="first")
+
+    class PageLoadedBefore:
+        def get(self, org_id: str, transaction_id: str) -> TransactionRecord:
+            return read_before
+
+    late = ReviewService(world.organisations, world.leases, PageLoadedBefore(), world.booker, clock)
+    with pytest.raises(ConflictError, match="decided meanwhile"):
+        late.allocate(ORG, "tx_5", [Allocation("TIL-00002", 1_000)], who="second")
+    assert world.leases.get(ORG, "TIL-00002").balance_cents == 56_000
+
+
+def test_the_booker_refuses_a_stale_group_and_writes_none_of_it(world: FakeWorld) -> None:
+    from functions.core.booking import plan_booking
+    from functions.core.lease_index import LeaseIndex
+    from functions.core.matching import decide
+
+    payments = [
+        tx(56_000, "A", transaction_id="tx_1", creditor_account_iban=RANGE.iban_for(1)),
+        tx(56_000, "B", transaction_id="tx_2", creditor_account_iban=RANGE.iban_for(2)),
+    ]
+    world.transactions.add_new(payments)
+    org = world.organisations.get(ORG)
+    index = LeaseIndex(ORG, world.leases.iter_all(ORG))
+    group = []
+    for p in payments:
+        d = decide(p, index, world.organisations.matching_policy(ORG), world.transactions)
+        leases = {lid: world.leases.get(ORG, lid) for lid in d.lease_ids}
+        group.append((plan_booking(org, p, d, leases, clock()), leases))
+    two = world.leases.get(ORG, "TIL-00002")
+    world.tables.leases[(ORG, "TIL-00002")] = replace(two, version=3)
+
+    assert world.booker.book_group(group) == [Written.WAITING, Written.STALE]
+    assert world.leases.get(ORG, "TIL-00001").version == 0
+    assert world.records.get(ORG, "tx_1").status is TransactionStatus.NEW

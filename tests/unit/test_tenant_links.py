@@ -1,0 +1,134 @@
+"""Tenant links, as a service on in-memory stores: issued, opened, refused."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from functions.core.errors import AuthenticationError, ConflictError, NotFoundError
+from functions.core.lease import Lease, Tenant
+from functions.core.ledger import LedgerLine
+from functions.core.organisation import Organisation
+from functions.core.viban import VirtualIbanRange
+from functions.organisations.secrets import SecretKind
+from functions.organisations.tenant_links import TENANT_LINK_DAYS, TenantLinks
+
+NOW = datetime(2026, 12, 3, 9, tzinfo=UTC)
+ORG = Organisation(
+    "org-a",
+    "OPH de test",
+    "FR7630004008210000420001774",
+    VirtualIbanRange("30004", "00821", "57"),
+    portal_secret_arn="arn:test:portal",
+)
+LEASE = Lease(
+    org_id="org-a",
+    lease_id="L1",
+    tenants=(Tenant("Zoé LEFÈVRE"),),
+    residence="R",
+    commune="Orléans",
+    unit="1",
+    start_date=date(2020, 1, 1),
+    rent_cents=50_000,
+    charges_cents=8_000,
+    viban="",
+    rf_reference="",
+)
+
+
+class Orgs:
+    def __init__(self, *orgs: Organisation) -> None:
+        self.orgs = {o.org_id: o for o in orgs}
+
+    def get(self, org_id: str) -> Organisation:
+        if org_id not in self.orgs:
+            raise NotFoundError("organisation", org_id)
+        return self.orgs[org_id]
+
+
+class Leases:
+    def get(self, org_id: str, lease_id: str) -> Lease:
+        if (org_id, lease_id) != (LEASE.org_id, LEASE.lease_id):
+            raise NotFoundError("lease", lease_id)
+        return LEASE
+
+
+class Ledger:
+    def lines(self, org_id: str, lease_id: str) -> list[LedgerLine]:
+        return []
+
+
+class Secrets:
+    def __init__(self) -> None:
+        self.current, self.previous = "secret-2", ("secret-1",)
+
+    def signing_value(self, org: Organisation, kind: SecretKind) -> str:
+        assert kind is SecretKind.PORTAL
+        return self.current
+
+    def accepted_values(self, org: Organisation, kind: SecretKind) -> tuple[str, ...]:
+        return (self.current, *self.previous)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _links(
+    org: Organisation = ORG, secrets: Secrets | None = None, clock: Clock | None = None
+) -> TenantLinks:
+    return TenantLinks(
+        Orgs(org),
+        Leases(),
+        Ledger(),
+        secrets or Secrets(),
+        "https://portail.example/",
+        clock or Clock(),
+    )
+
+
+def test_a_link_opens_its_lease_until_it_expires() -> None:
+    clock = Clock()
+    links = _links(clock=clock)
+    link = links.issue("org-a", "L1")
+    assert link.url == f"https://portail.example/#t={link.token}"
+    assert link.expires_at == NOW + timedelta(days=TENANT_LINK_DAYS)
+    opened = links.open(link.token)
+    assert (opened.org.org_id, opened.lease.lease_id, opened.lines) == ("org-a", "L1", [])
+    clock.now = link.expires_at + timedelta(seconds=1)
+    with pytest.raises(AuthenticationError):
+        links.open(link.token)
+
+
+def test_a_link_signed_with_the_previous_secret_still_opens_after_a_rotation() -> None:
+    secrets = Secrets()
+    secrets.current, secrets.previous = "secret-1", ()
+    links = _links(secrets=secrets)
+    token = links.issue("org-a", "L1").token
+    secrets.current, secrets.previous = "secret-2", ("secret-1",)
+    assert links.grant(token).lease_id == "L1"
+    secrets.previous = ()  # the grace period is over
+    with pytest.raises(AuthenticationError):
+        links.grant(token)
+
+
+def test_no_link_without_a_portal_secret_nor_for_an_unknown_lease() -> None:
+    with pytest.raises(ConflictError, match="no portal secret"):
+        _links(replace(ORG, portal_secret_arn=None)).issue("org-a", "L1")
+    with pytest.raises(NotFoundError):
+        _links().issue("org-a", "L2")
+
+
+def test_a_token_of_an_unknown_organisation_or_garbled_is_refused() -> None:
+    token = _links().issue("org-a", "L1").token
+    elsewhere = _links(replace(ORG, org_id="org-b"))
+    with pytest.raises(AuthenticationError, match="not valid"):
+        elsewhere.open(token)
+    with pytest.raises(AuthenticationError):
+        _links().open("v1.garbage.garbage")
