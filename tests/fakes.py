@@ -31,6 +31,7 @@ from typing import IO, Any, TypeVar
 from functions.core.accounting import AccountingEntry
 from functions.core.api_keys import ApiKeyRecord
 from functions.core.booking import Booking, Written, lease_deltas
+from functions.core.documents import Consent, DocumentRecord, DocumentStatus
 from functions.core.dunning import CaseEvent, CaseStatus, CloseReason, DunningCase
 from functions.core.errors import (
     ConflictError,
@@ -43,6 +44,7 @@ from functions.core.ledger import LedgerLine
 from functions.core.matching import CollectionRecord, MatchPolicy
 from functions.core.organisation import Organisation
 from functions.core.records import Page, RecordedDecision, TransactionRecord
+from functions.core.secrets import RotatingSecret
 from functions.core.transactions import BankTransaction, TransactionStatus
 
 # ---------------------------------------------------------------- paging
@@ -685,6 +687,93 @@ class FakeApiKeyRepository:
         return True
 
 
+# ---------------------------------------------------------------- documents
+
+
+class FakeDocumentRepository:
+    """Document manifests (put once), their access log, and e-delivery consents."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], DocumentRecord] = {}
+        self.access_log: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self.consent_history: dict[tuple[str, str], list[Consent]] = {}
+        self.invitations: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def put_new(self, record: DocumentRecord) -> bool:
+        """False when the document already exists (a retried rent call)."""
+        key = (record.org_id, record.document_id)
+        if key in self.records:
+            return False
+        self.records[key] = record
+        return True
+
+    def get(self, org_id: str, doc_id: str) -> DocumentRecord | None:
+        return self.records.get((org_id, doc_id))
+
+    def for_lease(self, org_id: str, lease_id: str) -> list[DocumentRecord]:
+        """Newest first."""
+        mine = [r for (o, _), r in self.records.items() if o == org_id and r.lease_id == lease_id]
+        return sorted(mine, key=lambda r: r.created_at, reverse=True)
+
+    def with_status(self, org_id: str, status: DocumentStatus) -> list[DocumentRecord]:
+        return [r for (o, _), r in self.records.items() if o == org_id and r.status is status]
+
+    def set_status(self, org_id: str, doc_id: str, status: DocumentStatus) -> None:
+        self.records[(org_id, doc_id)] = replace(self.records[(org_id, doc_id)], status=status)
+
+    def log_access(self, org_id: str, doc_id: str, who: str, at: datetime) -> None:
+        self.access_log.setdefault((org_id, doc_id), []).append({"who": who, "at": at.isoformat()})
+
+    def accesses(self, org_id: str, doc_id: str) -> list[dict[str, str]]:
+        return list(self.access_log.get((org_id, doc_id), []))
+
+    def consent(self, org_id: str, lease_id: str) -> tuple[Consent | None, list[Consent]]:
+        history = self.consent_history.get((org_id, lease_id), [])
+        return (history[-1] if history else None), list(history)
+
+    def put_consent(self, org_id: str, lease_id: str, consent: Consent) -> None:
+        self.consent_history.setdefault((org_id, lease_id), []).append(consent)
+
+    def consents(self, org_id: str) -> dict[str, Consent]:
+        return {lid: h[-1] for (o, lid), h in self.consent_history.items() if o == org_id and h}
+
+    def mark_invited(
+        self, org_id: str, campaign_id: str, lease_id: str, channel: str, at: datetime
+    ) -> bool:
+        """False when this campaign already invited this lease's tenants."""
+        key = (org_id, campaign_id, lease_id)
+        if key in self.invitations:
+            return False
+        self.invitations[key] = {"channel": channel, "invited_at": at}
+        return True
+
+    def unmark_invited(self, org_id: str, campaign_id: str, lease_id: str) -> None:
+        found = self.invitations.get((org_id, campaign_id, lease_id))
+        if found is not None and "accepted_at" not in found:
+            del self.invitations[(org_id, campaign_id, lease_id)]
+
+    def mark_accepted(self, org_id: str, campaign_id: str, lease_id: str, at: datetime) -> bool:
+        """False when the invitation does not exist or its link was already used."""
+        found = self.invitations.get((org_id, campaign_id, lease_id))
+        if found is None or "accepted_at" in found:
+            return False
+        found["accepted_at"] = at
+        return True
+
+
+@dataclass
+class FakePdfStore:
+    """The documents bucket: objects by key and the download links given."""
+
+    objects: dict[str, bytes] = field(default_factory=dict)
+
+    def put(self, key: str, body: bytes) -> None:
+        self.objects[key] = body
+
+    def presigned_get(self, key: str, expires_in: int, filename: str) -> str:
+        return f"https://documents.example/{key}?expires={expires_in}&filename={filename}"
+
+
 # ---------------------------------------------------------------- dunning cases
 
 
@@ -836,6 +925,29 @@ class FakeDocumentStore:
 
 
 # ---------------------------------------------------------------- gateways
+
+
+@dataclass
+class FakeSecretStore:
+    """Secrets Manager: values by reference (an ARN-like name)."""
+
+    values: dict[str, RotatingSecret] = field(default_factory=dict)
+
+    def create(self, name: str, value: RotatingSecret) -> str:
+        ref = f"arn:aws:secretsmanager:eu-west-3:000000000000:secret:{name}"
+        self.values[ref] = value
+        return ref
+
+    def get(self, ref: str) -> RotatingSecret:
+        try:
+            return self.values[ref]
+        except KeyError:
+            raise NotFoundError("secret", ref) from None
+
+    def put(self, ref: str, value: RotatingSecret) -> None:
+        if ref not in self.values:
+            raise NotFoundError("secret", ref)
+        self.values[ref] = value
 
 
 @dataclass

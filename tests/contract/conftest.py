@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from functions.core.organisation import Organisation
-from tests.fakes import fake_world
+from tests.fakes import FakeDocumentRepository, fake_world
 from tests.unit.matching.helpers import COLLECTION, RANGE
 
 
@@ -32,6 +32,8 @@ class Stores:
     listings: Any
     api_keys: Any
     dunning_cases: Any
+    waiting: Any
+    documents: Any
 
 
 def _fakes() -> Stores:
@@ -50,10 +52,13 @@ def _fakes() -> Stores:
         w.listings,
         w.api_keys,
         w.dunning_cases,
+        w.transactions,
+        FakeDocumentRepository(),
     )
 
 
 def _dynamo() -> Stores:
+    from functions.adapters.recovery import DynamoWaitingTransactions
     from functions.adapters.settings import Settings
     from functions.bootstrap import Composition
 
@@ -72,6 +77,8 @@ def _dynamo() -> Stores:
         c.listings,
         c.api_keys,
         c.dunning_cases,
+        DynamoWaitingTransactions(c.settings.transactions_table),
+        c.document_manifests,
     )
 
 
