@@ -697,6 +697,7 @@ class FakeDocumentRepository:
         self.records: dict[tuple[str, str], DocumentRecord] = {}
         self.access_log: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.consent_history: dict[tuple[str, str], list[Consent]] = {}
+        self.invitations: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     def put_new(self, record: DocumentRecord) -> bool:
         """False when the document already exists (a retried rent call)."""
@@ -735,6 +736,29 @@ class FakeDocumentRepository:
 
     def consents(self, org_id: str) -> dict[str, Consent]:
         return {lid: h[-1] for (o, lid), h in self.consent_history.items() if o == org_id and h}
+
+    def mark_invited(
+        self, org_id: str, campaign_id: str, lease_id: str, channel: str, at: datetime
+    ) -> bool:
+        """False when this campaign already invited this lease's tenants."""
+        key = (org_id, campaign_id, lease_id)
+        if key in self.invitations:
+            return False
+        self.invitations[key] = {"channel": channel, "invited_at": at}
+        return True
+
+    def unmark_invited(self, org_id: str, campaign_id: str, lease_id: str) -> None:
+        found = self.invitations.get((org_id, campaign_id, lease_id))
+        if found is not None and "accepted_at" not in found:
+            del self.invitations[(org_id, campaign_id, lease_id)]
+
+    def mark_accepted(self, org_id: str, campaign_id: str, lease_id: str, at: datetime) -> bool:
+        """False when the invitation does not exist or its link was already used."""
+        found = self.invitations.get((org_id, campaign_id, lease_id))
+        if found is None or "accepted_at" in found:
+            return False
+        found["accepted_at"] = at
+        return True
 
 
 @dataclass
