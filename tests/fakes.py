@@ -773,6 +773,23 @@ class FakePdfStore:
     def presigned_get(self, key: str, expires_in: int, filename: str) -> str:
         return f"https://documents.example/{key}?expires={expires_in}&filename={filename}"
 
+    def get(self, key: str) -> bytes:
+        try:
+            return self.objects[key]
+        except KeyError:
+            raise NotFoundError("document object", key) from None
+
+
+@dataclass
+class FakePrintProvider:
+    """The mail house: batches deposited, by organisation and run."""
+
+    deposits: list[tuple[str, str, bytes, str]] = field(default_factory=list)
+
+    def deposit(self, org_id: str, run_id: str, pdf: bytes, index_csv: str) -> str:
+        self.deposits.append((org_id, run_id, pdf, index_csv))
+        return f"print://{org_id}/{run_id}"
+
 
 # ---------------------------------------------------------------- dunning cases
 
