@@ -44,7 +44,7 @@ from functions.core.ledger import LedgerLine
 from functions.core.matching import CollectionRecord, MatchPolicy
 from functions.core.organisation import Organisation
 from functions.core.records import Page, RecordedDecision, TransactionRecord
-from functions.core.secrets import RotatingSecret
+from functions.core.secrets import PlainSecrets, RotatingSecret
 from functions.core.transactions import BankTransaction, TransactionStatus
 
 # ---------------------------------------------------------------- paging
@@ -96,6 +96,8 @@ class FakeTables:
     organisations: dict[str, Organisation] = field(default_factory=dict)
     viban_next: dict[str, int] = field(default_factory=dict)
     matching_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    plain_secrets: dict[str, PlainSecrets] = field(default_factory=dict)
+    """Secrets an organisation item still holds in clear (written before the store)."""
     leases: dict[tuple[str, str], Lease] = field(default_factory=dict)
     dunning_flags: dict[tuple[str, str], Any] = field(default_factory=dict)
     transactions: dict[tuple[str, str], TransactionRecord] = field(default_factory=dict)
@@ -141,6 +143,19 @@ class FakeOrganisationRepository:
         end = self.t.viban_next.get(org_id, 0) + count
         self.t.viban_next[org_id] = end
         return range(end - count, end)
+
+    def with_plain_secrets(self) -> list[PlainSecrets]:
+        return [self.t.plain_secrets[k] for k in sorted(self.t.plain_secrets)]
+
+    def store_secret_refs(self, org: Organisation) -> None:
+        """Keep the secrets' references and drop any value stored in clear."""
+        stored = self.get(org.org_id)
+        self.t.organisations[org.org_id] = replace(
+            stored,
+            portal_secret_arn=org.portal_secret_arn,
+            erp_webhook_secret_arn=org.erp_webhook_secret_arn,
+        )
+        self.t.plain_secrets.pop(org.org_id, None)
 
     def matching_policy(self, org_id: str) -> MatchPolicy:
         return MatchPolicy.from_dict(self.t.matching_policies.get(org_id))
@@ -773,6 +788,23 @@ class FakePdfStore:
     def presigned_get(self, key: str, expires_in: int, filename: str) -> str:
         return f"https://documents.example/{key}?expires={expires_in}&filename={filename}"
 
+    def get(self, key: str) -> bytes:
+        try:
+            return self.objects[key]
+        except KeyError:
+            raise NotFoundError("document object", key) from None
+
+
+@dataclass
+class FakePrintProvider:
+    """The mail house: batches deposited, by organisation and run."""
+
+    deposits: list[tuple[str, str, bytes, str]] = field(default_factory=list)
+
+    def deposit(self, org_id: str, run_id: str, pdf: bytes, index_csv: str) -> str:
+        self.deposits.append((org_id, run_id, pdf, index_csv))
+        return f"print://{org_id}/{run_id}"
+
 
 # ---------------------------------------------------------------- dunning cases
 
@@ -1001,6 +1033,21 @@ class FakeFileStore:
         return iter(
             sorted(k for k, at in self.arrived.items() if k.startswith(prefix) and at < before)
         )
+
+
+@dataclass
+class FakeReplayStore:
+    """Bodies of large idempotent answers (``S3ReplayStore``)."""
+
+    bodies: dict[str, str] = field(default_factory=dict)
+
+    def put(self, org_id: str, key: str, body: str) -> str:
+        ref = f"{org_id}/{key}"
+        self.bodies[ref] = body
+        return ref
+
+    def get(self, ref: str) -> str | None:
+        return self.bodies.get(ref)
 
 
 @dataclass

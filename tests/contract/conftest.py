@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from functions.core.organisation import Organisation
-from tests.fakes import fake_world
+from tests.fakes import FakeDocumentRepository, fake_world
 from tests.unit.matching.helpers import COLLECTION, RANGE
 
 
@@ -33,6 +33,7 @@ class Stores:
     api_keys: Any
     dunning_cases: Any
     waiting: Any
+    documents: Any
 
 
 def _fakes() -> Stores:
@@ -52,6 +53,7 @@ def _fakes() -> Stores:
         w.api_keys,
         w.dunning_cases,
         w.transactions,
+        FakeDocumentRepository(),
     )
 
 
@@ -76,6 +78,7 @@ def _dynamo() -> Stores:
         c.api_keys,
         c.dunning_cases,
         DynamoWaitingTransactions(c.settings.transactions_table),
+        c.document_manifests,
     )
 
 

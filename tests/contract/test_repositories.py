@@ -14,6 +14,16 @@ import pytest
 from functions.core.accounting import SourceType, balance_operation_entry
 from functions.core.allocation import Allocation
 from functions.core.booking import Written, plan_booking
+from functions.core.documents import (
+    Consent,
+    ConsentChannel,
+    ConsentSource,
+    Delivery,
+    DocumentKind,
+    DocumentRecord,
+    DocumentStatus,
+    document_id,
+)
 from functions.core.dunning import CaseEvent, CloseReason, open_case
 from functions.core.errors import ConflictError, NotFoundError, ValidationError
 from functions.core.lease import Lease
@@ -450,3 +460,58 @@ def test_a_case_closed_paid_frees_its_lease(stores: Stores, org: Organisation) -
     assert stores.dunning_cases.open_cases(org.org_id) == {}
     with pytest.raises(NotFoundError):
         stores.dunning_cases.record(org.org_id, "no-such-case", CaseEvent("x", NOW))
+
+
+# ---------------------------------------------------------------- documents
+
+
+def _document(org: Organisation, lease_id: str, key: str, at: datetime) -> DocumentRecord:
+    doc_id = document_id(org.org_id, lease_id, DocumentKind.AVIS_ECHEANCE, key)
+    return DocumentRecord(
+        org.org_id, lease_id, doc_id, DocumentKind.AVIS_ECHEANCE, "2026-12", "ab" * 32, 1234,
+        at, Delivery.PRINT, DocumentStatus.QUEUED_FOR_PRINT, "45000",
+    )  # fmt: skip
+
+
+def test_a_document_manifest_is_stored_once(stores: Stores, org: Organisation) -> None:
+    first = _document(org, "TIL-00001", "RC-1", NOW)
+    newer = _document(org, "TIL-00001", "RC-2", NOW + timedelta(days=30))
+    assert stores.documents.put_new(first) is True
+    assert stores.documents.put_new(replace(first, size=1)) is False
+    assert stores.documents.put_new(newer) is True
+    assert stores.documents.get(org.org_id, first.document_id) == first
+    assert stores.documents.get(org.org_id, "missing") is None
+    assert [r.document_id for r in stores.documents.for_lease(org.org_id, "TIL-00001")] == [
+        newer.document_id,
+        first.document_id,
+    ]
+    stores.documents.set_status(org.org_id, first.document_id, DocumentStatus.PRINTED)
+    printed = stores.documents.with_status(org.org_id, DocumentStatus.PRINTED)
+    assert [r.document_id for r in printed] == [first.document_id]
+    stores.documents.log_access(org.org_id, first.document_id, "tenant", NOW)
+    stores.documents.log_access(org.org_id, first.document_id, "staff", NOW)
+    assert [a["who"] for a in stores.documents.accesses(org.org_id, first.document_id)] == [
+        "tenant",
+        "staff",
+    ]
+
+
+def test_consents_keep_their_history_and_campaign_links_work_once(
+    stores: Stores, org: Organisation
+) -> None:
+    given = Consent(True, ConsentSource.PORTAL, ConsentChannel.EMAIL, NOW)
+    withdrawn = Consent(False, ConsentSource.STAFF, ConsentChannel.PORTAL, NOW + timedelta(days=1))
+    assert stores.documents.consent(org.org_id, "TIL-00001") == (None, [])
+    stores.documents.put_consent(org.org_id, "TIL-00001", given)
+    stores.documents.put_consent(org.org_id, "TIL-00001", withdrawn)
+    assert stores.documents.consent(org.org_id, "TIL-00001") == (withdrawn, [given, withdrawn])
+    assert stores.documents.consents(org.org_id) == {"TIL-00001": withdrawn}
+
+    docs = stores.documents
+    assert docs.mark_accepted(org.org_id, "c1", "TIL-00001", NOW) is False  # never invited
+    assert docs.mark_invited(org.org_id, "c1", "TIL-00001", "email", NOW) is True
+    assert docs.mark_invited(org.org_id, "c1", "TIL-00001", "email", NOW) is False
+    docs.unmark_invited(org.org_id, "c1", "TIL-00001")
+    assert docs.mark_invited(org.org_id, "c1", "TIL-00001", "sms", NOW) is True
+    assert docs.mark_accepted(org.org_id, "c1", "TIL-00001", NOW) is True
+    assert docs.mark_accepted(org.org_id, "c1", "TIL-00001", NOW) is False

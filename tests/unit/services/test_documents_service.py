@@ -3,10 +3,12 @@ renderer has its own tests in tests/unit/documents)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
+from functions.core.address import PostalAddress
 from functions.core.documents import (
     Consent,
     ConsentChannel,
@@ -18,7 +20,7 @@ from functions.core.errors import NotFoundError
 from functions.core.lease import Lease
 from functions.core.organisation import Organisation
 from functions.documents.service import DocumentService, Issued
-from tests.fakes import FakeDocumentRepository, FakePdfStore, FakeWorld
+from tests.fakes import FakeDocumentRepository, FakePdfStore, FakePrintProvider, FakeWorld
 from tests.unit.matching.helpers import ORG
 from tests.unit.services.conftest import NOW, clock
 
@@ -95,3 +97,35 @@ def test_a_download_is_logged_and_another_tenants_document_is_not_found(docs: Do
     assert [r.document_id for r in docs.service.list_for_lease(ORG, "TIL-00001")] == [
         record.document_id
     ]
+
+
+def test_a_print_run_deposits_what_is_queued_once_in_postcode_order(
+    world: FakeWorld, docs: Docs
+) -> None:
+    from collections.abc import Sequence
+
+    from functions.core.documents import PrintItem, plan_print_batch, print_index_csv
+    from functions.documents.print_run import Batch, PrintRunService
+
+    def merge(documents: Sequence[tuple[PrintItem, bytes]]) -> Batch:
+        slots = plan_print_batch([item for item, _ in documents])
+        return Batch(b"%PDF merged", print_index_csv(slots), tuple(slots))
+
+    for lid, postcode in (("TIL-00001", "75011"), ("TIL-00002", "45000")):
+        lease = world.leases.get(ORG, lid)
+        address = PostalAddress(lines=("1 rue de la Paix",), postcode=postcode, city="Ville")
+        world.tables.leases[(ORG, lid)] = replace(lease, postal_address=address)
+        docs.service.issue_rib(ORG, lid)
+    provider = FakePrintProvider()
+    runs = PrintRunService(
+        world.organisations, world.leases, docs.manifests, docs.store, provider, merge, clock
+    )
+
+    first = runs.run(ORG)
+    second = runs.run(ORG)
+
+    assert [b["documents"] for b in first["batches"]] == [2] and second["batches"] == []
+    [(_, _, pdf, index)] = provider.deposits
+    assert pdf == b"%PDF merged"
+    assert index.index("45000") < index.index("75011")
+    assert len(docs.manifests.with_status(ORG, DocumentStatus.PRINTED)) == 2

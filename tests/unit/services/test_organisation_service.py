@@ -10,8 +10,13 @@ import pytest
 
 from functions.core.errors import ConflictError, ValidationError
 from functions.core.organisation import Organisation
+from functions.core.secrets import PlainSecrets
 from functions.core.viban import VirtualIbanRange
-from functions.organisations.secrets import OrganisationSecrets, SecretKind
+from functions.organisations.secrets import (
+    OrganisationSecrets,
+    SecretKind,
+    migrate_plain_secrets,
+)
 from functions.organisations.service import OrganisationService
 from tests.fakes import FakeSecretStore, FakeWorld
 from tests.unit.matching.helpers import COLLECTION, ORG, RANGE
@@ -73,3 +78,17 @@ def test_a_rotated_secret_keeps_the_old_value_for_the_grace_period(
     assert later.accepted_values(stored, SecretKind.ERP_WEBHOOK) == (new,)
     with pytest.raises(ValidationError):
         secrets.rotate(stored, SecretKind.ERP_WEBHOOK, "short")
+
+
+def test_secrets_kept_in_clear_move_to_the_store_once_with_their_values(
+    world: FakeWorld, secrets: OrganisationSecrets
+) -> None:
+    world.tables.plain_secrets[ORG] = PlainSecrets(ORG, "p" * 24, "w" * 24)
+
+    moved = migrate_plain_secrets(world.organisations, secrets)
+    again = migrate_plain_secrets(world.organisations, secrets)
+
+    assert (moved, again) == ([ORG], [])
+    org = world.organisations.get(ORG)
+    assert secrets.signing_value(org, SecretKind.PORTAL) == "p" * 24
+    assert secrets.signing_value(org, SecretKind.ERP_WEBHOOK) == "w" * 24
