@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from functions.documents.campaign import ConsentCampaign
     from functions.documents.print_run import PrintRunService
     from functions.documents.service import DocumentService
+    from functions.erp.exports import EntryExports
     from functions.erp.service import ErpPushService
     from functions.ingest.parsers import ZipLimits
     from functions.ingest.service import StatementIngestor
@@ -348,6 +349,12 @@ class Composition:
             webhook_keys=lambda org: secrets.accepted_values(org, SecretKind.ERP_WEBHOOK),
             leases=self.leases,
         )
+
+    @cached_property
+    def entry_exports(self) -> EntryExports:
+        from functions.erp.exports import EntryExports
+
+        return EntryExports(self.organisations, self.entries, self.leases)
 
     @cached_property
     def documents(self) -> DocumentService:

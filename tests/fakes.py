@@ -31,12 +31,20 @@ from typing import IO, Any, TypeVar
 from functions.core.accounting import AccountingEntry
 from functions.core.api_keys import ApiKeyRecord
 from functions.core.booking import Booking, Written, lease_deltas
-from functions.core.errors import ConflictError, NotFoundError, ValidationError
+from functions.core.documents import Consent, DocumentRecord, DocumentStatus
+from functions.core.dunning import CaseEvent, CaseStatus, CloseReason, DunningCase
+from functions.core.errors import (
+    ConflictError,
+    NotFoundError,
+    RecipientRejectedError,
+    ValidationError,
+)
 from functions.core.lease import Lease
 from functions.core.ledger import LedgerLine
 from functions.core.matching import CollectionRecord, MatchPolicy
 from functions.core.organisation import Organisation
 from functions.core.records import Page, RecordedDecision, TransactionRecord
+from functions.core.secrets import PlainSecrets, RotatingSecret
 from functions.core.transactions import BankTransaction, TransactionStatus
 
 # ---------------------------------------------------------------- paging
@@ -88,6 +96,8 @@ class FakeTables:
     organisations: dict[str, Organisation] = field(default_factory=dict)
     viban_next: dict[str, int] = field(default_factory=dict)
     matching_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    plain_secrets: dict[str, PlainSecrets] = field(default_factory=dict)
+    """Secrets an organisation item still holds in clear (written before the store)."""
     leases: dict[tuple[str, str], Lease] = field(default_factory=dict)
     dunning_flags: dict[tuple[str, str], Any] = field(default_factory=dict)
     transactions: dict[tuple[str, str], TransactionRecord] = field(default_factory=dict)
@@ -133,6 +143,19 @@ class FakeOrganisationRepository:
         end = self.t.viban_next.get(org_id, 0) + count
         self.t.viban_next[org_id] = end
         return range(end - count, end)
+
+    def with_plain_secrets(self) -> list[PlainSecrets]:
+        return [self.t.plain_secrets[k] for k in sorted(self.t.plain_secrets)]
+
+    def store_secret_refs(self, org: Organisation) -> None:
+        """Keep the secrets' references and drop any value stored in clear."""
+        stored = self.get(org.org_id)
+        self.t.organisations[org.org_id] = replace(
+            stored,
+            portal_secret_arn=org.portal_secret_arn,
+            erp_webhook_secret_arn=org.erp_webhook_secret_arn,
+        )
+        self.t.plain_secrets.pop(org.org_id, None)
 
     def matching_policy(self, org_id: str) -> MatchPolicy:
         return MatchPolicy.from_dict(self.t.matching_policies.get(org_id))
@@ -679,7 +702,284 @@ class FakeApiKeyRepository:
         return True
 
 
+# ---------------------------------------------------------------- documents
+
+
+class FakeDocumentRepository:
+    """Document manifests (put once), their access log, and e-delivery consents."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], DocumentRecord] = {}
+        self.access_log: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self.consent_history: dict[tuple[str, str], list[Consent]] = {}
+        self.invitations: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def put_new(self, record: DocumentRecord) -> bool:
+        """False when the document already exists (a retried rent call)."""
+        key = (record.org_id, record.document_id)
+        if key in self.records:
+            return False
+        self.records[key] = record
+        return True
+
+    def get(self, org_id: str, doc_id: str) -> DocumentRecord | None:
+        return self.records.get((org_id, doc_id))
+
+    def for_lease(self, org_id: str, lease_id: str) -> list[DocumentRecord]:
+        """Newest first."""
+        mine = [r for (o, _), r in self.records.items() if o == org_id and r.lease_id == lease_id]
+        return sorted(mine, key=lambda r: r.created_at, reverse=True)
+
+    def with_status(self, org_id: str, status: DocumentStatus) -> list[DocumentRecord]:
+        return [r for (o, _), r in self.records.items() if o == org_id and r.status is status]
+
+    def set_status(self, org_id: str, doc_id: str, status: DocumentStatus) -> None:
+        self.records[(org_id, doc_id)] = replace(self.records[(org_id, doc_id)], status=status)
+
+    def log_access(self, org_id: str, doc_id: str, who: str, at: datetime) -> None:
+        self.access_log.setdefault((org_id, doc_id), []).append({"who": who, "at": at.isoformat()})
+
+    def accesses(self, org_id: str, doc_id: str) -> list[dict[str, str]]:
+        return list(self.access_log.get((org_id, doc_id), []))
+
+    def consent(self, org_id: str, lease_id: str) -> tuple[Consent | None, list[Consent]]:
+        history = self.consent_history.get((org_id, lease_id), [])
+        return (history[-1] if history else None), list(history)
+
+    def put_consent(self, org_id: str, lease_id: str, consent: Consent) -> None:
+        self.consent_history.setdefault((org_id, lease_id), []).append(consent)
+
+    def consents(self, org_id: str) -> dict[str, Consent]:
+        return {lid: h[-1] for (o, lid), h in self.consent_history.items() if o == org_id and h}
+
+    def mark_invited(
+        self, org_id: str, campaign_id: str, lease_id: str, channel: str, at: datetime
+    ) -> bool:
+        """False when this campaign already invited this lease's tenants."""
+        key = (org_id, campaign_id, lease_id)
+        if key in self.invitations:
+            return False
+        self.invitations[key] = {"channel": channel, "invited_at": at}
+        return True
+
+    def unmark_invited(self, org_id: str, campaign_id: str, lease_id: str) -> None:
+        found = self.invitations.get((org_id, campaign_id, lease_id))
+        if found is not None and "accepted_at" not in found:
+            del self.invitations[(org_id, campaign_id, lease_id)]
+
+    def mark_accepted(self, org_id: str, campaign_id: str, lease_id: str, at: datetime) -> bool:
+        """False when the invitation does not exist or its link was already used."""
+        found = self.invitations.get((org_id, campaign_id, lease_id))
+        if found is None or "accepted_at" in found:
+            return False
+        found["accepted_at"] = at
+        return True
+
+
+@dataclass
+class FakePdfStore:
+    """The documents bucket: objects by key and the download links given."""
+
+    objects: dict[str, bytes] = field(default_factory=dict)
+
+    def put(self, key: str, body: bytes) -> None:
+        self.objects[key] = body
+
+    def presigned_get(self, key: str, expires_in: int, filename: str) -> str:
+        return f"https://documents.example/{key}?expires={expires_in}&filename={filename}"
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self.objects[key]
+        except KeyError:
+            raise NotFoundError("document object", key) from None
+
+
+@dataclass
+class FakePrintProvider:
+    """The mail house: batches deposited, by organisation and run."""
+
+    deposits: list[tuple[str, str, bytes, str]] = field(default_factory=list)
+
+    def deposit(self, org_id: str, run_id: str, pdf: bytes, index_csv: str) -> str:
+        self.deposits.append((org_id, run_id, pdf, index_csv))
+        return f"print://{org_id}/{run_id}"
+
+
+# ---------------------------------------------------------------- dunning cases
+
+
+@dataclass(frozen=True, slots=True)
+class FakeOpenCaseRef:
+    lease_id: str
+    case_id: str
+    started: bool
+    held: bool = False
+
+
+@dataclass
+class _Lock:
+    case_id: str
+    execution_arn: str | None = None
+    held: bool = False
+
+
+class FakeDunningCaseRepository:
+    """Cases and, per lease, the lock of its open case (a hold once closed unpaid)."""
+
+    def __init__(self) -> None:
+        self.cases: dict[tuple[str, str], DunningCase] = {}
+        self.locks: dict[tuple[str, str], _Lock] = {}
+
+    def open(self, case: DunningCase) -> tuple[DunningCase, bool]:
+        """Store a new open case; if the lease has one already, that one and False."""
+        lock = self.locks.get((case.org_id, case.lease_id))
+        if lock is not None:
+            return self.cases[(case.org_id, lock.case_id)], False
+        existing = self.cases.get((case.org_id, case.case_id))
+        if existing is not None:
+            return existing, False
+        self.locks[(case.org_id, case.lease_id)] = _Lock(case.case_id)
+        self.cases[(case.org_id, case.case_id)] = case
+        return case, True
+
+    def find(self, org_id: str, case_id: str) -> DunningCase | None:
+        return self.cases.get((org_id, case_id))
+
+    def get(self, org_id: str, case_id: str) -> DunningCase:
+        found = self.find(org_id, case_id)
+        if found is None:
+            raise NotFoundError("dunning case", case_id)
+        return found
+
+    def open_cases(self, org_id: str) -> dict[str, FakeOpenCaseRef]:
+        return {
+            lease_id: FakeOpenCaseRef(lease_id, lock.case_id, bool(lock.execution_arn), lock.held)
+            for (o, lease_id), lock in self.locks.items()
+            if o == org_id
+        }
+
+    def set_execution(self, case: DunningCase, execution_arn: str) -> None:
+        key = (case.org_id, case.case_id)
+        if key not in self.cases:
+            raise NotFoundError("dunning case", case.case_id)
+        self.cases[key] = replace(self.cases[key], execution_arn=execution_arn)
+        lock = self.locks.get((case.org_id, case.lease_id))
+        if lock is not None and lock.case_id == case.case_id:
+            lock.execution_arn = execution_arn
+
+    def record(self, org_id: str, case_id: str, event: CaseEvent) -> None:
+        case = self.get(org_id, case_id)
+        self.cases[(org_id, case_id)] = replace(case, history=(*case.history, event))
+
+    def close(self, case: DunningCase, reason: CloseReason, event: CaseEvent) -> bool:
+        stored = self.get(case.org_id, case.case_id)
+        if not stored.is_open:
+            return False
+        self.cases[(case.org_id, case.case_id)] = replace(
+            stored,
+            status=CaseStatus.CLOSED,
+            closed_at=event.at,
+            close_reason=reason,
+            history=(*stored.history, event),
+        )
+        lock_key = (case.org_id, case.lease_id)
+        lock = self.locks.get(lock_key)
+        if lock is not None and lock.case_id == case.case_id:
+            if reason is CloseReason.PAID:
+                del self.locks[lock_key]
+            else:
+                lock.held = True
+        return True
+
+    def release(self, org_id: str, lease_id: str, case_id: str) -> bool:
+        lock = self.locks.get((org_id, lease_id))
+        if lock is None or not lock.held or lock.case_id != case_id:
+            return False
+        del self.locks[(org_id, lease_id)]
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class FakeStarted:
+    execution_arn: str
+    started: bool
+
+
+@dataclass
+class FakeWorkflows:
+    """Step Functions: one execution per name (a second start of it starts nothing)."""
+
+    executions: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def start(self, name: str, payload: dict[str, Any]) -> FakeStarted:
+        arn = f"arn:aws:states:eu-west-3:000000000000:execution:dunning:{name}"
+        if name in self.executions:
+            return FakeStarted(arn, False)
+        self.executions[name] = dict(payload)
+        return FakeStarted(arn, True)
+
+
+@dataclass
+class FakeMailer:
+    """Sent e-mails; an address in ``rejecting`` is refused as SES refuses one."""
+
+    sent: list[tuple[str, Any]] = field(default_factory=list)
+    rejecting: set[str] = field(default_factory=set)
+
+    def send(self, to: str, email: Any) -> str:
+        if to in self.rejecting:
+            raise RecipientRejectedError(f"{to}: address rejected")
+        self.sent.append((to, email))
+        return f"msg-{len(self.sent)}"
+
+
+@dataclass
+class FakeSmsSender:
+    sent: list[tuple[str, str]] = field(default_factory=list)
+    rejecting: set[str] = field(default_factory=set)
+
+    def send(self, phone: str, text: str) -> str:
+        if phone in self.rejecting:
+            raise RecipientRejectedError("number rejected")
+        self.sent.append((phone, text))
+        return f"sms-{len(self.sent)}"
+
+
+@dataclass
+class FakeDocumentStore:
+    """PDFs put in the tenant's safe, or for print."""
+
+    pdfs: dict[str, tuple[bytes, bool]] = field(default_factory=dict)
+
+    def put_pdf(self, key: str, body: bytes, *, for_print: bool) -> None:
+        self.pdfs[key] = (body, for_print)
+
+
 # ---------------------------------------------------------------- gateways
+
+
+@dataclass
+class FakeSecretStore:
+    """Secrets Manager: values by reference (an ARN-like name)."""
+
+    values: dict[str, RotatingSecret] = field(default_factory=dict)
+
+    def create(self, name: str, value: RotatingSecret) -> str:
+        ref = f"arn:aws:secretsmanager:eu-west-3:000000000000:secret:{name}"
+        self.values[ref] = value
+        return ref
+
+    def get(self, ref: str) -> RotatingSecret:
+        try:
+            return self.values[ref]
+        except KeyError:
+            raise NotFoundError("secret", ref) from None
+
+    def put(self, ref: str, value: RotatingSecret) -> None:
+        if ref not in self.values:
+            raise NotFoundError("secret", ref)
+        self.values[ref] = value
 
 
 @dataclass
@@ -736,6 +1036,21 @@ class FakeFileStore:
 
 
 @dataclass
+class FakeReplayStore:
+    """Bodies of large idempotent answers (``S3ReplayStore``)."""
+
+    bodies: dict[str, str] = field(default_factory=dict)
+
+    def put(self, org_id: str, key: str, body: str) -> str:
+        ref = f"{org_id}/{key}"
+        self.bodies[ref] = body
+        return ref
+
+    def get(self, ref: str) -> str | None:
+        return self.bodies.get(ref)
+
+
+@dataclass
 class FakeBatchStore:
     """ERP push batches (``S3BatchStore``)."""
 
@@ -770,6 +1085,7 @@ class FakeWorld:
     files: FakeFileRepository
     listings: FakeListings
     api_keys: FakeApiKeyRepository
+    dunning_cases: FakeDunningCaseRepository
     match_queue: FakeMatchQueue
     ingest_queue: FakeIngestQueue
     file_store: FakeFileStore
@@ -791,6 +1107,7 @@ def fake_world(clock: Any = None) -> FakeWorld:
         files=FakeFileRepository(t),
         listings=FakeListings(t),
         api_keys=FakeApiKeyRepository(t),
+        dunning_cases=FakeDunningCaseRepository(),
         match_queue=FakeMatchQueue(),
         ingest_queue=FakeIngestQueue(),
         file_store=FakeFileStore(),

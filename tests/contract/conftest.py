@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from functions.core.organisation import Organisation
-from tests.fakes import fake_world
+from tests.fakes import FakeDocumentRepository, fake_world
 from tests.unit.matching.helpers import COLLECTION, RANGE
 
 
@@ -31,6 +31,9 @@ class Stores:
     files: Any
     listings: Any
     api_keys: Any
+    dunning_cases: Any
+    waiting: Any
+    documents: Any
 
 
 def _fakes() -> Stores:
@@ -48,10 +51,14 @@ def _fakes() -> Stores:
         w.files,
         w.listings,
         w.api_keys,
+        w.dunning_cases,
+        w.transactions,
+        FakeDocumentRepository(),
     )
 
 
 def _dynamo() -> Stores:
+    from functions.adapters.recovery import DynamoWaitingTransactions
     from functions.adapters.settings import Settings
     from functions.bootstrap import Composition
 
@@ -69,6 +76,9 @@ def _dynamo() -> Stores:
         c.files,
         c.listings,
         c.api_keys,
+        c.dunning_cases,
+        DynamoWaitingTransactions(c.settings.transactions_table),
+        c.document_manifests,
     )
 
 

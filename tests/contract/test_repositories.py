@@ -14,6 +14,17 @@ import pytest
 from functions.core.accounting import SourceType, balance_operation_entry
 from functions.core.allocation import Allocation
 from functions.core.booking import Written, plan_booking
+from functions.core.documents import (
+    Consent,
+    ConsentChannel,
+    ConsentSource,
+    Delivery,
+    DocumentKind,
+    DocumentRecord,
+    DocumentStatus,
+    document_id,
+)
+from functions.core.dunning import CaseEvent, CloseReason, open_case
 from functions.core.errors import ConflictError, NotFoundError, ValidationError
 from functions.core.lease import Lease
 from functions.core.ledger import LedgerLine, LineKind
@@ -173,6 +184,17 @@ def test_transaction_pages_by_status_visit_each_once(stores: Stores, org: Organi
             break
     assert sorted(seen) == ids and len(seen) == len(ids)
     assert stores.records.list(org.org_id, "allocated").items == []
+
+
+def test_waiting_since_lists_what_stays_new_only(stores: Stores, org: Organisation) -> None:
+    stores.transactions.add_new([_tx(org, "tx_1"), _tx(org, "tx_2")])
+    stores.leases.put_new(_lease(org, 1))
+    booking, leases = _booking(stores, org, "tx_1", "TIL-00001")
+    stores.booker.book(booking, leases)
+    later = datetime.now(UTC) + timedelta(minutes=1)
+
+    assert list(stores.waiting.waiting_since(org.org_id, later)) == ["tx_2"]
+    assert list(stores.waiting.waiting_since(org.org_id, later - timedelta(hours=1))) == []
 
 
 # ---------------------------------------------------------------- booking
@@ -397,3 +419,99 @@ def test_api_keys_are_stored_once_and_revoked_once(stores: Stores, org: Organisa
     assert stores.api_keys.revoke(key_hash, NOW) is True
     assert stores.api_keys.revoke(key_hash, NOW) is False
     assert stores.api_keys.get(key_hash).revoked_at is not None
+
+
+# ---------------------------------------------------------------- dunning cases
+
+
+def test_a_lease_has_one_open_case_and_a_hold_once_closed_unpaid(
+    stores: Stores, org: Organisation
+) -> None:
+    case = open_case(org.org_id, "TIL-00001", 56_000, date(2026, 10, 5), NOW)
+    assert stores.dunning_cases.open(case) == (case, True)
+    later = open_case(org.org_id, "TIL-00001", 60_000, None, NOW + timedelta(days=1))
+    same, created = stores.dunning_cases.open(later)
+    assert (same.case_id, created) == (case.case_id, False)
+    ref = stores.dunning_cases.open_cases(org.org_id)["TIL-00001"]
+    assert (ref.case_id, ref.started, ref.held) == (case.case_id, False, False)
+
+    stores.dunning_cases.set_execution(case, "arn:aws:states:eu-west-3:0:execution:d:x")
+    stores.dunning_cases.record(
+        org.org_id, case.case_id, CaseEvent("reminder_1", NOW, {"sms_sent": 1})
+    )
+    stored = stores.dunning_cases.get(org.org_id, case.case_id)
+    assert stored.has_done("reminder_1") and stored.execution_arn is not None
+    assert stores.dunning_cases.open_cases(org.org_id)["TIL-00001"].started
+
+    closing = CaseEvent("closed", NOW, {"reason": "referred"})
+    assert stores.dunning_cases.close(stored, CloseReason.REFERRED, closing) is True
+    assert stores.dunning_cases.close(stored, CloseReason.REFERRED, closing) is False
+    assert stores.dunning_cases.open_cases(org.org_id)["TIL-00001"].held
+    assert stores.dunning_cases.release(org.org_id, "TIL-00001", "other-case") is False
+    assert stores.dunning_cases.release(org.org_id, "TIL-00001", case.case_id) is True
+    assert stores.dunning_cases.open_cases(org.org_id) == {}
+
+
+def test_a_case_closed_paid_frees_its_lease(stores: Stores, org: Organisation) -> None:
+    case = open_case(org.org_id, "TIL-00002", 56_000, None, NOW)
+    stores.dunning_cases.open(case)
+    assert stores.dunning_cases.close(case, CloseReason.PAID, CaseEvent("closed", NOW)) is True
+    assert stores.dunning_cases.get(org.org_id, case.case_id).close_reason is CloseReason.PAID
+    assert stores.dunning_cases.open_cases(org.org_id) == {}
+    with pytest.raises(NotFoundError):
+        stores.dunning_cases.record(org.org_id, "no-such-case", CaseEvent("x", NOW))
+
+
+# ---------------------------------------------------------------- documents
+
+
+def _document(org: Organisation, lease_id: str, key: str, at: datetime) -> DocumentRecord:
+    doc_id = document_id(org.org_id, lease_id, DocumentKind.AVIS_ECHEANCE, key)
+    return DocumentRecord(
+        org.org_id, lease_id, doc_id, DocumentKind.AVIS_ECHEANCE, "2026-12", "ab" * 32, 1234,
+        at, Delivery.PRINT, DocumentStatus.QUEUED_FOR_PRINT, "45000",
+    )  # fmt: skip
+
+
+def test_a_document_manifest_is_stored_once(stores: Stores, org: Organisation) -> None:
+    first = _document(org, "TIL-00001", "RC-1", NOW)
+    newer = _document(org, "TIL-00001", "RC-2", NOW + timedelta(days=30))
+    assert stores.documents.put_new(first) is True
+    assert stores.documents.put_new(replace(first, size=1)) is False
+    assert stores.documents.put_new(newer) is True
+    assert stores.documents.get(org.org_id, first.document_id) == first
+    assert stores.documents.get(org.org_id, "missing") is None
+    assert [r.document_id for r in stores.documents.for_lease(org.org_id, "TIL-00001")] == [
+        newer.document_id,
+        first.document_id,
+    ]
+    stores.documents.set_status(org.org_id, first.document_id, DocumentStatus.PRINTED)
+    printed = stores.documents.with_status(org.org_id, DocumentStatus.PRINTED)
+    assert [r.document_id for r in printed] == [first.document_id]
+    stores.documents.log_access(org.org_id, first.document_id, "tenant", NOW)
+    stores.documents.log_access(org.org_id, first.document_id, "staff", NOW)
+    assert [a["who"] for a in stores.documents.accesses(org.org_id, first.document_id)] == [
+        "tenant",
+        "staff",
+    ]
+
+
+def test_consents_keep_their_history_and_campaign_links_work_once(
+    stores: Stores, org: Organisation
+) -> None:
+    given = Consent(True, ConsentSource.PORTAL, ConsentChannel.EMAIL, NOW)
+    withdrawn = Consent(False, ConsentSource.STAFF, ConsentChannel.PORTAL, NOW + timedelta(days=1))
+    assert stores.documents.consent(org.org_id, "TIL-00001") == (None, [])
+    stores.documents.put_consent(org.org_id, "TIL-00001", given)
+    stores.documents.put_consent(org.org_id, "TIL-00001", withdrawn)
+    assert stores.documents.consent(org.org_id, "TIL-00001") == (withdrawn, [given, withdrawn])
+    assert stores.documents.consents(org.org_id) == {"TIL-00001": withdrawn}
+
+    docs = stores.documents
+    assert docs.mark_accepted(org.org_id, "c1", "TIL-00001", NOW) is False  # never invited
+    assert docs.mark_invited(org.org_id, "c1", "TIL-00001", "email", NOW) is True
+    assert docs.mark_invited(org.org_id, "c1", "TIL-00001", "email", NOW) is False
+    docs.unmark_invited(org.org_id, "c1", "TIL-00001")
+    assert docs.mark_invited(org.org_id, "c1", "TIL-00001", "sms", NOW) is True
+    assert docs.mark_accepted(org.org_id, "c1", "TIL-00001", NOW) is True
+    assert docs.mark_accepted(org.org_id, "c1", "TIL-00001", NOW) is False

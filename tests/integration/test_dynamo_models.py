@@ -10,7 +10,7 @@ codec wrote before PynamoDB; then stored and read back through the emulator.
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -19,16 +19,23 @@ from functions.adapters.aws import client
 from functions.adapters.dynamo import (
     DynamoApiKeyRepository,
     DynamoFileRepository,
+    DynamoLeaseRepository,
     DynamoOrganisationRepository,
+    from_ddb,
+    lease_from_item,
+    lease_to_item,
     to_ddb,
 )
 from functions.adapters.dynamo.base import _query_page, bound
+from functions.adapters.dynamo.leases import LeaseModel
 from functions.adapters.dynamo.organisations import OrganisationModel
 from functions.adapters.settings import Settings
 from functions.core.address import PostalAddress
 from functions.core.dunning import DunningPolicy
 from functions.core.errors import ConflictError
+from functions.core.lease import Lease, PaymentMethod, Tenant
 from functions.core.organisation import Branding, ChartOfAccounts, HouseholdSplit, Organisation
+from functions.core.sepa import Mandate
 from functions.core.viban import VirtualIbanRange
 
 
@@ -186,3 +193,88 @@ def test_file_records_round_trip_with_their_cursor(emulator: Any, settings: Sett
     assert first.cursor == _query_page(settings.files_table, "rt-files", 3, None).cursor
     rest = repo.list("rt-files", limit=3, cursor=first.cursor)
     assert rest.items == records[3:] and rest.cursor is None
+
+
+# ---------------------------------------------------------------- leases
+
+
+def _lease(lease_id: str, **changes: Any) -> Lease:
+    base = Lease(
+        org_id="rt-leases",
+        lease_id=lease_id,
+        tenants=(Tenant("Mme Durand", "durand@example.fr"), Tenant("M. Durand", None, "0600")),
+        residence="Les Tilleuls",
+        commune="Lille",
+        unit="B12",
+        start_date=date(2024, 1, 1),
+        rent_cents=45_000,
+        charges_cents=6_000,
+        viban=f"FR76300060000112{abs(hash(lease_id)) % 10**11:011}",
+        rf_reference=f"RF18{lease_id}",
+    )
+    return dataclasses.replace(base, **changes)
+
+
+LEASES = [
+    _lease("L1"),
+    _lease(
+        "L2",
+        tenants=(),
+        residence="",
+        end_date=date(2026, 6, 30),
+        apl_cents=12_000,
+        payment_method=PaymentMethod.DIRECT_DEBIT,
+        mandate_id="RUM-1",
+        e_delivery_consent=True,
+        balance_cents=-1_500,
+        version=7,
+        payer_ibans=("FR7630006000011234567890189",),
+        postal_address=PostalAddress(("1 rue de la Paix",), "59000", "Lille", "FR"),
+        mandate=Mandate("RUM-1", date(2024, 1, 1), "FR7630006000011234567890189", "Durand"),
+        household_id="H1",
+        external_id="ERP-2",
+    ),
+]
+
+
+@pytest.mark.parametrize("lease", LEASES, ids=lambda x: x.lease_id)
+def test_a_lease_is_stored_as_before(lease: Lease) -> None:
+    stored = LeaseModel.from_domain(lease).serialize()
+    assert stored == to_ddb(lease_to_item(lease))
+    assert (
+        LeaseModel.from_raw_data(stored).to_domain() == lease == lease_from_item(from_ddb(stored))
+    )
+
+
+def test_leases_round_trip_through_the_emulator(emulator: Any, settings: Settings) -> None:
+    repo = DynamoLeaseRepository(settings.leases_table)
+    first, second = LEASES
+    repo.put_new(first)
+    repo.put_many_new([second])
+    with pytest.raises(ConflictError):
+        repo.put_new(first)
+    for lease in LEASES:
+        raw = client("dynamodb").get_item(
+            TableName=settings.leases_table,
+            Key={"org_id": {"S": lease.org_id}, "lease_id": {"S": lease.lease_id}},
+        )["Item"]
+        assert raw == to_ddb(lease_to_item(lease))  # version 0 stays 0
+        assert repo.get(lease.org_id, lease.lease_id) == lease
+    assert repo.find_many("rt-leases", ["L2", "L1", "L9"]) == {"L1": first, "L2": second}
+    assert repo.by_viban("rt-leases", second.viban) == second
+    assert repo.by_viban("another-org", second.viban) is None
+    assert repo.by_rf("rt-leases", first.rf_reference) == first
+    assert repo.by_rf_any_org(second.rf_reference) == second
+    assert repo.with_external_id("rt-leases", "ERP-2") == [second]
+    assert list(repo.iter_all("rt-leases")) == LEASES
+    page = repo.list("rt-leases", limit=1)
+    assert list(page.items) == [first]
+    assert page.cursor == _query_page(settings.leases_table, "rt-leases", 1, None).cursor
+    assert list(repo.list("rt-leases", limit=1, cursor=page.cursor).items) == [second]
+    # The ERP's terms change; balance, version and payer IBANs stay.
+    repo.update_terms(dataclasses.replace(second, rent_cents=47_000, mandate=None, version=0))
+    assert repo.get("rt-leases", "L2") == dataclasses.replace(
+        second, rent_cents=47_000, mandate=None
+    )
+    repo.update_terms(dataclasses.replace(second, payer_ibans=()), payer_ibans=True)
+    assert repo.get("rt-leases", "L2").payer_ibans == ()

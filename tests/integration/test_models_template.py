@@ -25,6 +25,7 @@ MODELS_BY_TABLE: dict[str, str] = {
     "OrganisationsTable": "OrganisationModel",
     "ApiKeysTable": "ApiKeyModel",
     "FilesTable": "FileModel",
+    "LeasesTable": "LeaseModel",
 }
 """Template resource → the model declaring it."""
 

@@ -46,21 +46,22 @@ def bound(model: type[M], table: str) -> type[M]:
     """``model`` on ``table`` (a name from ``Settings``), created once per process.
 
     Endpoint and region are those of ``client("dynamodb")``, so PynamoDB and the raw
-    clients always talk to the same DynamoDB (``AWS_ENDPOINT_URL`` locally).
+    clients always talk to the same DynamoDB (``AWS_ENDPOINT_URL`` locally); a new
+    endpoint (the client cache cleared) gives a new binding.
     """
-    return _bound(model, table)
+    ddb = client("dynamodb")
+    return _bound(model, table, ddb.meta.endpoint_url, ddb.meta.region_name)
 
 
 @cache
-def _bound(model: type[M], table: str) -> type[M]:
-    ddb = client("dynamodb")
+def _bound(model: type[M], table: str, host: str, region: str) -> type[M]:
     meta = type(
         "Meta",
         (),
         {
             "table_name": table,
-            "host": ddb.meta.endpoint_url,
-            "region": ddb.meta.region_name,
+            "host": host,
+            "region": region,
             "max_retry_attempts": _MAX_RETRY_ATTEMPTS,
             "connect_timeout_seconds": _TIMEOUT_SECONDS,
             "read_timeout_seconds": _TIMEOUT_SECONDS,

@@ -1,4 +1,22 @@
-"""Leases: terms, balances, vIBAN/RF indexes."""
+"""Leases: terms, balances, vIBAN/RF indexes.
+
+``version`` is the lease's optimistic lock: the booker and the ledger writer move the
+balance with raw ``SET version = version + 1`` under ``version = :v``. The model
+declares it as a ``VersionAttribute`` (a number, as before); this repository never
+changes it: a new lease is stored with the version it has (0), not PynamoDB's 1, and
+``update_terms`` leaves it alone (what the ERP owns is not the balance's lock). Those
+two writes therefore go through the model's table connection, without the version
+handling of ``save``/``update``. The batch writes (``create_many``,
+``update_many_terms``) stay raw DynamoDB transactions, whose per-item cancellation
+reasons they read, and ``balances`` a raw two-attribute projection.
+
+Performance (bench/dynamo/bench_models.py, embedded emulator, 2 shared cores):
+``iter_all`` of 10,000 leases took 53.6 s before and 31.0 s after (best of 3; the
+emulator's query dominates and varies with the machine's load), ``find_many`` of 1,000
+3.1 s before and 2.5 s after: PynamoDB costs nothing measurable there. Decoding alone
+is slower (10,000 leases: 0.27 s with the hand-written codec, 0.92 s through the
+model), about 2 % of ``iter_all`` on the emulator; so the model path is kept.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +24,36 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from botocore.exceptions import ClientError
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.update import Action
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from functions.adapters.aws import client
 from functions.adapters.dynamo.base import (
-    Page,
     StorageError,
+    StoredModel,
     _batch_get,
     _d,
     _iso,
-    _query_page,
-    batch_write,
-    from_ddb,
+    bound,
+    failed_condition,
+    model_page,
+    plain_map,
     to_ddb,
     transact,
 )
 from functions.core.address import PostalAddress
 from functions.core.errors import ConflictError, NotFoundError
 from functions.core.lease import Lease, PaymentMethod, Tenant
+from functions.core.records import Page
 from functions.core.sepa import Mandate
 
 
@@ -90,25 +120,156 @@ def lease_from_item(item: dict[str, Any]) -> Lease:
     )
 
 
+class TenantMap(MapAttribute[str, Any]):
+    name = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+
+
+class AddressMap(MapAttribute[str, Any]):
+    lines = ListAttribute[str](of=UnicodeAttribute)
+    postcode = UnicodeAttribute()
+    city = UnicodeAttribute()
+    country = UnicodeAttribute()
+
+
+class MandateMap(MapAttribute[str, Any]):
+    rum = UnicodeAttribute()
+    signed_on = UnicodeAttribute()
+    debtor_iban = UnicodeAttribute()
+    debtor_name = UnicodeAttribute()
+    sequence = UnicodeAttribute()
+
+
+class VibanIndex(GlobalSecondaryIndex["LeaseModel"]):
+    class Meta:
+        index_name = "viban-index"
+        projection = AllProjection()
+
+    viban = UnicodeAttribute(hash_key=True)
+
+
+class RfIndex(GlobalSecondaryIndex["LeaseModel"]):
+    class Meta:
+        index_name = "rf-index"
+        projection = AllProjection()
+
+    rf_reference = UnicodeAttribute(hash_key=True)
+
+
+class LeaseModel(StoredModel):
+    """One lease (``LeasesTable``), found by vIBAN and by RF reference through GSIs."""
+
+    org_id = UnicodeAttribute(hash_key=True)
+    lease_id = UnicodeAttribute(range_key=True)
+    tenants = ListAttribute[TenantMap](of=TenantMap, null=True)
+    residence = UnicodeAttribute(null=True)
+    commune = UnicodeAttribute(null=True)
+    unit = UnicodeAttribute(null=True)
+    start_date = UnicodeAttribute()
+    end_date = UnicodeAttribute(null=True)
+    rent_cents = NumberAttribute(null=True)
+    charges_cents = NumberAttribute(null=True)
+    apl_cents = NumberAttribute(null=True)
+    payment_method = UnicodeAttribute(null=True)
+    mandate_id = UnicodeAttribute(null=True)
+    e_delivery_consent = BooleanAttribute(null=True)
+    viban = UnicodeAttribute()
+    rf_reference = UnicodeAttribute()
+    balance_cents = NumberAttribute(null=True)
+    version = VersionAttribute(null=True)
+    payer_ibans = ListAttribute[str](of=UnicodeAttribute, null=True)
+    postal_address = AddressMap(null=True)
+    mandate = MandateMap(null=True)
+    household_id = UnicodeAttribute(null=True)
+    external_id = UnicodeAttribute(null=True)
+    # Written by the booker (a dunning case opened or closed by a payment).
+    dunning_flag = MapAttribute[str, Any](null=True)
+
+    by_viban = VibanIndex()
+    by_rf = RfIndex()
+
+    @classmethod
+    def from_domain(cls, lease: Lease) -> LeaseModel:
+        address = lease.postal_address
+        mandate = lease.mandate
+        return cls(
+            lease.org_id,
+            lease.lease_id,
+            # Empty values were never stored in a tenant's map.
+            tenants=[
+                TenantMap(name=t.name or None, email=t.email or None, phone=t.phone or None)
+                for t in lease.tenants
+            ],
+            residence=lease.residence,
+            commune=lease.commune,
+            unit=lease.unit,
+            start_date=lease.start_date.isoformat(),
+            end_date=_iso(lease.end_date),
+            rent_cents=lease.rent_cents,
+            charges_cents=lease.charges_cents,
+            apl_cents=lease.apl_cents,
+            payment_method=lease.payment_method.value,
+            mandate_id=lease.mandate_id,
+            e_delivery_consent=lease.e_delivery_consent,
+            viban=lease.viban,
+            rf_reference=lease.rf_reference,
+            balance_cents=lease.balance_cents,
+            version=lease.version,
+            payer_ibans=list(lease.payer_ibans) or None,
+            postal_address=AddressMap(**address.to_dict()) if address else None,
+            mandate=MandateMap(**mandate.to_dict()) if mandate else None,
+            household_id=lease.household_id,
+            external_id=lease.external_id,
+        )
+
+    def to_domain(self) -> Lease:
+        address = self.postal_address
+        mandate = self.mandate
+        return Lease(
+            org_id=self.org_id,
+            lease_id=self.lease_id,
+            tenants=tuple(Tenant(t.name, t.email, t.phone) for t in self.tenants or ()),
+            residence=self.residence or "",
+            commune=self.commune or "",
+            unit=self.unit or "",
+            start_date=date.fromisoformat(self.start_date),
+            end_date=_d(self.end_date),
+            rent_cents=int(self.rent_cents or 0),
+            charges_cents=int(self.charges_cents or 0),
+            apl_cents=int(self.apl_cents or 0),
+            payment_method=PaymentMethod(self.payment_method or "transfer"),
+            mandate_id=self.mandate_id,
+            e_delivery_consent=bool(self.e_delivery_consent),
+            viban=self.viban,
+            rf_reference=self.rf_reference,
+            balance_cents=int(self.balance_cents or 0),
+            version=int(self.version or 0),
+            payer_ibans=tuple(self.payer_ibans or ()),
+            postal_address=PostalAddress.from_dict(plain_map(address.attribute_values))
+            if address
+            else None,
+            mandate=Mandate.from_dict(plain_map(mandate.attribute_values)) if mandate else None,
+            household_id=self.household_id,
+            external_id=self.external_id,
+        )
+
+
 class DynamoLeaseRepository:
     def __init__(self, table: str) -> None:
         self.table = table
+        self.model = bound(LeaseModel, table)
 
     def get(self, org_id: str, lease_id: str) -> Lease:
-        resp = client("dynamodb").get_item(
-            TableName=self.table,
-            Key={"org_id": {"S": org_id}, "lease_id": {"S": lease_id}},
-            ConsistentRead=True,
-        )
-        if "Item" not in resp:
-            raise NotFoundError("lease", lease_id)
-        return lease_from_item(from_ddb(resp["Item"]))
+        try:
+            return self.model.get(org_id, lease_id, consistent_read=True).to_domain()
+        except self.model.DoesNotExist as e:
+            raise NotFoundError("lease", lease_id) from e
 
     def find_many(self, org_id: str, lease_ids: Sequence[str]) -> dict[str, Lease]:
         """The stored leases among ``lease_ids`` (absent ones are left out)."""
-        keys = [{"org_id": {"S": org_id}, "lease_id": {"S": i}} for i in dict.fromkeys(lease_ids)]
-        items = _batch_get(client("dynamodb"), self.table, keys)
-        return {i["lease_id"]: lease_from_item(i) for i in items}
+        keys = [(org_id, i) for i in dict.fromkeys(lease_ids)]
+        return {m.lease_id: m.to_domain() for m in self.model.batch_get(keys, consistent_read=True)}
 
     def balances(self, org_id: str, lease_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
         """(balance in cents, version) of the stored leases among ``lease_ids``: a read
@@ -133,26 +294,27 @@ class DynamoLeaseRepository:
 
     def put_new(self, lease: Lease) -> None:
         """Store a lease that must not exist yet (a vIBAN is never given twice)."""
+        m = self.model
+        item = m.from_domain(lease).serialize()
+        key = {name: item.pop(name)["S"] for name in ("org_id", "lease_id")}
         try:
-            client("dynamodb").put_item(
-                TableName=self.table,
-                Item=to_ddb(lease_to_item(lease)),
-                ConditionExpression="attribute_not_exists(lease_id)",
+            # Not save(): it would store version 1 (see the module's docstring).
+            m._get_connection().put_item(
+                key["org_id"],
+                range_key=key["lease_id"],
+                attributes=item,
+                condition=m.lease_id.does_not_exist(),
             )
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+        except PutError as e:
+            if failed_condition(e):
                 raise ConflictError(f"lease {lease.lease_id!r} exists already") from e
             raise StorageError(str(e)) from e
 
     def put_many_new(self, leases: Sequence[Lease]) -> None:
         """Bulk load (seeding, ERP bulk import) of leases known to be new."""
-        ddb = client("dynamodb")
-        for start in range(0, len(leases), 25):
-            requests = [
-                {"PutRequest": {"Item": to_ddb(lease_to_item(lease))}}
-                for lease in leases[start : start + 25]
-            ]
-            batch_write(ddb, self.table, requests)
+        with self.model.batch_write() as batch:
+            for lease in leases:
+                batch.save(self.model.from_domain(lease))
 
     _TERMS = (
         "tenants",
@@ -179,8 +341,24 @@ class DynamoLeaseRepository:
         With ``payer_ibans`` the lease's known payer IBANs are rewritten too (an import
         of the ERP's payer history, merged by the caller with what was learned).
         """
-        terms = (*self._TERMS, "payer_ibans") if payer_ibans else self._TERMS
-        client("dynamodb").update_item(**self._terms_update(lease, terms))
+        m = self.model
+        new = m.from_domain(lease)
+        attributes = m.get_attributes()
+        actions: list[Action] = []
+        for name in (*self._TERMS, "payer_ibans") if payer_ibans else self._TERMS:
+            value = getattr(new, name)
+            attr = attributes[name]
+            actions.append(attr.set(value) if value is not None else attr.remove())
+        try:
+            # Not update(): it would move the version (see the module's docstring).
+            m._get_connection().update_item(
+                lease.org_id,
+                range_key=lease.lease_id,
+                actions=actions,
+                condition=m.lease_id.exists(),
+            )
+        except UpdateError as e:
+            raise StorageError(str(e)) from e
 
     def _terms_update(self, lease: Lease, terms: Sequence[str]) -> dict[str, Any]:
         item = lease_to_item(lease)
@@ -257,61 +435,41 @@ class DynamoLeaseRepository:
             else:
                 raise ConflictError("leases not updated: too many concurrent updates; retry")
 
-    def list(self, org_id: str, limit: int = 100, cursor: str | None = None) -> Page:
-        return _query_page(self.table, org_id, limit, cursor)
+    def list(self, org_id: str, limit: int = 100, cursor: str | None = None) -> Page[Lease]:
+        """One page of the organisation's leases; raises ``ValidationError`` for a
+        cursor this listing did not return."""
+        scope = {
+            "TableName": self.table,
+            "KeyConditionExpression": "org_id = :o",
+            "ExpressionAttributeValues": {":o": {"S": org_id}},
+        }
+        leases, next_cursor = model_page(self.model, org_id, scope, limit, cursor)
+        return Page([m.to_domain() for m in leases], next_cursor)
 
     def with_external_id(self, org_id: str, external_id: str) -> list[Lease]:
         """The leases the ERP numbers ``external_id`` (reads the organisation's leases)."""
-        pages = (
-            client("dynamodb")
-            .get_paginator("query")
-            .paginate(
-                TableName=self.table,
-                KeyConditionExpression="org_id = :o",
-                FilterExpression="external_id = :x",
-                ExpressionAttributeValues={":o": {"S": org_id}, ":x": {"S": external_id}},
-            )
-        )
-        return [lease_from_item(from_ddb(i)) for page in pages for i in page["Items"]]
+        m = self.model
+        return [
+            x.to_domain() for x in m.query(org_id, filter_condition=m.external_id == external_id)
+        ]
 
     def iter_all(self, org_id: str) -> Iterator[Lease]:
-        cursor: str | None = None
-        while True:
-            page = self.list(org_id, limit=500, cursor=cursor)
-            yield from (lease_from_item(i) for i in page.items)
-            if not page.cursor:
-                return
-            cursor = page.cursor
+        for m in self.model.query(org_id, page_size=500):
+            yield m.to_domain()
 
-    def _by_index(self, index: str, attr: str, value: str, org_id: str) -> Lease | None:
-        resp = client("dynamodb").query(
-            TableName=self.table,
-            IndexName=index,
-            KeyConditionExpression=f"{attr} = :v",
-            ExpressionAttributeValues={":v": {"S": value}},
-        )
-        for raw in resp["Items"]:
-            item = from_ddb(raw)
-            if item["org_id"] == org_id:  # a lease of another landlord never matches
-                return lease_from_item(item)
+    def _by_index(self, index: str, value: str, org_id: str) -> Lease | None:
+        for m in self.model.query(value, index_name=index):
+            if m.org_id == org_id:  # a lease of another landlord never matches
+                return m.to_domain()
         return None
 
     def by_viban(self, org_id: str, iban: str) -> Lease | None:
-        return self._by_index("viban-index", "viban", iban.replace(" ", "").upper(), org_id)
+        return self._by_index("viban-index", iban.replace(" ", "").upper(), org_id)
 
     def by_rf(self, org_id: str, reference: str) -> Lease | None:
-        return self._by_index("rf-index", "rf_reference", reference, org_id)
+        return self._by_index("rf-index", reference, org_id)
 
     def by_rf_any_org(self, reference: str) -> Lease | None:
         """RF references are unique across landlords (they derive from the vIBAN's BBAN)."""
-        resp = client("dynamodb").query(
-            TableName=self.table,
-            IndexName="rf-index",
-            KeyConditionExpression="rf_reference = :v",
-            ExpressionAttributeValues={":v": {"S": reference}},
-        )
-        items = resp["Items"]
-        return lease_from_item(from_ddb(items[0])) if len(items) == 1 else None
-
-
-# ---------------------------------------------------------------- transactions
+        found = list(self.model.query(reference, index_name="rf-index"))
+        return found[0].to_domain() if len(found) == 1 else None

@@ -12,7 +12,7 @@ from typing import Any
 
 from functions.adapters.dynamo.booking import allocations_from_item
 from functions.adapters.dynamo.files import DynamoFileRepository
-from functions.adapters.dynamo.leases import DynamoLeaseRepository, lease_from_item
+from functions.adapters.dynamo.leases import DynamoLeaseRepository
 from functions.adapters.dynamo.transactions import (
     DynamoTransactionRepository,
     transaction_from_item,
@@ -108,8 +108,7 @@ class DynamoListings:
         self._files = files
 
     def leases(self, org_id: str, limit: int = 100, cursor: str | None = None) -> Page[Lease]:
-        page = self._leases.list(org_id, limit, cursor)
-        return Page([lease_from_item(i) for i in page.items], page.cursor)
+        return self._leases.list(org_id, limit, cursor)
 
     def files(
         self, org_id: str, limit: int = 100, cursor: str | None = None
