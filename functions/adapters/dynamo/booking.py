@@ -85,8 +85,10 @@ class DynamoBooker:
         the group are WAITING (written by nobody, to write again without the failed
         ones). The crash steps frame each group as they frame a single booking.
 
-        Raw botocore, not PynamoDB's ``TransactWrite``: PynamoDB is not a dependency
-        yet (issue 10's models have not landed), so the two were not compared. On the
+        Raw botocore, not PynamoDB's ``TransactWrite``: of the four tables a booking
+        writes only the leases have a model (``LeaseModel``, whose ``version`` the booker
+        moves by hand as before), so ``TransactWrite`` cannot express a booking yet and
+        the two were not compared. On the
         emulator (``bench/platform/bench_booking.py``, 500 payments, loaded 2-core
         machine) a group of 100 items costs about 230 ms, nearly all of it in the
         emulator's processing of the items, against about 8 ms of client-side
