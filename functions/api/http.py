@@ -8,10 +8,6 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    BasePersistenceLayer,
-    IdempotencyConfig,
-)
 from chalice import Blueprint, Chalice, Response
 
 from functions.api import headers as security
@@ -28,6 +24,11 @@ from functions.core.errors import (
 )
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import (
+        BasePersistenceLayer,
+        IdempotencyConfig,
+    )
+
     from functions.adapters.dynamo import DynamoOrganisationRepository
     from functions.organisations.secrets import OrganisationSecrets
 

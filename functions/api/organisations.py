@@ -16,8 +16,6 @@ from dataclasses import fields
 from typing import Any
 
 from chalice import Blueprint, Response
-from schwifty import BIC
-from schwifty.exceptions import SchwiftyException
 
 from functions.api.auth import Principal
 from functions.api.http import Routes, deps, json_response
@@ -106,6 +104,9 @@ def _text(data: dict[str, Any], key: str, field: str, max_len: int = 200) -> str
 def _bic(value: Any, field: str) -> str | None:
     if value is None:
         return None
+    from schwifty import BIC  # on first use: ~0.1 s of a cold start otherwise
+    from schwifty.exceptions import SchwiftyException
+
     try:
         return str(BIC(str(value).replace(" ", "").upper()))
     except SchwiftyException as e:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
-
 from functions.core.epc_qr import epc_payload
 from functions.core.lease import Lease
 from functions.core.ledger import LedgerLine
@@ -19,6 +17,8 @@ HISTORY_LINES = 36
 
 def qr_svg_data_uri(payload: str) -> str:
     # EPC069-12: error correction level M.
+    import segno  # on first use: ~0.07 s of the API's cold start otherwise
+
     return str(segno.make(payload, error="m", micro=False).svg_data_uri(scale=4, border=2))
 
 

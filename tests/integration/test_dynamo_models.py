@@ -18,22 +18,30 @@ import pytest
 from functions.adapters.aws import client
 from functions.adapters.dynamo import (
     DynamoApiKeyRepository,
+    DynamoEntryRepository,
     DynamoFileRepository,
     DynamoLeaseRepository,
+    DynamoLedgerRepository,
     DynamoOrganisationRepository,
+    entry_to_item,
     from_ddb,
     lease_from_item,
     lease_to_item,
+    ledger_line_to_item,
     to_ddb,
 )
 from functions.adapters.dynamo.base import _query_page, bound
+from functions.adapters.dynamo.entries import EntryModel
 from functions.adapters.dynamo.leases import LeaseModel
+from functions.adapters.dynamo.ledger import LedgerLineModel
 from functions.adapters.dynamo.organisations import OrganisationModel
 from functions.adapters.settings import Settings
+from functions.core.accounting import AccountingEntry, EntryLine, SourceType
 from functions.core.address import PostalAddress
 from functions.core.dunning import DunningPolicy
-from functions.core.errors import ConflictError
+from functions.core.errors import ConflictError, ValidationError
 from functions.core.lease import Lease, PaymentMethod, Tenant
+from functions.core.ledger import LedgerLine, LineKind
 from functions.core.organisation import Branding, ChartOfAccounts, HouseholdSplit, Organisation
 from functions.core.sepa import Mandate
 from functions.core.viban import VirtualIbanRange
@@ -278,3 +286,100 @@ def test_leases_round_trip_through_the_emulator(emulator: Any, settings: Setting
     )
     repo.update_terms(dataclasses.replace(second, payer_ibans=()), payer_ibans=True)
     assert repo.get("rt-leases", "L2").payer_ibans == ()
+
+
+# ---------------------------------------------------------------- ledger and entries
+
+CREATED = datetime(2026, 11, 5, 9, 30, tzinfo=UTC)
+
+LINES = [
+    LedgerLine("rt-ledger", "L1", "l001", LineKind.RENT_CALL, date(2026, 11, 1), 51_000,
+               "Loyer novembre", "call-11", CREATED),
+    LedgerLine("rt-ledger", "L1", "l002", LineKind.PAYMENT, date(2026, 11, 5), -51_000,
+               "", "tx_1", CREATED),
+]  # fmt: skip
+
+
+def _entry(entry_id: str, day: date, lease_id: str | None = "L1") -> AccountingEntry:
+    return AccountingEntry(
+        org_id="rt-entries",
+        entry_id=entry_id,
+        date=day,
+        journal="BQ",
+        label="Virement Durand",
+        source_type=SourceType.ALLOCATION,
+        source_id="tx_1",
+        transaction_id="tx_1",
+        lease_id=lease_id,
+        lines=(
+            EntryLine("512000", 51_000, 0),
+            EntryLine("411000", 0, 51_000, subledger=lease_id, label="Durand"),
+        ),
+        created_at=CREATED,
+    )
+
+
+ENTRIES = [
+    _entry("20261105-0001", date(2026, 11, 5)),
+    _entry("20261106-0002", date(2026, 11, 6), lease_id=None),
+    _entry("20261201-0003", date(2026, 12, 1)),
+]
+
+
+@pytest.mark.parametrize("line", LINES, ids=lambda x: x.line_id)
+def test_a_ledger_line_is_stored_as_before(line: LedgerLine) -> None:
+    stored = LedgerLineModel.from_domain(line).serialize()
+    assert stored == to_ddb(ledger_line_to_item(line))
+    assert LedgerLineModel.from_raw_data(stored).to_domain() == line
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda x: x.entry_id)
+def test_an_entry_is_read_as_written(entry: AccountingEntry) -> None:
+    """The booker writes entries raw: the model declares every attribute it writes."""
+    stored = to_ddb(entry_to_item(entry))
+    model = EntryModel.from_raw_data(stored)
+    assert model.serialize() == stored
+    assert model.to_domain() == entry
+
+
+def test_ledger_lines_round_trip_through_the_emulator(emulator: Any, settings: Settings) -> None:
+    repo = DynamoLedgerRepository(settings.ledger_table)
+    repo.put_many_new(LINES)
+    raw = client("dynamodb").get_item(
+        TableName=settings.ledger_table,
+        Key={"account_key": {"S": "rt-ledger#L1"}, "line_id": {"S": "l002"}},
+    )["Item"]
+    assert raw == to_ddb(ledger_line_to_item(LINES[1]))
+    assert repo.lines("rt-ledger", "L1") == LINES
+
+
+def test_the_erp_outbox_through_the_emulator(emulator: Any, settings: Settings) -> None:
+    repo = DynamoEntryRepository(settings.entries_table)
+    for entry in ENTRIES:
+        client("dynamodb").put_item(
+            TableName=settings.entries_table, Item=to_ddb(entry_to_item(entry))
+        )
+    assert repo.list_pending("rt-entries", limit=2) == (ENTRIES[:2], ENTRIES[1].entry_id)
+    assert repo.list_pending("rt-entries", after=ENTRIES[1].entry_id) == ([ENTRIES[2]], None)
+    november = repo.between("rt-entries", date(2026, 11, 1), date(2026, 11, 30), limit=10)
+    assert november == ENTRIES[:2]
+    with pytest.raises(ValidationError):
+        repo.between("rt-entries", date(2026, 11, 1), date(2026, 12, 31), limit=2)
+    stale = CREATED.replace(hour=8)
+    assert repo.claim("rt-entries", "b1", 2, CREATED, stale) == ENTRIES[:2]
+    assert repo.claim("rt-entries", "b2", 5, CREATED, stale) == [ENTRIES[2]]
+    repo.release("rt-entries", [ENTRIES[0].entry_id], "b2")  # not b2's: kept by b1
+    repo.release("rt-entries", [ENTRIES[1].entry_id], "b1")
+    assert repo.claim("rt-entries", "b3", 5, CREATED, stale) == [ENTRIES[1]]
+    assert repo.acknowledge("rt-entries", [ENTRIES[0].entry_id, "nope"], "erp") == [
+        ENTRIES[0].entry_id
+    ]
+    assert repo.acknowledge("rt-entries", [ENTRIES[0].entry_id], "other") == [ENTRIES[0].entry_id]
+    raw = client("dynamodb").get_item(
+        TableName=settings.entries_table,
+        Key={"org_id": {"S": "rt-entries"}, "entry_id": {"S": ENTRIES[0].entry_id}},
+    )["Item"]
+    assert "pending_org" not in raw and raw["acknowledged_by"] == {"S": "erp"}
+    assert [e.entry_id for e in repo.list_pending("rt-entries")[0]] == [
+        e.entry_id for e in ENTRIES[1:]
+    ]

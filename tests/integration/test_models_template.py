@@ -26,6 +26,8 @@ MODELS_BY_TABLE: dict[str, str] = {
     "ApiKeysTable": "ApiKeyModel",
     "FilesTable": "FileModel",
     "LeasesTable": "LeaseModel",
+    "LedgerTable": "LedgerLineModel",
+    "EntriesTable": "EntryModel",
 }
 """Template resource → the model declaring it."""
 

@@ -6,10 +6,17 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from functions.adapters.aws import client
-from functions.adapters.dynamo.base import StorageError, from_ddb, to_ddb
+from functions.adapters.dynamo.base import (
+    StorageError,
+    StoredModel,
+    bound,
+    failed_condition,
+    plain_map,
+)
 from functions.core.accounting import AccountingEntry, EntryLine, SourceType
 from functions.core.errors import ValidationError
 
@@ -66,47 +73,101 @@ def entry_from_item(item: dict[str, Any]) -> AccountingEntry:
     )
 
 
+class PendingIndex(GlobalSecondaryIndex["EntryModel"]):
+    """Sparse: only entries the ERP has not acknowledged carry ``pending_org``."""
+
+    class Meta:
+        index_name = "pending-index"
+        projection = AllProjection()
+
+    pending_org = UnicodeAttribute(hash_key=True)
+    entry_id = UnicodeAttribute(range_key=True)
+
+
+class EntryModel(StoredModel):
+    """One accounting entry of the ERP outbox (``EntriesTable``)."""
+
+    org_id = UnicodeAttribute(hash_key=True)
+    entry_id = UnicodeAttribute(range_key=True)
+    pending_org = UnicodeAttribute(null=True)
+    date = UnicodeAttribute()
+    journal = UnicodeAttribute()
+    label = UnicodeAttribute()
+    source_type = UnicodeAttribute()
+    source_id = UnicodeAttribute()
+    transaction_id = UnicodeAttribute()
+    lease_id = UnicodeAttribute(null=True)
+    amount_cents = NumberAttribute(null=True)
+    # Maps as stored before the models: a line's missing subledger is an explicit null.
+    lines = ListAttribute[dict[str, Any]]()
+    created_at = UnicodeAttribute()
+    acknowledged_at = UnicodeAttribute(null=True)
+    acknowledged_by = UnicodeAttribute(null=True)
+    batch_id = UnicodeAttribute(null=True)
+    batch_at = UnicodeAttribute(null=True)
+
+    by_pending = PendingIndex()
+
+    def to_domain(self) -> AccountingEntry:
+        return entry_from_item(
+            {
+                "org_id": self.org_id,
+                "entry_id": self.entry_id,
+                "date": self.date,
+                "journal": self.journal,
+                "label": self.label,
+                "source_type": self.source_type,
+                "source_id": self.source_id,
+                "transaction_id": self.transaction_id,
+                "lease_id": self.lease_id,
+                "lines": plain_map(self.lines),
+                "created_at": self.created_at,
+            }
+        )
+
+
 class DynamoEntryRepository:
-    """The ERP outbox. Unacknowledged entries carry ``pending_org`` (a sparse index)."""
+    """The ERP outbox. Unacknowledged entries carry ``pending_org`` (a sparse index).
+
+    Entries are written by the booker and the ledger writer (raw DynamoDB
+    transactions, through ``entry_to_item``); this repository reads and marks them.
+    """
 
     def __init__(self, table: str) -> None:
         self.table = table
+        self.model = bound(EntryModel, table)
 
     def list_pending(
         self, org_id: str, after: str | None = None, limit: int = 100
     ) -> tuple[list[AccountingEntry], str | None]:
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "IndexName": "pending-index",
-            "KeyConditionExpression": "pending_org = :o",
-            "ExpressionAttributeValues": {":o": {"S": org_id}},
-            "Limit": limit,
-        }
-        if after:
-            kwargs["KeyConditionExpression"] += " AND entry_id > :after"
-            kwargs["ExpressionAttributeValues"][":after"] = {"S": after}
-        resp = client("dynamodb").query(**kwargs)
-        entries = [entry_from_item(from_ddb(i)) for i in resp["Items"]]
-        more = "LastEvaluatedKey" in resp
+        m = self.model
+        result = m.by_pending.query(
+            org_id,
+            m.entry_id > after if after else None,
+            limit=limit,
+            page_size=limit,
+        )
+        entries = [e.to_domain() for e in result]
+        more = result.last_evaluated_key is not None
         return entries, (entries[-1].entry_id if entries and more else None)
 
     def acknowledge(self, org_id: str, entry_ids: Sequence[str], by: str) -> list[str]:
         """Mark entries booked by the ERP; returns those that exist (acks are idempotent)."""
+        m = self.model
         now = datetime.now(UTC).isoformat()
         done: list[str] = []
-        ddb = client("dynamodb")
         for entry_id in entry_ids:
             try:
-                ddb.update_item(
-                    TableName=self.table,
-                    Key={"org_id": {"S": org_id}, "entry_id": {"S": entry_id}},
-                    UpdateExpression="REMOVE pending_org SET acknowledged_at = if_not_exists("
-                    "acknowledged_at, :now), acknowledged_by = if_not_exists(acknowledged_by, :by)",
-                    ConditionExpression="attribute_exists(entry_id)",
-                    ExpressionAttributeValues={":now": {"S": now}, ":by": {"S": by}},
+                m(org_id, entry_id).update(
+                    actions=[
+                        m.pending_org.remove(),
+                        m.acknowledged_at.set(m.acknowledged_at | now),
+                        m.acknowledged_by.set(m.acknowledged_by | by),
+                    ],
+                    condition=m.entry_id.exists(),
                 )
-            except ClientError as e:
-                if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            except UpdateError as e:
+                if not failed_condition(e):
                     raise StorageError(str(e)) from e
                 continue
             done.append(entry_id)
@@ -118,23 +179,14 @@ class DynamoEntryRepository:
         An entry is never recorded before its date, so ids before ``start`` are skipped.
         Raises ValidationError when more than ``limit`` entries match.
         """
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "org_id = :o AND entry_id >= :first",
-            "FilterExpression": "#d BETWEEN :start AND :end",
-            "ExpressionAttributeNames": {"#d": "date"},
-            "ExpressionAttributeValues": to_ddb(
-                {
-                    ":o": org_id,
-                    ":first": start.strftime("%Y%m%d"),
-                    ":start": start.isoformat(),
-                    ":end": end.isoformat(),
-                }
-            ),
-        }
+        m = self.model
         out: list[AccountingEntry] = []
-        for page in client("dynamodb").get_paginator("query").paginate(**kwargs):
-            out.extend(entry_from_item(from_ddb(i)) for i in page["Items"])
+        for entry in m.query(
+            org_id,
+            m.entry_id >= start.strftime("%Y%m%d"),
+            filter_condition=m.date.between(start.isoformat(), end.isoformat()),
+        ):
+            out.append(entry.to_domain())
             if len(out) > limit:
                 raise ValidationError("to", f"more than {limit} entries: export a shorter period")
         return out
@@ -147,7 +199,10 @@ class DynamoEntryRepository:
         Each claim is conditional, so two overlapping runs never share an entry. A claim
         older than ``stale_before`` (a run that died) may be taken over.
         """
-        ddb = client("dynamodb")
+        m = self.model
+        free = m.pending_org.exists() & (
+            m.batch_id.does_not_exist() | (m.batch_at < stale_before.isoformat())
+        )
         claimed: list[AccountingEntry] = []
         after: str | None = None
         while len(claimed) < limit:
@@ -156,22 +211,12 @@ class DynamoEntryRepository:
                 if len(claimed) >= limit:
                     break
                 try:
-                    ddb.update_item(
-                        TableName=self.table,
-                        Key={"org_id": {"S": org_id}, "entry_id": {"S": entry.entry_id}},
-                        UpdateExpression="SET batch_id = :b, batch_at = :now",
-                        ConditionExpression="attribute_exists(pending_org) AND "
-                        "(attribute_not_exists(batch_id) OR batch_at < :stale)",
-                        ExpressionAttributeValues=to_ddb(
-                            {
-                                ":b": batch_id,
-                                ":now": now.isoformat(),
-                                ":stale": stale_before.isoformat(),
-                            }
-                        ),
+                    m(org_id, entry.entry_id).update(
+                        actions=[m.batch_id.set(batch_id), m.batch_at.set(now.isoformat())],
+                        condition=free,
                     )
-                except ClientError as e:
-                    if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                except UpdateError as e:
+                    if not failed_condition(e):
                         raise StorageError(str(e)) from e
                     continue
                 claimed.append(entry)
@@ -181,16 +226,13 @@ class DynamoEntryRepository:
 
     def release(self, org_id: str, entry_ids: Sequence[str], batch_id: str) -> None:
         """Give back a parked batch's entries: the next run or the ERP's polling takes them."""
-        ddb = client("dynamodb")
+        m = self.model
         for entry_id in entry_ids:
             try:
-                ddb.update_item(
-                    TableName=self.table,
-                    Key={"org_id": {"S": org_id}, "entry_id": {"S": entry_id}},
-                    UpdateExpression="REMOVE batch_id, batch_at",
-                    ConditionExpression="batch_id = :b",
-                    ExpressionAttributeValues={":b": {"S": batch_id}},
+                m(org_id, entry_id).update(
+                    actions=[m.batch_id.remove(), m.batch_at.remove()],
+                    condition=m.batch_id == batch_id,
                 )
-            except ClientError as e:
-                if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            except UpdateError as e:
+                if not failed_condition(e):
                     raise StorageError(str(e)) from e
