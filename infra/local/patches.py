@@ -170,6 +170,17 @@ def patch_dynamodb_serialisable() -> None:
     dynamo_tx.apply()
 
 
+def patch_dynamodb_query_by_partition() -> None:
+    """Query reads its partition (or index bucket) only, in order.
+
+    See :mod:`infra.local.dynamo_query`: moto lists and sorts the whole table on every
+    query, so the cost of reading one lease grew with the number of leases.
+    """
+    from infra.local import dynamo_query
+
+    dynamo_query.apply()
+
+
 def patch_write_ahead_journal() -> None:
     """Mutating DynamoDB/S3/SQS calls are journaled before they are answered.
 
@@ -181,6 +192,7 @@ def patch_write_ahead_journal() -> None:
 
 
 PATCHES: dict[str, Callable[[], None]] = {
+    "dynamodb_query_by_partition": patch_dynamodb_query_by_partition,
     "dynamodb_serialisable": patch_dynamodb_serialisable,
     "write_ahead_journal": patch_write_ahead_journal,
     "lambda_invocations_run_in_process": patch_lambda_invocations_run_in_process,
