@@ -3,15 +3,36 @@
 In-process (``ThreadedMotoServer``) rather than a child process so that the patched
 Lambda backend can call our handlers directly and the outbox page can read sent
 messages from moto's backends.
+
+Two changes to how moto serves HTTP, both for speed (issue 12):
+
+* connections are kept alive (HTTP/1.1): werkzeug's development server closes every
+  connection after one answer, so each AWS call of a handler paid a TCP connection.
+  The request body is read in full before the application runs, so the next request
+  on the connection starts where it should (werkzeug closes because it cannot drain
+  an unread body); chunked requests still close their connection;
+* the host → backend resolution of moto's dispatcher is cached: moto lists its own
+  package folder (``os.listdir`` + ``isdir`` of ~200 folders) and tries its URL
+  patterns on every request.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import os
+import socket
+from typing import Any
 
 from moto.core.config import default_user_config
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
 from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
 
 from infra.local import patches
 from infra.local.template import REGION
@@ -24,6 +45,107 @@ DUMMY_CREDENTIALS = {
 }
 
 
+# An idle kept-alive connection is closed after this (clients reconnect transparently).
+IDLE_CONNECTION_SECONDS = 300
+
+
+class KeepAliveRequestHandler(MotoRequestHandler):
+    """moto's request handler, answering HTTP/1.1 with keep-alive."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = IDLE_CONNECTION_SECONDS
+    _drained = False
+
+    def setup(self) -> None:
+        super().setup()
+        connections: set[Any] | None = getattr(self.server, "open_connections", None)
+        if connections is not None:
+            connections.add(self.connection)
+
+    def handle_one_request(self) -> None:
+        socket_rfile = getattr(self, "_socket_rfile", None)
+        if socket_rfile is not None:  # see make_environ
+            self.rfile = socket_rfile
+        super().handle_one_request()
+
+    def finish(self) -> None:
+        socket_rfile = getattr(self, "_socket_rfile", None)
+        if socket_rfile is not None:
+            self.rfile = socket_rfile
+        try:
+            super().finish()
+        finally:
+            connections: set[Any] | None = getattr(self.server, "open_connections", None)
+            if connections is not None:
+                connections.discard(self.connection)
+
+    def make_environ(self) -> dict[str, Any]:
+        environ: dict[str, Any] = super().make_environ()
+        self._drained = not environ.get("wsgi.input_terminated")  # not chunked
+        if self._drained:
+            length = str(environ.get("CONTENT_LENGTH") or "0")
+            size = int(length) if length.isdigit() else 0
+            environ["wsgi.input"] = io.BytesIO(self.rfile.read(size) if size else b"")
+            # After answering, werkzeug reads whatever the socket holds (to discard an
+            # unread body): that would swallow the next request of the connection. It
+            # reads this empty stream instead; the next request gets the socket back.
+            self._socket_rfile = self.rfile
+            self.rfile = io.BytesIO()
+        return environ
+
+    def send_header(self, keyword: str, value: str) -> None:
+        # werkzeug always sends "Connection: close"; keep the connection when the
+        # request was read in full and the client did not ask to close.
+        closing = keyword.lower() == "connection" and value.lower() == "close"
+        if closing and self._drained and not self.close_connection:
+            return
+        super().send_header(keyword, value)
+
+
+class CachingDispatcher(DomainDispatcherApplication):
+    """moto's dispatcher with its host → backend resolution cached."""
+
+    def __init__(self) -> None:
+        super().__init__(create_backend_app)
+        self._backends: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self, host: str | None) -> Any:
+        try:
+            return self._backends[host]
+        except KeyError:
+            backend = super().get_backend_for_host(host)
+            self._backends[host] = backend
+            return backend
+
+
+class _MotoServer(ThreadedMotoServer):
+    """``ThreadedMotoServer`` with keep-alive connections and the cached dispatcher."""
+
+    def _server_entry(self) -> None:
+        self._server = make_server(
+            self._ip_address,
+            self._port,
+            CachingDispatcher(),
+            True,
+            request_handler=KeepAliveRequestHandler,
+        )
+        self._server.open_connections = set()  # type: ignore[attr-defined]
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        """Stop accepting, then close the kept-alive connections (a client's pooled
+        connection must not reach a stopped emulator)."""
+        super().stop()
+        server = self._server
+        if server is None:
+            return
+        server.server_close()
+        for connection in list(getattr(server, "open_connections", ())):
+            with contextlib.suppress(OSError):  # already closed by its client
+                connection.shutdown(socket.SHUT_RDWR)
+
+
 class Emulator:
     """A moto server on ``host:port`` (0 = a free port), patched, executing workflows."""
 
@@ -31,7 +153,7 @@ class Emulator:
         self.host = host
         self.requested_port = port
         self.time_factor = time_factor
-        self._server: ThreadedMotoServer | None = None
+        self._server: _MotoServer | None = None
         self.port = 0
 
     @property
@@ -46,9 +168,7 @@ class Emulator:
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
         # werkzeug logs every request at INFO: far too chatty for a developer console.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server = ThreadedMotoServer(
-            ip_address=self.host, port=self.requested_port, verbose=False
-        )
+        self._server = _MotoServer(ip_address=self.host, port=self.requested_port, verbose=False)
         self._server.start()
         _, self.port = self._server.get_host_and_port()
         # The interpreter calls services at http://localhost:$MOTO_PORT.

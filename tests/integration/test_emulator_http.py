@@ -1,0 +1,74 @@
+"""The emulator's HTTP: kept-alive connections, requests read whole (issue 12).
+
+moto's werkzeug server closed the connection after every answer, so each AWS call of a
+handler paid a new TCP connection. The emulator answers HTTP/1.1 with keep-alive:
+several requests, with bodies, go over one socket; a client asking to close is obeyed.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from infra.local.ceiling import create_table
+
+pytestmark = pytest.mark.integration
+
+
+def _dynamodb(
+    conn: http.client.HTTPConnection, action: str, body: dict[str, Any], **headers: str
+) -> tuple[http.client.HTTPResponse, dict[str, Any]]:
+    conn.request(
+        "POST",
+        "/",
+        body=json.dumps(body),
+        headers={
+            "X-Amz-Target": f"DynamoDB_20120810.{action}",
+            "Content-Type": "application/x-amz-json-1.0",
+            "Authorization": (
+                "AWS4-HMAC-SHA256 Credential=local/20260101/eu-west-3/dynamodb/aws4_request,"
+                " SignedHeaders=host, Signature=0"
+            ),
+            **headers,
+        },
+    )
+    response = conn.getresponse()
+    return response, json.loads(response.read() or b"{}")
+
+
+def test_requests_share_one_kept_alive_connection(emulator: Any) -> None:
+    table = create_table(emulator.client("dynamodb"), "keepalive")
+    url = urlsplit(emulator.client("dynamodb").meta.endpoint_url)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    try:
+        marker = uuid.uuid4().hex
+        response, _ = _dynamodb(
+            conn,
+            "PutItem",
+            {"TableName": table, "Item": {"pk": {"S": marker}, "sk": {"S": "a"}}},
+        )
+        assert response.status == 200
+        assert response.getheader("Connection", "").lower() != "close"
+        first_socket = conn.sock
+        assert first_socket is not None
+        for _ in range(3):
+            response, body = _dynamodb(
+                conn,
+                "GetItem",
+                {"TableName": table, "Key": {"pk": {"S": marker}, "sk": {"S": "a"}}},
+            )
+            assert response.status == 200 and body["Item"]["pk"]["S"] == marker
+        # http.client opens a new socket when the server closed the previous one.
+        assert conn.sock is first_socket
+        # A client asking to close gets its connection closed.
+        response, _ = _dynamodb(conn, "ListTables", {}, Connection="close")
+        assert response.status == 200 and response.getheader("Connection", "").lower() == "close"
+        assert conn.sock is None
+    finally:
+        conn.close()
+        emulator.client("dynamodb").delete_table(TableName=table)
