@@ -58,6 +58,11 @@ class KeepAliveRequestHandler(MotoRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # werkzeug writes the headers and the body in separate sends: with Nagle's
+        # algorithm the body would wait for the client's delayed ACK (~40 ms) on a
+        # kept-alive connection.
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         connections: set[Any] | None = getattr(self.server, "open_connections", None)
         if connections is not None:
             connections.add(self.connection)
