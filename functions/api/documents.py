@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from functions.api.auth import authenticate
 from functions.api.http import Routes, check_body_shape, deps, json_response, problem

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from chalice import Response
+from chalice.app import Response
 
 from functions.core.errors import ConflictError, ValidationError
 
@@ -84,10 +84,10 @@ def key_from_headers(headers: dict[str, str]) -> str | None:
 
 
 def fingerprint(
-    method: str, path: str, path_params: dict[str, str] | None, raw_body: bytes | None
+    method: str, path: str, path_params: dict[str, str] | None, raw_body: bytes | str | None
 ) -> str:
     """The request as compared on replay: JSON bodies by content, not by spacing."""
-    body = raw_body or b""
+    body = raw_body.encode() if isinstance(raw_body, str) else raw_body or b""
     path = f"{path} {json.dumps(path_params or {}, sort_keys=True)}"
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()

@@ -264,3 +264,22 @@ def test_a_crash_between_two_groups_books_each_transaction_once_on_redelivery(
     assert sorted(_payments(settings, org_id, "L0")) == [-30_000, -26_000]
     assert _payments(settings, org_id, "L1") == [-DUE]
     assert _lease(settings, org_id, "L0").balance_cents == 0
+
+
+def test_a_learned_payer_keeps_the_payers_the_erp_imported_behind_the_index(
+    settings: Settings, org_id: str
+) -> None:
+    booker = CountingBooker(_tables(settings))
+    matcher = _matcher(settings, booker)
+    matcher.match(org_id, _store(settings, _collection(org_id, 1, 3, 10_000)))  # index loaded
+    erp_payer, payer = "FR7610107001011234567890129", "FR7630006000011234567890189"
+    leases = DynamoLeaseRepository(settings.leases_table)
+    # The ERP imports L2's payer history: the version does not move.
+    leases.update_terms(
+        replace(leases.get(org_id, "L2"), payer_ibans=(erp_payer,)), payer_ibans=True
+    )
+    paid = replace(_collection(org_id, 2, 2), counterparty_iban=payer)
+    (result,) = matcher.match(org_id, _store(settings, paid))
+    assert result.booked and booker.alone == 1  # refused in its group, booked from a fresh read
+    assert leases.get(org_id, "L2").payer_ibans == (erp_payer, payer)
+    assert _payments(settings, org_id, "L2") == [-DUE]

@@ -202,7 +202,19 @@ class DynamoBooker:
             values: dict[str, Any] = {":d": delta, ":one": 1, ":v": lease.version}
             sets = ["balance_cents = balance_cents + :d", "version = version + :one"]
             removes = []
+            condition = "version = :v"
             if lease_id in booking.payer_ibans:
+                # The ERP's payer history is imported without moving the version: the
+                # list this booking extends must still be the stored one.
+                if lease.payer_ibans:
+                    condition += " AND payer_ibans = :was"
+                    values[":was"] = list(lease.payer_ibans)
+                else:
+                    condition += (
+                        " AND (attribute_not_exists(payer_ibans)"
+                        " OR attribute_type(payer_ibans, :null) OR size(payer_ibans) = :zero)"
+                    )
+                    values[":null"], values[":zero"] = "NULL", 0
                 ibans = list(booking.payer_ibans[lease_id])
                 if ibans:
                     sets.append("payer_ibans = :p")
@@ -219,7 +231,7 @@ class DynamoBooker:
                         "TableName": self.t.leases,
                         "Key": to_ddb({"org_id": lease.org_id, "lease_id": lease_id}),
                         "UpdateExpression": expr,
-                        "ConditionExpression": "version = :v",
+                        "ConditionExpression": condition,
                         "ExpressionAttributeValues": to_ddb(values),
                     }
                 }

@@ -378,8 +378,10 @@ def _read_blocks(
                 head = _filled(head, zone)
                 record = _filled(record, zone)
                 if blank_opening is not None:
-                    first, first_line, first_day = blank_opening
-                    opening = Balance(amount(reader, _filled(first, zone), first_line), first_day)
+                    first_record, first_line, first_day = blank_opening
+                    opening = Balance(
+                        amount(reader, _filled(first_record, zone), first_line), first_day
+                    )
             closing = Balance(amount(reader, record, n), reader.day(record[34:40], n, "date"))
             yield head, iban, opening, closing, operations, notes
             in_block, complements, operations, blank_opening = False, None, [], None
