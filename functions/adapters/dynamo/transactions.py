@@ -24,7 +24,6 @@ from botocore.exceptions import ClientError
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
-    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
 )
@@ -32,6 +31,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from functions.adapters.aws import client
 from functions.adapters.dynamo.base import (
+    Map,
     Page,
     StoredModel,
     _batch_get,
@@ -146,7 +146,7 @@ class TransactionModel(StoredModel):
     file_id = UnicodeAttribute(null=True)
     recorded_at = UnicodeAttribute(null=True)
     # Written by the booker: the decision, its revision and the decisions it replaced.
-    decision = MapAttribute[str, Any](null=True)
+    decision = Map(null=True)
     revision = NumberAttribute(null=True)
     history = ListAttribute[dict[str, Any]](null=True)
     # A collection's attributes.
