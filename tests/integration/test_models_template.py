@@ -28,6 +28,7 @@ MODELS_BY_TABLE: dict[str, str] = {
     "LeasesTable": "LeaseModel",
     "LedgerTable": "LedgerLineModel",
     "EntriesTable": "EntryModel",
+    "TransactionsTable": "TransactionModel",
 }
 """Template resource → the model declaring it."""
 

@@ -95,7 +95,7 @@ class CamtReader:
                     # Free the entry and the siblings read before it (the
                     # header), so memory stays that of one entry.
                     elem.clear()
-                    while elem.getprevious() is not None:
+                    while parent is not None and elem.getprevious() is not None:
                         del parent[0]
                 elif event == "start":
                     counts[name] += 1
