@@ -10,7 +10,7 @@ codec wrote before PynamoDB; then stored and read back through the emulator.
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -37,6 +37,11 @@ from functions.adapters.dynamo import (
     transaction_to_item,
 )
 from functions.adapters.dynamo.base import _query_page, bound
+from functions.adapters.dynamo.dunning_cases import (
+    DunningCaseModel,
+    DynamoDunningCaseRepository,
+    OpenCaseRef,
+)
 from functions.adapters.dynamo.entries import EntryModel
 from functions.adapters.dynamo.leases import LeaseModel
 from functions.adapters.dynamo.ledger import LedgerLineModel
@@ -46,7 +51,13 @@ from functions.adapters.settings import Settings
 from functions.core.accounting import AccountingEntry, EntryLine, SourceType
 from functions.core.address import PostalAddress
 from functions.core.allocation import Allocation
-from functions.core.dunning import DunningPolicy
+from functions.core.dunning import (
+    CaseEvent,
+    CaseStatus,
+    CloseReason,
+    DunningCase,
+    DunningPolicy,
+)
 from functions.core.errors import ConflictError, NotFoundError, ValidationError
 from functions.core.lease import Lease, PaymentMethod, Tenant
 from functions.core.ledger import LedgerLine, LineKind
@@ -521,3 +532,98 @@ def test_transactions_round_trip_through_the_emulator(emulator: Any, settings: S
     assert len(repo.list("rt-txs", "new").items) == 4
     with pytest.raises(ValidationError):
         repo.list("rt-txs", "allocated", cursor=page.cursor)
+
+
+# ---------------------------------------------------------------- dunning cases
+
+
+def _legacy_case_item(case: DunningCase) -> dict[str, Any]:
+    """The dunning-case codec as it stood before the model (the stored format)."""
+    item = {
+        "org_id": case.org_id,
+        "case_id": case.case_id,
+        "kind": "case",
+        "lease_id": case.lease_id,
+        "status": case.status.value,
+        "opened_at": case.opened_at.isoformat(),
+        "balance_at_opening_cents": case.balance_at_opening_cents,
+        "oldest_unpaid": case.oldest_unpaid.isoformat() if case.oldest_unpaid else None,
+        "execution_arn": case.execution_arn,
+        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+        "close_reason": case.close_reason.value if case.close_reason else None,
+        "history": [
+            {"step": e.step, "at": e.at.isoformat(), "detail": dict(e.detail)} for e in case.history
+        ],
+    }
+    return to_ddb(item)
+
+
+OPENED = datetime(2026, 11, 10, 6, 0, tzinfo=UTC)
+CASES = [
+    DunningCase("rt-dunning", "case-new", "L1", OPENED, 45_000),
+    DunningCase(
+        "rt-dunning",
+        "case-closed",
+        "L2",
+        OPENED,
+        120_000,
+        oldest_unpaid=date(2026, 9, 1),
+        status=CaseStatus.CLOSED,
+        execution_arn="arn:aws:states:eu-west-3:0:execution:dunning:x",
+        closed_at=OPENED + timedelta(days=40),
+        close_reason=CloseReason.REFERRED,
+        history=(
+            CaseEvent("opened", OPENED),
+            CaseEvent("reminder", OPENED, {"balance_cents": 120_000, "sent": True, "to": "e"}),
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.case_id)
+def test_a_dunning_case_is_stored_as_before(case: DunningCase) -> None:
+    stored = DunningCaseModel.from_domain(case).serialize()
+    assert stored == _legacy_case_item(case)
+    assert DunningCaseModel.from_raw_data(stored).to_domain() == case
+    lock = DunningCaseModel.lock_of(case).serialize()
+    assert lock == to_ddb(
+        {
+            "org_id": case.org_id,
+            "case_id": f"open#{case.lease_id}",
+            "kind": "open_lock",
+            "lease_id": case.lease_id,
+            "open_case_id": case.case_id,
+        }
+    )
+
+
+def test_dunning_cases_round_trip_through_the_emulator(emulator: Any, settings: Settings) -> None:
+    """Open, record, close as paid and not paid: the transactions' reasons are read
+    in PynamoDB's order (deletes before updates)."""
+    repo = DynamoDunningCaseRepository(settings.dunning_table)
+    first, second = CASES[0], dataclasses.replace(CASES[0], case_id="case-2", lease_id="L2")
+    assert repo.open(first) == (first, True)
+    assert repo.open(dataclasses.replace(first, case_id="case-again")) == (first, False)
+    repo.record("rt-dunning", "case-new", CaseEvent("reminder", OPENED, {"sent": True}))
+    with pytest.raises(NotFoundError):
+        repo.record("rt-dunning", "case-none", CaseEvent("reminder", OPENED))
+    stored = repo.get("rt-dunning", "case-new")
+    assert stored.history == (CaseEvent("reminder", OPENED, {"sent": True}),)
+    assert repo.find("rt-dunning", "open#L1") is None  # a lock is not a case
+    closing = CaseEvent("closed", OPENED + timedelta(days=3), {"reason": "paid"})
+    assert repo.close(stored, CloseReason.PAID, closing) is True
+    assert repo.close(stored, CloseReason.PAID, closing) is False
+    assert repo.open_cases("rt-dunning") == {}
+    closed = repo.get("rt-dunning", "case-new")
+    assert closed.status is CaseStatus.CLOSED and closed.close_reason is CloseReason.PAID
+    assert closed.history[-1] == closing
+    assert repo.open(second) == (second, True)
+    repo.set_execution(second, "arn:x")
+    assert repo.open_cases("rt-dunning") == {"L2": OpenCaseRef("L2", "case-2", True, False)}
+    assert repo.close(second, CloseReason.REFERRED, closing) is True
+    assert repo.close(second, CloseReason.REFERRED, closing) is False
+    assert repo.open_cases("rt-dunning")["L2"].held
+    assert repo.open_case_of("rt-dunning", "L2") == repo.get("rt-dunning", "case-2")
+    assert repo.release("rt-dunning", "L2", "case-new") is False
+    assert repo.release("rt-dunning", "L2", "case-2") is True
+    assert repo.open_case_of("rt-dunning", "L2") is None
