@@ -26,7 +26,6 @@ if TYPE_CHECKING:
         S3DocumentStore,
         SqsNoticeQueue,
     )
-    from functions.adapters.dunning_cases import DynamoDunningCaseRepository
     from functions.adapters.dynamo import (
         DynamoApiKeyRepository,
         DynamoBooker,
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
         DynamoOrganisationRepository,
         DynamoTransactionRepository,
     )
+    from functions.adapters.dynamo.dunning_cases import DynamoDunningCaseRepository
     from functions.adapters.dynamo.records import DynamoListings, DynamoTransactionRecords
     from functions.adapters.idempotency import S3ReplayStore
     from functions.adapters.messaging import SesMailer, SnsSmsSender
@@ -146,7 +146,7 @@ class Composition:
 
     @cached_property
     def dunning_cases(self) -> DynamoDunningCaseRepository:
-        from functions.adapters.dunning_cases import DynamoDunningCaseRepository
+        from functions.adapters.dynamo.dunning_cases import DynamoDunningCaseRepository
 
         return DynamoDunningCaseRepository(self.settings.dunning_table)
 
@@ -396,10 +396,10 @@ class Composition:
     def dunning(self) -> DunningService:
         from functions.adapters.workflows import StepFunctionsWorkflows
         from functions.notify.letters import render_letter_pdf
-        from functions.notify.service import DunningService
+        from functions.notify.service import dunning_service
 
         s = self.settings
-        return DunningService(
+        return dunning_service(
             orgs=self.organisations,
             leases=self.leases,
             ledger=self.ledger,

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice.app import Chalice, Response
 
 from functions.api import bulk, documents, erp, ledger_ops, ops, organisations, review
 from functions.api.auth import Principal
@@ -210,7 +210,7 @@ def create_tenant_link(p: Principal, lease_id: str) -> Response:
 
 @route("/v1/tenant/account", scope=None)
 def get_tenant_account() -> dict[str, Any]:
-    headers = {k.lower(): v for k, v in dict(app.current_request.headers).items()}
+    headers = {k.lower(): v for k, v in dict(routes.request().headers).items()}
     auth = headers.get("authorization", "")
     if not auth.lower().startswith("tenant "):
         raise AuthenticationError("send the portal link's token as 'Authorization: Tenant <token>'")

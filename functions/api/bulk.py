@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from functions.api.auth import Principal
 from functions.api.http import Routes, deps, json_response

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from functions.api.auth import Principal
 from functions.api.http import Routes, deps

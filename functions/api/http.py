@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from chalice import Blueprint, Chalice, Response
+from chalice.app import Blueprint, Chalice, Request, Response
 
 from functions.api import headers as security
 from functions.api import idempotency
@@ -149,7 +149,7 @@ class Routes:
             @functools.wraps(view)
             def wrapped(**params: Any) -> Any:
                 try:
-                    request = self.target.current_request
+                    request = self.request()
                     check_body_shape(request.raw_body)
                     if scope is None:
                         return view(**params)
@@ -180,8 +180,15 @@ class Routes:
 
         return decorate
 
+    def request(self) -> Request:
+        """The request at hand (views run only inside one)."""
+        request = self.target.current_request
+        if request is None:
+            raise RuntimeError("no request at hand: called outside a route")
+        return request
+
     def query(self) -> dict[str, str]:
-        return dict(self.target.current_request.query_params or {})
+        return dict(self.request().query_params or {})
 
     def limit(self, params: dict[str, str], default: int = 100) -> int:
         raw = params.get("limit", str(default))
@@ -190,7 +197,7 @@ class Routes:
         return int(raw)
 
     def body(self) -> Any:
-        raw = self.target.current_request.raw_body
+        raw = self.request().raw_body
         if not raw:
             raise ValidationError("body", "a JSON body is required")
         check_body_shape(raw)

@@ -19,9 +19,9 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from chalice import Response
+from chalice.app import Response
 
 from functions.core.errors import ConflictError, ValidationError
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         BasePersistenceLayer,
         IdempotencyConfig,
     )
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 HEADER = "Idempotency-Key"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -69,7 +70,8 @@ def idempotency_config() -> IdempotencyConfig:
         payload_validation_jmespath="fingerprint",
         expires_after_seconds=KEEP_SECONDS,
     )
-    config.register_lambda_context(_ApiGatewayContext())  # type: ignore[arg-type]
+    # Powertools reads only the remaining time of the context it is given.
+    config.register_lambda_context(cast("LambdaContext", _ApiGatewayContext()))
     return config
 
 
@@ -84,10 +86,10 @@ def key_from_headers(headers: dict[str, str]) -> str | None:
 
 
 def fingerprint(
-    method: str, path: str, path_params: dict[str, str] | None, raw_body: bytes | None
+    method: str, path: str, path_params: dict[str, str] | None, raw_body: bytes | str | None
 ) -> str:
     """The request as compared on replay: JSON bodies by content, not by spacing."""
-    body = raw_body or b""
+    body = raw_body.encode() if isinstance(raw_body, str) else raw_body or b""
     path = f"{path} {json.dumps(path_params or {}, sort_keys=True)}"
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()

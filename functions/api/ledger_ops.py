@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from functions.api import bulk
 from functions.api.auth import Principal

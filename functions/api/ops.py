@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from functions.api.auth import Principal
 from functions.api.http import Routes, deps, json_response

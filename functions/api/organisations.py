@@ -15,7 +15,7 @@ import re
 from dataclasses import fields
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from functions.api.auth import Principal
 from functions.api.http import Routes, deps, json_response

@@ -14,7 +14,7 @@ import base64
 import json
 from typing import Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from functions.api.auth import Principal
 from functions.api.http import Routes, deps, json_response

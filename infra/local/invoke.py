@@ -1,12 +1,21 @@
-"""Running our Lambda handlers in this process, one invocation at a time.
+"""Running our Lambda handlers in this process, one invocation per function at a time.
 
 AWS runs each function in its own sandbox with its own environment. Here every handler
-shares this process and its ``os.environ``, so invocations are serialised by one lock
-and each sees its function's environment while it runs (handler modules read their
-settings at import, which happens on the first invocation, under the lock).
+shares this process and its ``os.environ``:
 
-Handlers must not invoke another Lambda *synchronously*: that call would wait for the
-lock its caller holds. None of ours does (workflows and queues are asynchronous).
+* each function has its own lock: one invocation of a function at a time (handler
+  modules keep module-global state, e.g. powertools' ``BatchProcessor``), while
+  different functions run concurrently (a documents batch rendering notices for minutes
+  does not hold up ingest and match);
+* the variables the template's functions share (its Globals) are in ``os.environ``
+  for good (the platform sets them before any handler is loaded); the few that differ
+  per function (``POWERTOOLS_SERVICE_NAME``, the sweeper's ``SWEEP_AFTER_MINUTES``) are
+  read by handler modules at import only, so they are set just while a handler module
+  is first imported, under one load lock. A running invocation never swaps the
+  process environment.
+
+Handlers must not invoke their own function *synchronously*: that call would wait for
+the lock its caller holds. None of ours does (workflows and queues are asynchronous).
 """
 
 from __future__ import annotations
@@ -25,8 +34,8 @@ from typing import Any
 
 LOG = logging.getLogger("encaisse.local.invoke")
 
-# How long an invocation waits for the one before it (the longest function timeout is
-# 300 s in template.yaml; past this something is stuck rather than slow).
+# How long an invocation waits for the one before it of the same function (the longest
+# function timeout is 300 s in template.yaml; past this something is stuck rather than slow).
 LOCK_TIMEOUT_SECONDS = 900.0
 
 
@@ -80,28 +89,56 @@ class Invoker:
     """The registry of local functions and the one place their handlers are called."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._guard = threading.Lock()  # the registry, the per-function locks, counters
+        self._load_lock = threading.Lock()  # first imports (they see the function's env)
+        self._locks: dict[str, threading.Lock] = {}
         self._functions: dict[str, LocalFunction] = {}
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
         self.invocations = 0
 
     def register(self, functions: Mapping[str, LocalFunction]) -> None:
-        for function in functions.values():
-            self._functions[function.name] = function
+        with self._guard:
+            for function in functions.values():
+                self._functions[function.name] = function
 
     def clear(self) -> None:
-        self._functions.clear()
+        with self._guard:
+            self._functions.clear()
 
     def function(self, name_or_arn: str) -> LocalFunction | None:
         name = name_or_arn.rsplit(":function:", maxsplit=1)[-1].split(":", maxsplit=1)[0]
         return self._functions.get(name)
 
-    def _load(self, handler_path: str) -> Callable[[Any, Any], Any]:
-        if handler_path not in self._handlers:
-            module_name, _, attribute = handler_path.rpartition(".")
-            module = importlib.import_module(module_name)
-            self._handlers[handler_path] = getattr(module, attribute)
-        return self._handlers[handler_path]
+    def _function_lock(self, name: str) -> threading.Lock:
+        with self._guard:
+            lock = self._locks.get(name)
+            if lock is None:
+                lock = self._locks[name] = threading.Lock()
+            self.invocations += 1
+            return lock
+
+    def _load(self, function: LocalFunction) -> Callable[[Any, Any], Any]:
+        handler = self._handlers.get(function.handler)
+        if handler is not None:
+            return handler
+        with self._load_lock:
+            if function.handler in self._handlers:
+                return self._handlers[function.handler]
+            # The module reads its settings at import: it sees its function's variables.
+            previous = {k: os.environ.get(k) for k in function.environment}
+            try:
+                os.environ.update(function.environment)
+                module_name, _, attribute = function.handler.rpartition(".")
+                module = importlib.import_module(module_name)
+                loaded: Callable[[Any, Any], Any] = getattr(module, attribute)
+            finally:
+                for key, value in previous.items():
+                    if value is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = value
+            self._handlers[function.handler] = loaded
+            return loaded
 
     def invoke(self, name_or_arn: str, event: Any) -> Any:
         """Run the handler of this function; raises :class:`HandlerError` if it raises."""
@@ -113,22 +150,20 @@ class Invoker:
                     "errorMessage": f"no local handler for {name_or_arn}",
                 }
             )
-        if not self._lock.acquire(timeout=LOCK_TIMEOUT_SECONDS):
+        lock = self._function_lock(function.name)
+        if not lock.acquire(timeout=LOCK_TIMEOUT_SECONDS):
             raise HandlerError(
                 {
                     "errorType": "Lambda.TooManyRequestsException",
-                    "errorMessage": "another local invocation has held the lock too long",
+                    "errorMessage": f"an invocation of {function.name} has run too long",
                 }
             )
-        previous = {k: os.environ.get(k) for k in function.environment}
         try:
-            os.environ.update(function.environment)
             context = LambdaContext(
                 function.name, function.arn, function.memory_size, function.timeout
             )
-            self.invocations += 1
             try:
-                return self._load(function.handler)(event, context)
+                return self._load(function)(event, context)
             except Exception as e:
                 # One line: the error goes back to the caller (a workflow's Retry/Catch,
                 # a queue's redrive); the stack trace is in the returned payload.
@@ -142,12 +177,7 @@ class Invoker:
                     }
                 ) from e
         finally:
-            for key, value in previous.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-            self._lock.release()
+            lock.release()
 
     def invoke_json(self, name_or_arn: str, event: Any) -> tuple[str, bool]:
         """Like Lambda's Invoke API: (payload as JSON, whether it is a function error)."""

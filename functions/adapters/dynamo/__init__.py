@@ -35,6 +35,9 @@ from functions.adapters.dynamo.booking import (
     collection_key,
     decision_to_item,
 )
+from functions.adapters.dynamo.dunning_cases import (
+    DynamoDunningCaseRepository,
+)
 from functions.adapters.dynamo.entries import (
     DynamoEntryRepository,
     entry_from_item,
@@ -80,6 +83,7 @@ __all__ = [
     "BookingTables",
     "DynamoApiKeyRepository",
     "DynamoBooker",
+    "DynamoDunningCaseRepository",
     "DynamoEntryRepository",
     "DynamoFileRepository",
     "DynamoLeaseRepository",

@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from pynamodb.attributes import ListAttribute, UnicodeAttribute
+from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from functions.adapters.dynamo.base import StorageError, StoredModel, bound, failed_condition
+from functions.adapters.dynamo.base import (
+    StorageError,
+    StoredModel,
+    bound,
+    failed_condition,
+    string_list,
+)
 from functions.core.api_keys import ApiKeyRecord
 from functions.core.errors import ConflictError, NotFoundError, ValidationError
 
@@ -27,7 +33,7 @@ class ApiKeyModel(StoredModel):
 
     key_hash = UnicodeAttribute(hash_key=True)
     org_id = UnicodeAttribute()
-    scopes = ListAttribute[str](of=UnicodeAttribute)
+    scopes = string_list()
     label = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute(null=True)
     key_prefix = UnicodeAttribute(null=True)

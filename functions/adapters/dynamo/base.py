@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from botocore.exceptions import ClientError
-from pynamodb.attributes import MapAttribute
+from pynamodb.attributes import ListAttribute, MapAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.models import Model
 
@@ -33,6 +33,26 @@ M = TypeVar("M", bound=Model)
 # aws.py's clients: standard retry mode, 5 attempts in all; botocore's default timeouts.
 _MAX_RETRY_ATTEMPTS = 4
 _TIMEOUT_SECONDS = 60
+
+
+if TYPE_CHECKING:
+
+    class Map(MapAttribute[str, Any]):
+        """``MapAttribute`` as the type checker sees it: PynamoDB leaves its constructor
+        unannotated (a call to it fails ``mypy --strict``)."""
+
+        def __init__(self, **attributes: Any) -> None: ...
+
+else:
+    # At run time ``Map`` *is* ``MapAttribute``: ``Map(null=True)`` stays a raw map
+    # (PynamoDB tells raw maps by ``cls == MapAttribute``) and ``class X(Map)`` a typed one.
+    Map = MapAttribute
+
+
+def string_list(*, null: bool | None = None) -> ListAttribute[str]:
+    """A list of strings. PynamoDB types ``of`` as the element's Python type rather than
+    its attribute class (pynamodb/PynamoDB#1246), hence the cast."""
+    return ListAttribute[str](of=cast("type[str]", UnicodeAttribute), null=null)
 
 
 class StoredModel(Model):

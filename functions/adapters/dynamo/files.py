@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from functions.adapters.dynamo.base import (
+    Map,
     Page,
     StoredModel,
     bound,
@@ -32,7 +33,7 @@ class FileModel(StoredModel):
     new_transactions = NumberAttribute(null=True)
     rejects = NumberAttribute(null=True)
     duplicates = NumberAttribute(null=True)
-    error = MapAttribute[str, Any](null=True)
+    error = Map(null=True)
 
     def to_record(self) -> dict[str, Any]:
         """The ingest service's record: the stored attributes, plain."""

@@ -20,6 +20,7 @@ model), about 2 % of ``iter_all`` on the emulator; so the model path is kept.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
@@ -27,7 +28,6 @@ from typing import Any
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
-    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     VersionAttribute,
@@ -38,6 +38,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from functions.adapters.aws import client
 from functions.adapters.dynamo.base import (
+    Map,
     StorageError,
     StoredModel,
     _batch_get,
@@ -47,6 +48,7 @@ from functions.adapters.dynamo.base import (
     failed_condition,
     model_page,
     plain_map,
+    string_list,
     to_ddb,
     transact,
 )
@@ -120,20 +122,20 @@ def lease_from_item(item: dict[str, Any]) -> Lease:
     )
 
 
-class TenantMap(MapAttribute[str, Any]):
+class TenantMap(Map):
     name = UnicodeAttribute(null=True)
     email = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
 
 
-class AddressMap(MapAttribute[str, Any]):
-    lines = ListAttribute[str](of=UnicodeAttribute)
+class AddressMap(Map):
+    lines = string_list()
     postcode = UnicodeAttribute()
     city = UnicodeAttribute()
     country = UnicodeAttribute()
 
 
-class MandateMap(MapAttribute[str, Any]):
+class MandateMap(Map):
     rum = UnicodeAttribute()
     signed_on = UnicodeAttribute()
     debtor_iban = UnicodeAttribute()
@@ -178,13 +180,13 @@ class LeaseModel(StoredModel):
     rf_reference = UnicodeAttribute()
     balance_cents = NumberAttribute(null=True)
     version = VersionAttribute(null=True)
-    payer_ibans = ListAttribute[str](of=UnicodeAttribute, null=True)
+    payer_ibans = string_list(null=True)
     postal_address = AddressMap(null=True)
     mandate = MandateMap(null=True)
     household_id = UnicodeAttribute(null=True)
     external_id = UnicodeAttribute(null=True)
     # Written by the booker (a dunning case opened or closed by a payment).
-    dunning_flag = MapAttribute[str, Any](null=True)
+    dunning_flag = Map(null=True)
 
     by_viban = VibanIndex()
     by_rf = RfIndex()
@@ -446,7 +448,7 @@ class DynamoLeaseRepository:
         leases, next_cursor = model_page(self.model, org_id, scope, limit, cursor)
         return Page([m.to_domain() for m in leases], next_cursor)
 
-    def with_external_id(self, org_id: str, external_id: str) -> list[Lease]:
+    def with_external_id(self, org_id: str, external_id: str) -> builtins.list[Lease]:
         """The leases the ERP numbers ``external_id`` (reads the organisation's leases)."""
         m = self.model
         return [

@@ -6,11 +6,12 @@ import dataclasses
 import json
 from typing import Any
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from functions.adapters.dynamo.base import (
+    Map,
     StorageError,
     StoredModel,
     bound,
@@ -38,19 +39,19 @@ class OrganisationModel(StoredModel):
     viban_branch_code = UnicodeAttribute()
     viban_account_prefix = UnicodeAttribute()
     viban_bic = UnicodeAttribute(null=True)
-    chart = MapAttribute[str, str](null=True)
+    chart = Map(null=True)
     siren = UnicodeAttribute(null=True)
     erp_format = UnicodeAttribute(null=True)
     erp_webhook_url = UnicodeAttribute(null=True)
     erp_webhook_secret_arn = UnicodeAttribute(null=True)
     portal_secret_arn = UnicodeAttribute(null=True)
-    address = MapAttribute[str, Any](null=True)
-    branding = MapAttribute[str, Any](null=True)
+    address = Map(null=True)
+    branding = Map(null=True)
     ics = UnicodeAttribute(null=True)
-    dunning = MapAttribute[str, Any](null=True)
+    dunning = Map(null=True)
     household_split = UnicodeAttribute(null=True)
     # Written by their own calls, never by put():
-    matching_policy = MapAttribute[str, Any](null=True)
+    matching_policy = Map(null=True)
     viban_next = NumberAttribute(null=True)
     # Items written before the secret store held these in clear.
     portal_secret = UnicodeAttribute(null=True)

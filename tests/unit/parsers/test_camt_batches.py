@@ -1,4 +1,4 @@
-"""camt entry batches (camt_batches): reading runs of entries apart from
+"""camt entry batches (camt/batches.py): reading runs of entries apart from
 iterparse gives exactly what iterparse alone gives, whatever the file holds."""
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 
 from functions.core.errors import StatementParseError
 from functions.core.statements import ParsedFile
-from functions.ingest.parsers import camt, camt_batches, parse_bytes
+from functions.ingest.parsers import camt, parse_bytes
+from functions.ingest.parsers.camt import batches as camt_batches
+from functions.ingest.parsers.camt import source as camt_source
 from tests.unit.parsers.conftest import STATEMENTS
 
 CAMT_SAMPLES = sorted(
@@ -66,13 +68,13 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 def _both(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
     batched = _outcome(data)
     with monkeypatch.context() as m:
-        m.setattr(camt, "USE_BATCHES", False)
+        m.setattr(camt_source, "USE_BATCHES", False)
         plain = _outcome(data)
     return batched, plain
 
 
 def _batches_used(data: bytes) -> int:
-    reader, _, batches = camt._without_default_namespace(io.BytesIO(data))
+    reader, _, batches = camt_source.without_default_namespace(io.BytesIO(data))
     if batches is None:
         return 0
     markers = 0
@@ -233,7 +235,7 @@ def test_mutated_camt_files_read_the_same(data: st.DataObject) -> None:
         m.setattr(camt_batches, "BATCH_BYTES", 500)
         m.setattr(camt_batches, "_READ_BYTES", 61)
         batched = _outcome(mutated)
-        m.setattr(camt, "USE_BATCHES", False)
+        m.setattr(camt_source, "USE_BATCHES", False)
         plain = _outcome(mutated)
     if isinstance(batched, str) and isinstance(plain, str):
         # Both refused. Which of a garbled file's faults is met first may
