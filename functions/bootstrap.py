@@ -394,10 +394,10 @@ class Composition:
     def dunning(self) -> DunningService:
         from functions.adapters.workflows import StepFunctionsWorkflows
         from functions.notify.letters import render_letter_pdf
-        from functions.notify.service import DunningService
+        from functions.notify.service import dunning_service
 
         s = self.settings
-        return DunningService(
+        return dunning_service(
             orgs=self.organisations,
             leases=self.leases,
             ledger=self.ledger,

@@ -18,7 +18,7 @@ from functions.core.errors import StatementParseError
 from functions.core.statements import Balance, Entry, EntryStatus, Statement, Transaction
 from functions.ingest.parsers import parse_bytes
 from functions.ingest.parsers.common import french_iban
-from functions.ingest.parsers.mt940 import _DUTCH_KEYS as DUTCH_KEYS
+from functions.ingest.parsers.mt940.info import DUTCH_KEYS
 from functions.ingest.parsers.render import render_camt, render_cfonb120, render_mt940
 from tests.unit.parsers.conftest import STATEMENTS, missing_shared, shared_dir
 
