@@ -112,7 +112,9 @@ def outbox_messages(account_id: str = ACCOUNT_ID, region: str = REGION) -> list[
     from moto.sns.models import sns_backends
 
     messages: list[OutboxMessage] = []
-    for sent in ses_backends[account_id][region].sent_messages:
+    # Snapshots: the platform's threads send while the page reads (iterating the live
+    # dict of SMS would raise "mutated during iteration").
+    for sent in list(ses_backends[account_id][region].sent_messages):
         if isinstance(sent, RawMessage):
             messages.append(
                 _raw_email(sent.id, sent.source, list(sent.destinations), sent.raw_data)
@@ -135,7 +137,7 @@ def outbox_messages(account_id: str = ACCOUNT_ID, region: str = REGION) -> list[
                     str(sent.template_data),
                 )
             )
-    for message_id, (phone, text) in sns_backends[account_id][region].sms_messages.items():
+    for message_id, (phone, text) in list(sns_backends[account_id][region].sms_messages.items()):
         messages.append(OutboxMessage("sms", message_id, "SMS", [phone], "", text))
     return messages
 
