@@ -20,7 +20,7 @@ help:
 	@echo "make run    start the whole platform locally (embedded AWS, API, portal, SFTP, demo data)"
 	@echo "make test   run the test suite (what CI runs)"
 	@echo "make test-fast  unit tests and services on in-memory fakes: no emulator, no platform (< 1 min)"
-	@echo "make lint   ruff, mypy --strict (functions/), cfn-lint on template.yaml"
+	@echo "make lint   ruff, mypy --strict (functions, infra, bench), cfn-lint on template.yaml"
 	@echo "make bench  statement-parser benchmarks (writes docs/benchmarks.md)"
 	@echo "make bench-match  matching accuracy and throughput benchmark (writes docs/benchmarks.md)"
 	@echo "make bench-ceiling  storage ceiling: TransactWriteItems/s of the embedded emulator by table size"

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
         S3DocumentStore,
         SqsNoticeQueue,
     )
-    from functions.adapters.dunning_cases import DynamoDunningCaseRepository
     from functions.adapters.dynamo import (
         DynamoApiKeyRepository,
         DynamoBooker,
@@ -38,7 +37,8 @@ if TYPE_CHECKING:
         DynamoOrganisationRepository,
         DynamoTransactionRepository,
     )
-    from functions.adapters.dynamo.records import DynamoListings, DynamoTransactionRecords
+    from functions.adapters.dynamo.dunning_cases import DynamoDunningCaseRepository
+    from functions.adapters.dynamo.listings import DynamoListings
     from functions.adapters.idempotency import S3ReplayStore
     from functions.adapters.messaging import SesMailer, SnsSmsSender
     from functions.adapters.recovery import SqsRedriver
@@ -124,17 +124,15 @@ class Composition:
 
         return DynamoTransactionRepository(self.settings.transactions_table)
 
-    @cached_property
-    def transaction_records(self) -> DynamoTransactionRecords:
+    @property
+    def transaction_records(self) -> DynamoTransactionRepository:
         """Transactions with their decision and history, as typed records."""
-        from functions.adapters.dynamo.records import DynamoTransactionRecords
-
-        return DynamoTransactionRecords(self.transactions)
+        return self.transactions
 
     @cached_property
     def listings(self) -> DynamoListings:
         """Pages of leases and files for the API."""
-        from functions.adapters.dynamo.records import DynamoListings
+        from functions.adapters.dynamo.listings import DynamoListings
 
         return DynamoListings(self.leases, self.files)
 
@@ -146,7 +144,7 @@ class Composition:
 
     @cached_property
     def dunning_cases(self) -> DynamoDunningCaseRepository:
-        from functions.adapters.dunning_cases import DynamoDunningCaseRepository
+        from functions.adapters.dynamo.dunning_cases import DynamoDunningCaseRepository
 
         return DynamoDunningCaseRepository(self.settings.dunning_table)
 
@@ -396,10 +394,10 @@ class Composition:
     def dunning(self) -> DunningService:
         from functions.adapters.workflows import StepFunctionsWorkflows
         from functions.notify.letters import render_letter_pdf
-        from functions.notify.service import DunningService
+        from functions.notify.service import dunning_service
 
         s = self.settings
-        return DunningService(
+        return dunning_service(
             orgs=self.organisations,
             leases=self.leases,
             ledger=self.ledger,

@@ -33,6 +33,7 @@ from bench.matching.memory import (
     MemoryOrganisations,
     MemoryTransactions,
 )
+from functions.core.allocation import Allocation
 from functions.core.lease_index import LeaseIndex
 from functions.core.matching import CollectionRecord, MatchPolicy, decide
 from functions.core.money import format_cents
@@ -225,7 +226,9 @@ def run_throughput(n_leases: int, seed: int, repeat: int = 3) -> dict[str, float
     )
     txs = list(bank_transactions(ORG_ID, ParsedFile("bench", (st,)), "f"))
     records = {
-        t.end_to_end_id: CollectionRecord("tx_x", ((p.leases[0].lease_id, t.amount_cents),))
+        t.end_to_end_id: CollectionRecord(
+            "tx_x", (Allocation(p.leases[0].lease_id, t.amount_cents),)
+        )
         for t in m.dd_batch
         if t.end_to_end_id
     }

@@ -16,14 +16,20 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from functions.core.lease import Lease, PaymentMethod, Tenant, rf_reference_for_viban
 from functions.core.organisation import Organisation
 from functions.core.statements import Transaction
 from functions.core.viban import VirtualIbanRange
 from infra.local.seed import FIRST_NAMES, RESIDENCES, SURNAMES
+
+# month()'s ``add(where, transaction, truth)`` and its ``e2e(prefix)``.
+Add = Callable[[list[Transaction], Transaction, "Truth"], None]
+E2e = Callable[..., str]
 
 ORG_ID = "org-bench"
 MONTH = date(2026, 11, 1)
@@ -789,7 +795,7 @@ def month(p: Portfolio, seed: int = 7) -> Month:
     return m
 
 
-def _not_rent(rng, p, m, e2e, add) -> None:  # type: ignore[no-untyped-def]
+def _not_rent(rng: random.Random, p: Portfolio, m: Month, e2e: E2e, add: Add) -> None:
     """Credits that are not rent, and the landlord's own debits."""
     n = len(p.leases)
     for _ in range(max(3, n // 150)):
@@ -824,7 +830,9 @@ def _not_rent(rng, p, m, e2e, add) -> None:  # type: ignore[no-untyped-def]
         add(m.statement, t, Truth("debit", "supplier", "not_rent"))
 
 
-def _former_tenant(var, m, prof, couple, e2e, add) -> None:  # type: ignore[no-untyped-def]
+def _former_tenant(
+    var: random.Random, m: Month, prof: Profile, couple: bool, e2e: E2e, add: Add
+) -> None:
     """A former tenant paying off arrears to the generic IBAN, as the notice of
     the debt says (instalments of a repayment plan, or the whole balance)."""
     lease = prof.lease
@@ -846,13 +854,13 @@ def _former_tenant(var, m, prof, couple, e2e, add) -> None:  # type: ignore[no-u
     )
 
 
-def _varied(var, prof, add, name, remit):  # type: ignore[no-untyped-def]
+def _varied(var: random.Random, prof: Profile, add: Add, name: str, remit: str) -> Add:
     """``add`` for a payment the tenant's guardian makes, or one whose payer name and
     text come in the wider forms; the generator's plain draws are left untouched."""
     if prof.guardian is not None and var.random() < 0.85:
         g = prof.guardian
 
-        def guardian_add(where, t, truth):  # type: ignore[no-untyped-def]
+        def guardian_add(where: list[Transaction], t: Transaction, truth: Truth) -> None:
             t = replace(
                 t,
                 counterparty_name=g.name,
@@ -866,8 +874,8 @@ def _varied(var, prof, add, name, remit):  # type: ignore[no-untyped-def]
         return add
     short = var.random() < 0.6
 
-    def wide_add(where, t, truth):  # type: ignore[no-untyped-def]
-        changes = {}
+    def wide_add(where: list[Transaction], t: Transaction, truth: Truth) -> None:
+        changes: dict[str, Any] = {}
         if t.counterparty_iban not in prof.lease.payer_ibans and t.counterparty_name == name:
             changes["counterparty_name"] = _wide_name(var, prof, len(prof.lease.tenants) == 2)
         if short and t.remittance == remit:
@@ -881,7 +889,16 @@ def _varied(var, prof, add, name, remit):  # type: ignore[no-untyped-def]
     return wide_add
 
 
-def _generic(rng, var, p, m, prof, name, e2e, add) -> None:  # type: ignore[no-untyped-def]
+def _generic(
+    rng: random.Random,
+    var: random.Random,
+    p: Portfolio,
+    m: Month,
+    prof: Profile,
+    name: str,
+    e2e: E2e,
+    add: Add,
+) -> None:
     """A transfer to the landlord's generic IBAN."""
     lease = prof.lease
     lid = lease.lease_id

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import Any
 
 from functions.core.errors import EncaisseError
 
@@ -69,7 +70,7 @@ class Settings:
         absent or blank, or an optional number that is not a whole number (ZIP limits: positive).
         """
         source = os.environ if env is None else env
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}  # of each field's type, checked above
         missing = []
         for f in fields(cls):
             raw = (source.get(f.name.upper()) or "").strip()
@@ -88,7 +89,7 @@ class Settings:
                 f"missing environment variable{'s' if len(missing) > 1 else ''} "
                 f"{', '.join(missing)} (set by template.yaml's Globals)"
             )
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
 
 
 _OPTIONAL_TEXT = frozenset({"cors_allowed_origins"})

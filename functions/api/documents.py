@@ -143,7 +143,7 @@ def post_quittance(p: Any, lease_id: str) -> Response:
     body = route.body()
     if not isinstance(body, dict):
         raise ValidationError("body", "a JSON object with 'period'")
-    period = check_period(body.get("period"))  # type: ignore[arg-type]
+    period = check_period(body.get("period"))
     issued = service().issue_quittance(p.org_id, check_id(lease_id, "lease_id"), period)
     return json_response({**document_json(issued.record), "created": issued.created}, 201)
 

@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from chalice.app import Response
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         BasePersistenceLayer,
         IdempotencyConfig,
     )
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 HEADER = "Idempotency-Key"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -69,7 +70,8 @@ def idempotency_config() -> IdempotencyConfig:
         payload_validation_jmespath="fingerprint",
         expires_after_seconds=KEEP_SECONDS,
     )
-    config.register_lambda_context(_ApiGatewayContext())  # type: ignore[arg-type]
+    # Powertools reads only the remaining time of the context it is given.
+    config.register_lambda_context(cast("LambdaContext", _ApiGatewayContext()))
     return config
 
 

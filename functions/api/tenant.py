@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from functions.core.epc_qr import epc_payload
@@ -13,9 +14,15 @@ from functions.core.rf import format_rf
 from functions.core.viban import Rib, format_iban
 
 HISTORY_LINES = 36
+QR_CACHE_SIZE = 512  # payloads (a data URI is ~4 KB): at most ~2 MB per API instance
 
 
+@lru_cache(maxsize=QR_CACHE_SIZE)
 def qr_svg_data_uri(payload: str) -> str:
+    """The EPC QR code of ``payload`` as an SVG data URI. Kept per payload (the same
+    tenant reloading the page, the same amount due): drawing one costs ~10 ms of CPU,
+    most of it segno trying the 8 masks; a payload holds no secret, only what the page
+    shows."""
     # EPC069-12: error correction level M.
     import segno  # on first use: ~0.07 s of the API's cold start otherwise
 

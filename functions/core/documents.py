@@ -57,7 +57,7 @@ class PeriodNotPaidError(ConflictError):
     """A quittance was asked for a period that is not fully paid."""
 
 
-def check_period(period: str) -> str:
+def check_period(period: object) -> str:
     """``YYYY-MM`` or ValidationError naming the field."""
     if not isinstance(period, str) or not _PERIOD.match(period):
         raise ValidationError("period", f"{period!r} is not a month written YYYY-MM")

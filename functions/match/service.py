@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from functions.core.booking import Booking, Written, pack_groups, plan_booking
 from functions.core.errors import ConflictError
@@ -29,6 +29,7 @@ class Organisations(Protocol):
     def get(self, org_id: str) -> Organisation: ...
 
 
+@runtime_checkable
 class Policies(Protocol):
     def matching_policy(self, org_id: str) -> MatchPolicy: ...
 
@@ -159,8 +160,8 @@ class PaymentMatcher:
     def __post_init__(self) -> None:
         if self.indexes is None:
             self.indexes = LeaseIndexCache(self.leases, self.clock)
-        if self.policies is None and hasattr(self.orgs, "matching_policy"):
-            self.policies = self.orgs  # type: ignore[assignment]
+        if self.policies is None and isinstance(self.orgs, Policies):
+            self.policies = self.orgs
 
     def match(self, org_id: str, transaction_ids: Sequence[str]) -> list[MatchResult]:
         org = self.orgs.get(org_id)

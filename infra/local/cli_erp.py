@@ -80,7 +80,7 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     keys, endpoints = _keys(args)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "key_id": r.key_id,
             "scopes": list(r.scopes),

@@ -212,7 +212,7 @@ def _apply_one(
 
 
 def _filter_expression(condition: str, names: Any, values: Any) -> Any:
-    from moto.dynamodb.models import get_filter_expression
+    from moto.dynamodb.comparisons import get_filter_expression
 
     return get_filter_expression(condition, names, values)
 

@@ -130,15 +130,15 @@ class Invoker:
                 os.environ.update(function.environment)
                 module_name, _, attribute = function.handler.rpartition(".")
                 module = importlib.import_module(module_name)
-                handler = getattr(module, attribute)
+                loaded: Callable[[Any, Any], Any] = getattr(module, attribute)
             finally:
                 for key, value in previous.items():
                     if value is None:
                         os.environ.pop(key, None)
                     else:
                         os.environ[key] = value
-            self._handlers[function.handler] = handler
-            return handler
+            self._handlers[function.handler] = loaded
+            return loaded
 
     def invoke(self, name_or_arn: str, event: Any) -> Any:
         """Run the handler of this function; raises :class:`HandlerError` if it raises."""

@@ -68,7 +68,7 @@ def patch_lambda_invocations_run_in_process() -> None:
         payload, errored = INVOKER.invoke_json(self.function_name, event)
         return payload, errored, ""
 
-    models.LambdaFunction._invoke_lambda = _invoke_lambda
+    models.LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
 
 
 # ------------------------------------------------------------------ (b) time
@@ -97,7 +97,7 @@ def patch_wait_states_honour_time_factor() -> None:
                 # Set by an unrelated state change: keep waiting without spinning.
                 time.sleep(min(remaining, 0.05))
 
-    wait_function.WaitFunction._wait_interval = _wait_interval
+    wait_function.WaitFunction._wait_interval = _wait_interval  # type: ignore[method-assign]
 
 
 def patch_retry_intervals_honour_time_factor() -> None:
@@ -111,7 +111,7 @@ def patch_retry_intervals_honour_time_factor() -> None:
     real_time = _require(retrier_decl, "time")
     if real_time is not time:
         raise PatchError("moto changed: retrier_decl.time is not the time module")
-    retrier_decl.time = types.SimpleNamespace(  # type: ignore[assignment]
+    retrier_decl.time = types.SimpleNamespace(  # type: ignore[assignment, attr-defined]
         sleep=lambda seconds: time.sleep(scaled(float(seconds))),
         time=time.time,
         monotonic=time.monotonic,

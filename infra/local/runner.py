@@ -295,8 +295,9 @@ class EventSources:
         for poller in self.pollers:
             poller.request_stop()
         deadline = time.monotonic() + grace
-        stops: list[Callable[[float], None]] = [self.scheduler.stop] + [
-            p.stop for p in self.pollers
+        stops: list[Callable[[float], None]] = [
+            self.scheduler.stop,
+            *(p.stop for p in self.pollers),
         ]
         for stop in stops:
             stop(max(0.0, deadline - time.monotonic()))

@@ -181,7 +181,7 @@ class Platform:
         assert self.resources is not None
         dynamodb = self.resources.client("dynamodb")
         table = self.resources.tables["OrganisationsTable"]
-        ids = []
+        ids: list[str] = []
         for page in dynamodb.get_paginator("scan").paginate(
             TableName=table, ProjectionExpression="org_id"
         ):

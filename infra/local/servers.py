@@ -94,9 +94,9 @@ class OutboxMessage:
 
 def _raw_email(message_id: str, source: str, destinations: list[str], raw: str) -> OutboxMessage:
     parsed = email.message_from_string(raw, policy=email.policy.default)
-    part = parsed.get_body(preferencelist=("plain", "html"))  # type: ignore[attr-defined]
+    part = parsed.get_body(preferencelist=("plain", "html"))
     body = part.get_content() if part is not None else ""
-    attachments = [a.get_filename() or "?" for a in parsed.iter_attachments()]  # type: ignore[attr-defined]
+    attachments = [a.get_filename() or "?" for a in parsed.iter_attachments()]
     if attachments:
         body += "\n\n[pièces jointes : " + ", ".join(attachments) + "]"
     recipients = destinations or [str(parsed.get("To", ""))]
@@ -112,7 +112,9 @@ def outbox_messages(account_id: str = ACCOUNT_ID, region: str = REGION) -> list[
     from moto.sns.models import sns_backends
 
     messages: list[OutboxMessage] = []
-    for sent in ses_backends[account_id][region].sent_messages:
+    # Snapshots: the platform's threads send while the page reads (iterating the live
+    # dict of SMS would raise "mutated during iteration").
+    for sent in list(ses_backends[account_id][region].sent_messages):
         if isinstance(sent, RawMessage):
             messages.append(
                 _raw_email(sent.id, sent.source, list(sent.destinations), sent.raw_data)
@@ -135,7 +137,7 @@ def outbox_messages(account_id: str = ACCOUNT_ID, region: str = REGION) -> list[
                     str(sent.template_data),
                 )
             )
-    for message_id, (phone, text) in sns_backends[account_id][region].sms_messages.items():
+    for message_id, (phone, text) in list(sns_backends[account_id][region].sms_messages.items()):
         messages.append(OutboxMessage("sms", message_id, "SMS", [phone], "", text))
     return messages
 
@@ -181,7 +183,7 @@ class PortalHandler(SimpleHTTPRequestHandler):
 
     # Set on the subclass built by portal_server().
     api_url = ""
-    schedules: Callable[[], list[dict[str, Any]]] = staticmethod(list)  # type: ignore[assignment]
+    schedules: Callable[[], list[dict[str, Any]]] = staticmethod(list)
     trigger: Callable[[str], str] | None = None
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -286,8 +288,8 @@ def portal_server(
             super().__init__(*args, directory=str(directory), **kwargs)
 
     Handler.api_url = api_url
-    Handler.schedules = staticmethod(schedules or list)  # type: ignore[method-assign,assignment]
-    Handler.trigger = staticmethod(trigger) if trigger else None  # type: ignore[assignment]
+    Handler.schedules = staticmethod(schedules or list)
+    Handler.trigger = staticmethod(trigger) if trigger else None
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
     return ServerThread(server, "portal")

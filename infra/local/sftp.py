@@ -104,13 +104,13 @@ class SftpUsers:
 class _InboxSftpServer(asyncssh.SFTPServer):
     """Chrooted to a per-session folder; closing a written file uploads it."""
 
-    def __init__(self, chan: asyncssh.SSHServerChannel, service: SftpService) -> None:
+    def __init__(self, chan: asyncssh.SSHServerChannel[bytes], service: SftpService) -> None:
         self._service = service
         self._user: SftpUser = chan.get_extra_info("encaisse_user")
         self._root = Path(tempfile.mkdtemp(prefix="encaisse-sftp-"))
-        super().__init__(chan, chroot=str(self._root))
+        super().__init__(chan, chroot=os.fsencode(self._root))
 
-    async def close(self, file_obj: Any) -> None:  # type: ignore[override]
+    async def close(self, file_obj: Any) -> None:
         mode = getattr(file_obj, "mode", "")
         # asyncssh opens local paths as bytes.
         path = Path(os.fsdecode(getattr(file_obj, "name", b"")))

@@ -119,6 +119,45 @@ def test_a_1000_item_bulk_call_with_a_key_is_kept_and_replayed(
     assert org_id
 
 
+def test_a_1000_item_rent_call_bulk_replayed_answers_the_same_without_posting_again(
+    client: Client, settings: Settings
+) -> None:
+    """The replay of a 1,000-item ``/v1/rent-calls/bulk`` answers the first outcome
+    ("created", not "exists") and posts nothing: each ledger holds its lines once."""
+    _, key = _new_org(settings, ["erp"])
+    leases = [LEASE | {"lease_id": f"R-{n:03d}"} for n in range(100)]
+    r = client.http.post("/v1/leases/bulk", headers=_h(key), body=json.dumps({"leases": leases}))
+    assert r.status_code == 200, r.body[:300]
+    calls = [
+        {
+            "lease_id": f"R-{n % 100:03d}",
+            "rent_call_id": f"RC-{n:04d}",
+            "period": "2026-11",
+            "due_date": "2026-11-05",
+            "rent": "10.00",
+        }
+        for n in range(1000)
+    ]
+    body = json.dumps({"rent_calls": calls})
+    idem = uuid.uuid4().hex
+    first = client.http.post("/v1/rent-calls/bulk", headers=_ik(key, idem), body=body)
+    assert first.status_code == 200, first.body[:500]
+    assert json.loads(first.body)["counts"] == {"created": 1000}
+    again = client.http.post("/v1/rent-calls/bulk", headers=_ik(key, idem), body=body)
+    assert again.status_code == 200, again.body[:500]
+    assert again.body == first.body
+    assert _lower(again.headers).get("idempotent-replayed") == "true"
+    for lease_id in ("R-000", "R-057", "R-099"):
+        account = json.loads(
+            client.http.get(f"/v1/leases/{lease_id}/account", headers=_h(key)).body
+        )
+        assert len(account["lines"]) == 10
+        assert account["balance"] == "100.00"
+    # without the key, the same call is run again and finds every line posted already
+    plain = json.loads(client.http.post("/v1/rent-calls/bulk", headers=_h(key), body=body).body)
+    assert plain["counts"] == {"exists": 1000}
+
+
 def test_a_kept_answer_that_went_missing_is_a_409_not_a_500(
     client: Client, settings: Settings
 ) -> None:

@@ -408,7 +408,9 @@ def _campaign_links(to: str) -> list[str]:
         if to in m.destinations.get("ToAddresses", [])
     ]
     sms = [
-        t for n, t in sns_backends[DEFAULT_ACCOUNT_ID]["eu-west-3"].sms_messages.values() if n == to
+        t
+        for n, t in list(sns_backends[DEFAULT_ACCOUNT_ID]["eu-west-3"].sms_messages.values())
+        if n == to
     ]
     return [
         word.split("/#c=", 1)[1] for text in mails + sms for word in text.split() if "/#c=" in word

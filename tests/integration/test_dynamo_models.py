@@ -10,7 +10,8 @@ codec wrote before PynamoDB; then stored and read back through the emulator.
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -23,27 +24,58 @@ from functions.adapters.dynamo import (
     DynamoLeaseRepository,
     DynamoLedgerRepository,
     DynamoOrganisationRepository,
+    DynamoTransactionRepository,
+    collection_key,
     entry_to_item,
     from_ddb,
     lease_from_item,
     lease_to_item,
     ledger_line_to_item,
+    query_page,
     to_ddb,
+    transaction_from_item,
+    transaction_to_item,
 )
 from functions.adapters.dynamo.base import _query_page, bound
+from functions.adapters.dynamo.documents import DocumentModel, DynamoDocumentRepository
+from functions.adapters.dynamo.dunning_cases import (
+    DunningCaseModel,
+    DynamoDunningCaseRepository,
+    OpenCaseRef,
+)
 from functions.adapters.dynamo.entries import EntryModel
 from functions.adapters.dynamo.leases import LeaseModel
 from functions.adapters.dynamo.ledger import LedgerLineModel
 from functions.adapters.dynamo.organisations import OrganisationModel
+from functions.adapters.dynamo.transactions import TransactionModel
 from functions.adapters.settings import Settings
 from functions.core.accounting import AccountingEntry, EntryLine, SourceType
 from functions.core.address import PostalAddress
-from functions.core.dunning import DunningPolicy
-from functions.core.errors import ConflictError, ValidationError
+from functions.core.allocation import Allocation
+from functions.core.documents import (
+    Consent,
+    ConsentChannel,
+    ConsentSource,
+    Delivery,
+    DocumentKind,
+    DocumentRecord,
+    DocumentStatus,
+)
+from functions.core.dunning import (
+    CaseEvent,
+    CaseStatus,
+    CloseReason,
+    DunningCase,
+    DunningPolicy,
+)
+from functions.core.errors import ConflictError, NotFoundError, ValidationError
 from functions.core.lease import Lease, PaymentMethod, Tenant
 from functions.core.ledger import LedgerLine, LineKind
+from functions.core.matching import Method, Outcome
 from functions.core.organisation import Branding, ChartOfAccounts, HouseholdSplit, Organisation
+from functions.core.records import FileRecord
 from functions.core.sepa import Mandate
+from functions.core.transactions import BankTransaction, TransactionKind, TransactionStatus
 from functions.core.viban import VirtualIbanRange
 
 
@@ -173,28 +205,47 @@ def test_api_keys_are_stored_as_before_and_read_as_records(
 
 
 def test_file_records_round_trip_with_their_cursor(emulator: Any, settings: Settings) -> None:
+    """Typed records, stored as the ingest service's dicts were."""
     repo = DynamoFileRepository(settings.files_table)
-    records = [
+    received = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    items = [
         {
             "org_id": "rt-files",
             "file_id": f"f{i:02}",
             "key": f"rt-files/s{i}.xml",
             "name": f"s{i}.xml",
             "size": 1200 + i,
-            "received_at": "2026-12-03T10:00:00+00:00",
-            "status": "quarantined" if i == 0 else "ingested",
-            **({"error": {"reason": "bad", "line": 3, "lines": []}} if i == 0 else {}),
+            "received_at": received.isoformat(),
         }
+        | (
+            {"status": "quarantined", "error": {"reason": "bad", "line": 3, "lines": []}}
+            if i == 0
+            else {
+                "status": "ingested",
+                "format": "camt.054",
+                "statements": 1,
+                "transactions": 10 + i,
+                "new_transactions": i,
+                "rejects": 0,
+            }
+            | ({"duplicates": 2} if i == 2 else {})
+        )
         for i in range(5)
+    ]
+    records = [
+        FileRecord(**{k: v for k, v in item.items() if k != "received_at"}, received_at=received)
+        for item in items
     ]
     for record in records:
         repo.put(record)
-    raw = client("dynamodb").get_item(
-        TableName=settings.files_table,
-        Key={"org_id": {"S": "rt-files"}, "file_id": {"S": "f00"}},
-    )["Item"]
-    assert raw == to_ddb(records[0])
+    for record, item in zip(records, items, strict=True):
+        raw = client("dynamodb").get_item(
+            TableName=settings.files_table,
+            Key={"org_id": {"S": "rt-files"}, "file_id": {"S": record.file_id}},
+        )["Item"]
+        assert raw == to_ddb(item)
     assert repo.get("rt-files", "f00") == records[0]
+    assert repo.get("rt-files", "f99") is None
     first = repo.list("rt-files", limit=3)
     assert first.items == records[:3] and first.cursor
     # The cursor is the one the low-level listing handed out (clients may hold some).
@@ -383,3 +434,347 @@ def test_the_erp_outbox_through_the_emulator(emulator: Any, settings: Settings) 
     assert [e.entry_id for e in repo.list_pending("rt-entries")[0]] == [
         e.entry_id for e in ENTRIES[1:]
     ]
+
+
+# ---------------------------------------------------------------- transactions
+
+
+def _tx(i: int, **changes: Any) -> BankTransaction:
+    tx = BankTransaction(
+        org_id="rt-txs",
+        transaction_id=f"tx_{i:04}",
+        kind=TransactionKind.CREDIT,
+        amount_cents=51_000,
+        currency="EUR",
+        booking_date=date(2026, 11, 5),
+        value_date=None,
+        account_iban="FR7630006000011234567890189",
+        statement_id="S1",
+        bank_reference=None,
+        bank_transaction_code="PMNT-RCDT-ESCT",
+        counterparty_name="Durand",
+        counterparty_iban=None,
+        creditor_account_iban=None,
+        end_to_end_id="E2E-1",
+        mandate_id=None,
+        remittance="loyer",
+        structured_reference=None,
+        return_reason=None,
+        original_end_to_end_id=None,
+        reversal=False,
+        file_id="f1",
+    )
+    return dataclasses.replace(tx, **changes)
+
+
+DECIDED = {
+    "decision": {
+        "outcome": "allocated",
+        "method": "viban",
+        "score": Decimal("0.93"),
+        "allocations": [{"lease_id": "L1", "amount_cents": 51_000}],
+        "evidence": ["viban"],
+        "reason": None,
+        "suggestions": [],
+        "decided_at": "2026-11-05T10:00:00+00:00",
+    },
+    "revision": 1,
+    "history": [{"outcome": "review", "revision": 0, "replaced_at": "2026-11-05T10:00:00+00:00"}],
+    "recorded_at": "2026-11-05T09:00:00+00:00",
+}
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        transaction_to_item(_tx(1)),
+        transaction_to_item(_tx(2, kind=TransactionKind.DEBIT, reversal=True, file_id=""))
+        | DECIDED,
+        collection_key("rt-txs", "E2E-1")
+        | {
+            "collection_of": "tx_0001",
+            "booking_date": "2026-11-05",
+            "allocations": [{"lease_id": "L1", "amount_cents": 51_000}],
+            "reversed_by": "tx_0009",
+        },
+    ],
+    ids=["new", "decided", "collection"],
+)
+def test_a_transaction_item_is_read_as_written(item: dict[str, Any]) -> None:
+    """The ingest and the booker write these raw: the model declares all they write."""
+    stored = to_ddb(item)
+    model = TransactionModel.from_raw_data(stored)
+    assert model.serialize() == stored
+    if item["transaction_id"].startswith("tx_"):
+        assert model.to_domain() == transaction_from_item(from_ddb(stored))
+        record = model.to_record()
+        assert record.transaction == model.to_domain()
+        if "decision" not in item:
+            assert (record.decision, record.revision, record.history) == (None, 0, ())
+            return
+        assert record.revision == 1 and record.decision is not None
+        assert record.decision.decided_at == datetime(2026, 11, 5, 10, 0, tzinfo=UTC)
+        decision = record.decision.decision
+        assert (decision.outcome, decision.method, decision.score) == (
+            Outcome.ALLOCATED,
+            Method.VIBAN,
+            0.93,
+        )
+        assert decision.allocations == (Allocation("L1", 51_000),)
+        assert decision.evidence == ("viban",) and decision.reason is None
+        (replaced,) = record.history
+        assert replaced.decision.outcome is Outcome.REVIEW and replaced.revision == 0
+        assert replaced.replaced_at == datetime(2026, 11, 5, 10, 0, tzinfo=UTC)
+
+
+def test_transactions_round_trip_through_the_emulator(emulator: Any, settings: Settings) -> None:
+    repo = DynamoTransactionRepository(settings.transactions_table)
+    txs = [_tx(i) for i in range(5)]
+    assert repo.add_new(txs)[0] == [t.transaction_id for t in txs]
+    ids = ["tx_0003", "tx_0000", "tx_0009", "tx_0001"]
+    assert repo.get_many("rt-txs", ids) == [txs[3], txs[0], txs[1]]
+    ddb = client("dynamodb")
+    ddb.update_item(
+        TableName=settings.transactions_table,
+        Key={"org_id": {"S": "rt-txs"}, "transaction_id": {"S": "tx_0002"}},
+        UpdateExpression="SET #s = :s, org_status = :os, decision = :d, revision = :r",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues=to_ddb(
+            {":s": "allocated", ":os": "rt-txs#allocated", ":d": DECIDED["decision"], ":r": 1}
+        ),
+    )
+    record = repo.get("rt-txs", "tx_0002")
+    assert record.status is TransactionStatus.ALLOCATED and record.decision is not None
+    assert record.decision.decision.allocations == (Allocation("L1", 51_000),)
+    assert record.transaction == dataclasses.replace(txs[2], status=TransactionStatus.ALLOCATED)
+    for unknown in ("tx_9999", "~e2e#E2E-1"):
+        with pytest.raises(NotFoundError):
+            repo.get("rt-txs", unknown)
+    ddb.put_item(
+        TableName=settings.transactions_table,
+        Item=to_ddb(
+            collection_key("rt-txs", "E2E-1")
+            | {"collection_of": "tx_0001", "allocations": [{"lease_id": "L1", "amount_cents": 9}]}
+        ),
+    )
+    found = repo.collection("rt-txs", "E2E-1")
+    assert found is not None and found.transaction_id == "tx_0001"
+    assert found.allocations == (Allocation("L1", 9),) and found.booking_date is None
+    assert repo.collection("rt-txs", "E2E-2") is None
+    # Listings skip the collection; their cursors are the low-level query's.
+    page = repo.list("rt-txs", limit=2)
+    assert [r.transaction for r in page.items] == txs[:2]
+    legacy = {
+        "TableName": settings.transactions_table,
+        "KeyConditionExpression": "org_id = :o AND begins_with(transaction_id, :tx)",
+        "ExpressionAttributeValues": {":o": {"S": "rt-txs"}, ":tx": {"S": "tx_"}},
+        "Limit": 2,
+    }
+    assert page.cursor == query_page(legacy, None).cursor
+    rest = repo.list("rt-txs", limit=10, cursor=page.cursor)
+    assert [r.transaction_id for r in rest.items] == ["tx_0002", "tx_0003", "tx_0004"]
+    assert [r.transaction_id for r in repo.list("rt-txs", "allocated").items] == ["tx_0002"]
+    assert len(repo.list("rt-txs", "new").items) == 4
+    with pytest.raises(ValidationError):
+        repo.list("rt-txs", "allocated", cursor=page.cursor)
+
+
+# ---------------------------------------------------------------- dunning cases
+
+
+def _legacy_case_item(case: DunningCase) -> dict[str, Any]:
+    """The dunning-case codec as it stood before the model (the stored format)."""
+    item = {
+        "org_id": case.org_id,
+        "case_id": case.case_id,
+        "kind": "case",
+        "lease_id": case.lease_id,
+        "status": case.status.value,
+        "opened_at": case.opened_at.isoformat(),
+        "balance_at_opening_cents": case.balance_at_opening_cents,
+        "oldest_unpaid": case.oldest_unpaid.isoformat() if case.oldest_unpaid else None,
+        "execution_arn": case.execution_arn,
+        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+        "close_reason": case.close_reason.value if case.close_reason else None,
+        "history": [
+            {"step": e.step, "at": e.at.isoformat(), "detail": dict(e.detail)} for e in case.history
+        ],
+    }
+    return to_ddb(item)
+
+
+OPENED = datetime(2026, 11, 10, 6, 0, tzinfo=UTC)
+CASES = [
+    DunningCase("rt-dunning", "case-new", "L1", OPENED, 45_000),
+    DunningCase(
+        "rt-dunning",
+        "case-closed",
+        "L2",
+        OPENED,
+        120_000,
+        oldest_unpaid=date(2026, 9, 1),
+        status=CaseStatus.CLOSED,
+        execution_arn="arn:aws:states:eu-west-3:0:execution:dunning:x",
+        closed_at=OPENED + timedelta(days=40),
+        close_reason=CloseReason.REFERRED,
+        history=(
+            CaseEvent("opened", OPENED),
+            CaseEvent("reminder", OPENED, {"balance_cents": 120_000, "sent": True, "to": "e"}),
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.case_id)
+def test_a_dunning_case_is_stored_as_before(case: DunningCase) -> None:
+    stored = DunningCaseModel.from_domain(case).serialize()
+    assert stored == _legacy_case_item(case)
+    assert DunningCaseModel.from_raw_data(stored).to_domain() == case
+    lock = DunningCaseModel.lock_of(case).serialize()
+    assert lock == to_ddb(
+        {
+            "org_id": case.org_id,
+            "case_id": f"open#{case.lease_id}",
+            "kind": "open_lock",
+            "lease_id": case.lease_id,
+            "open_case_id": case.case_id,
+        }
+    )
+
+
+def test_dunning_cases_round_trip_through_the_emulator(emulator: Any, settings: Settings) -> None:
+    """Open, record, close as paid and not paid: the transactions' reasons are read
+    in PynamoDB's order (deletes before updates)."""
+    repo = DynamoDunningCaseRepository(settings.dunning_table)
+    first, second = CASES[0], dataclasses.replace(CASES[0], case_id="case-2", lease_id="L2")
+    assert repo.open(first) == (first, True)
+    assert repo.open(dataclasses.replace(first, case_id="case-again")) == (first, False)
+    repo.record("rt-dunning", "case-new", CaseEvent("reminder", OPENED, {"sent": True}))
+    with pytest.raises(NotFoundError):
+        repo.record("rt-dunning", "case-none", CaseEvent("reminder", OPENED))
+    stored = repo.get("rt-dunning", "case-new")
+    assert stored.history == (CaseEvent("reminder", OPENED, {"sent": True}),)
+    assert repo.find("rt-dunning", "open#L1") is None  # a lock is not a case
+    closing = CaseEvent("closed", OPENED + timedelta(days=3), {"reason": "paid"})
+    assert repo.close(stored, CloseReason.PAID, closing) is True
+    assert repo.close(stored, CloseReason.PAID, closing) is False
+    assert repo.open_cases("rt-dunning") == {}
+    closed = repo.get("rt-dunning", "case-new")
+    assert closed.status is CaseStatus.CLOSED and closed.close_reason is CloseReason.PAID
+    assert closed.history[-1] == closing
+    assert repo.open(second) == (second, True)
+    repo.set_execution(second, "arn:x")
+    assert repo.open_cases("rt-dunning") == {"L2": OpenCaseRef("L2", "case-2", True, False)}
+    assert repo.close(second, CloseReason.REFERRED, closing) is True
+    assert repo.close(second, CloseReason.REFERRED, closing) is False
+    assert repo.open_cases("rt-dunning")["L2"].held
+    assert repo.open_case_of("rt-dunning", "L2") == repo.get("rt-dunning", "case-2")
+    assert repo.release("rt-dunning", "L2", "case-new") is False
+    assert repo.release("rt-dunning", "L2", "case-2") is True
+    assert repo.open_case_of("rt-dunning", "L2") is None
+
+
+# ---------------------------------------------------------------- documents
+
+
+def _legacy_document_item(r: DocumentRecord) -> dict[str, Any]:
+    """The manifest codec as it stood before the model (the stored format)."""
+    return to_ddb(
+        {
+            "org_id": r.org_id,
+            "sk": f"doc#{r.document_id}",
+            "lease_key": f"{r.org_id}#{r.lease_id}",
+            "lease_id": r.lease_id,
+            "document_id": r.document_id,
+            "kind": r.kind.value,
+            "period": r.period,
+            "sha256": r.sha256,
+            "size": r.size,
+            "created_at": r.created_at.isoformat(),
+            "delivery": r.delivery.value,
+            "status": r.status.value,
+            "postcode": r.postcode,
+        }
+    )
+
+
+DOCUMENTS = [
+    DocumentRecord(
+        "rt-docs", "L1", "d1", DocumentKind.AVIS_ECHEANCE, "2026-12", "ab" * 32, 41_000,
+        CREATED, Delivery.PRINT, DocumentStatus.STORED, "59000",
+    ),
+    DocumentRecord(
+        "rt-docs", "L1", "d2", DocumentKind.RIB, None, "cd" * 32, 9_000,
+        CREATED + timedelta(days=1), Delivery.SAFE, DocumentStatus.NOTIFIED,
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("record", DOCUMENTS, ids=lambda r: r.document_id)
+def test_a_document_manifest_is_stored_as_before(record: DocumentRecord) -> None:
+    stored = DocumentModel.from_domain(record).serialize()
+    assert stored == _legacy_document_item(record)
+    assert DocumentModel.from_raw_data(stored).to_domain() == record
+
+
+def test_documents_consents_and_campaigns_through_the_emulator(
+    emulator: Any, settings: Settings
+) -> None:
+    repo = DynamoDocumentRepository(settings.documents_table)
+    for record in DOCUMENTS:
+        assert repo.put_new(record) is True
+    assert repo.put_new(DOCUMENTS[0]) is False
+    assert repo.get("rt-docs", "d1") == DOCUMENTS[0] and repo.get("rt-docs", "d9") is None
+    assert repo.for_lease("rt-docs", "L1") == DOCUMENTS[::-1]  # newest first
+    repo.set_status("rt-docs", "d1", DocumentStatus.PRINTED)
+    assert repo.with_status("rt-docs", DocumentStatus.PRINTED) == [
+        dataclasses.replace(DOCUMENTS[0], status=DocumentStatus.PRINTED)
+    ]
+    repo.log_access("rt-docs", "d1", "tenant", CREATED)
+    repo.log_access("rt-docs", "d1", "staff:ana", CREATED + timedelta(hours=1))
+    assert repo.accesses("rt-docs", "d1") == [
+        {"who": "tenant", "at": CREATED.isoformat()},
+        {"who": "staff:ana", "at": (CREATED + timedelta(hours=1)).isoformat()},
+    ]
+    assert repo.accesses("rt-docs", "d9") == []
+    ddb = client("dynamodb")
+    raw = ddb.get_item(
+        TableName=settings.documents_table,
+        Key={"org_id": {"S": "rt-docs"}, "sk": {"S": "doc#d1"}},
+    )["Item"]
+    assert raw["accesses"] == to_ddb({"a": [{"who": "tenant", "at": CREATED.isoformat()},
+        {"who": "staff:ana", "at": (CREATED + timedelta(hours=1)).isoformat()}]})["a"]  # fmt: skip
+    given = Consent(True, ConsentSource.PORTAL, ConsentChannel.EMAIL, CREATED)
+    withdrawn = Consent(False, ConsentSource.STAFF, ConsentChannel.PORTAL, CREATED)
+    assert repo.consent("rt-docs", "L1") == (None, [])
+    repo.put_consent("rt-docs", "L1", given)
+    repo.put_consent("rt-docs", "L1", withdrawn)
+    assert repo.consent("rt-docs", "L1") == (withdrawn, [given, withdrawn])
+    assert repo.consents("rt-docs") == {"L1": withdrawn}
+    raw = ddb.get_item(
+        TableName=settings.documents_table,
+        Key={"org_id": {"S": "rt-docs"}, "sk": {"S": "consent#L1"}},
+    )["Item"]
+    entry = {"e_delivery": False, "source": "staff", "channel": "portal", "at": CREATED.isoformat()}
+    assert raw == to_ddb(
+        {"org_id": "rt-docs", "sk": "consent#L1", "lease_id": "L1",
+         "history": [entry | {"e_delivery": True, "source": "portal", "channel": "email"}, entry]}
+        | entry
+    )  # fmt: skip
+    assert repo.mark_invited("rt-docs", "c1", "L1", "email", CREATED) is True
+    assert repo.mark_invited("rt-docs", "c1", "L1", "email", CREATED) is False
+    repo.unmark_invited("rt-docs", "c1", "L1")
+    assert repo.mark_invited("rt-docs", "c1", "L1", "sms", CREATED) is True
+    assert repo.mark_accepted("rt-docs", "c1", "L1", CREATED) is True
+    assert repo.mark_accepted("rt-docs", "c1", "L1", CREATED) is False
+    assert repo.mark_accepted("rt-docs", "c1", "L2", CREATED) is False
+    repo.unmark_invited("rt-docs", "c1", "L1")  # accepted: kept
+    assert repo.mark_invited("rt-docs", "c1", "L1", "sms", CREATED) is False
+    raw = ddb.get_item(
+        TableName=settings.documents_table,
+        Key={"org_id": {"S": "rt-docs"}, "sk": {"S": "campaign#c1#L1"}},
+    )["Item"]
+    assert raw == to_ddb(
+        {"org_id": "rt-docs", "sk": "campaign#c1#L1", "campaign_id": "c1", "lease_id": "L1",
+         "channel": "sms", "invited_at": CREATED.isoformat(), "accepted_at": CREATED.isoformat()}
+    )  # fmt: skip

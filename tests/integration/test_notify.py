@@ -187,13 +187,14 @@ def landlord(settings: Settings) -> Landlord:
 
 
 def _sent_emails(to: str) -> list[Any]:
-    messages = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+    messages = list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
     return [m for m in messages if to in m.destinations.get("ToAddresses", [])]
 
 
 def _sent_sms(phone: str) -> list[str]:
-    sms = sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages
-    return [text for number, text in sms.values() if number == phone]
+    # a snapshot: workflows of earlier tests may be sending from their threads meanwhile
+    sms = list(sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.values())
+    return [text for number, text in sms if number == phone]
 
 
 def _executions(emulator: Any, settings: Settings, name: str) -> list[dict[str, Any]]:

@@ -42,7 +42,8 @@ def test_services_share_the_roots_repositories(root: Composition) -> None:
     assert root.matcher.leases is root.leases
     assert root.review.booker is root.booker
     assert root.documents.manifests is root.document_manifests
-    assert root.dunning.orgs is root.organisations
+    assert root.dunning.opening.orgs is root.organisations
+    assert root.dunning.reminders.debtors.leases is root.leases
 
 
 def test_the_api_reads_its_settings_on_first_use_only(monkeypatch: pytest.MonkeyPatch) -> None:

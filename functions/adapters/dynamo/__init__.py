@@ -11,7 +11,6 @@ from functions.adapters.dynamo.base import (
     _KEY_EQUALS,
     _MAX_CURSOR_CHARS,
     _NOT_OURS,
-    Page,
     StorageError,
     _batch_get,
     _d,
@@ -34,6 +33,9 @@ from functions.adapters.dynamo.booking import (
     allocations_from_item,
     collection_key,
     decision_to_item,
+)
+from functions.adapters.dynamo.dunning_cases import (
+    DynamoDunningCaseRepository,
 )
 from functions.adapters.dynamo.entries import (
     DynamoEntryRepository,
@@ -80,6 +82,7 @@ __all__ = [
     "BookingTables",
     "DynamoApiKeyRepository",
     "DynamoBooker",
+    "DynamoDunningCaseRepository",
     "DynamoEntryRepository",
     "DynamoFileRepository",
     "DynamoLeaseRepository",
@@ -87,7 +90,6 @@ __all__ = [
     "DynamoLedgerWriter",
     "DynamoOrganisationRepository",
     "DynamoTransactionRepository",
-    "Page",
     "StorageError",
     "_balance_deltas",
     "_batch_get",

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from functions.core.errors import StatementParseError
 from functions.ingest.parsers import cfonb120, common, parse_bytes
+from functions.ingest.parsers.cfonb120 import entries, records
 from tests.unit.parsers.conftest import fixture_bytes
 
 FIXTURE = "cfonb120_fr_latin1_crlf.txt"
@@ -131,7 +132,7 @@ def test_text_fields_are_whitespace_collapsed(
     lines = [
         ("05".ljust(45) + qualifier + text).ljust(120)[:120] for qualifier, text in complements
     ]
-    entry = cfonb120._entry(record, lines, cents, (date(2024, 3, 5), None), None, False)
+    entry = entries.entry(record, lines, cents, (date(2024, 3, 5), None), None, False)
     transaction = entry.transactions[0]
     if reference.strip():
         assert entry.bank_reference == common.clean(reference)
@@ -142,7 +143,7 @@ def test_text_fields_are_whitespace_collapsed(
         assert transaction.remittance == common.clean(complements[0][1][:70])
     # Where spaces are the only whitespace, stripping is enough.
     if not any(c.isspace() and c != " " for line in [record, *lines] for c in line):
-        assert cfonb120._entry(record, lines, cents, (date(2024, 3, 5), None), None, True) == entry
+        assert entries.entry(record, lines, cents, (date(2024, 3, 5), None), None, True) == entry
 
 
 def _outcome(read: Callable[[], int]) -> int | str:
@@ -161,8 +162,8 @@ _ZONES += ["0000000061 5{", "٠٠٠٠٠٠٠٠٠٦١٢٥{", "²000000006125{", "+
 @pytest.mark.parametrize("decimals", ["0", "1", "2", "3", "x"])
 def test_amount_fast_path_reads_as_the_checking_one(zone: str, decimals: str) -> None:
     record = ("04" + " " * 17 + decimals).ljust(90) + zone + " " * 16
-    reader = cfonb120._Reader("x.txt")
-    fast = _outcome(lambda: cfonb120._amount(reader, record, 1))
+    reader = records.Reader("x.txt")
+    fast = _outcome(lambda: records.amount(reader, record, 1))
     assert fast == _outcome(lambda: reader.amount(record, 1))
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 
 import pytest
 
 from functions.core.dunning import CloseReason
+from functions.core.errors import ValidationError
 from functions.core.lease import Tenant
-from functions.notify.service import DunningService
+from functions.notify import cases, reminders, service
+from functions.notify.service import dunning_service
 from tests.fakes import (
     FakeDocumentStore,
     FakeDunningCaseRepository,
@@ -31,11 +34,19 @@ class Dunning:
         self.mailer = FakeMailer()
         self.sms = FakeSmsSender()
         self.documents = FakeDocumentStore()
-        self.service = DunningService(
-            w.organisations, w.leases, w.ledger, self.cases, self.workflows, self.mailer,
-            self.sms, self.documents, lambda letter, name, qr: b"%PDF-1.7 " + qr.encode(),
-            "https://portail.example", clock=clock,
-        )  # fmt: skip
+        self.service = dunning_service(
+            orgs=w.organisations,
+            leases=w.leases,
+            ledger=w.ledger,
+            cases=self.cases,
+            workflows=self.workflows,
+            mailer=self.mailer,
+            sms=self.sms,
+            documents=self.documents,
+            render_letter=lambda letter, name, qr: b"%PDF-1.7 " + qr.encode(),
+            portal_base_url="https://portail.example",
+            clock=clock,
+        )
 
     def case_of(self, lease_id: str) -> str:
         return self.cases.open_cases(ORG)[lease_id].case_id
@@ -123,3 +134,48 @@ def test_a_referred_case_holds_the_lease_until_its_debt_is_cleared(dunning: Dunn
     assert (held["held"], held["opened"]) == (1, 0)
     assert released["released"] == 1
     assert dunning.cases.open_cases(ORG) == {}
+
+
+def test_the_letter_goes_to_the_safe_with_e_delivery_consent(dunning: Dunning) -> None:
+    lease = dunning.world.leases.get(ORG, "TIL-00001")
+    dunning.world.tables.leases[(ORG, "TIL-00001")] = replace(lease, e_delivery_consent=True)
+    dunning.service.open_cases()
+
+    done = dunning.service.send_letter(ORG, "TIL-00001", dunning.case_of("TIL-00001"))
+
+    assert done["delivery"] == "safe"
+    assert dunning.documents.pdfs[done["document_key"]][1] is False
+
+
+def test_the_referral_tells_the_tenant_and_is_recorded_once(dunning: Dunning) -> None:
+    dunning.service.open_cases()
+    case_id = dunning.case_of("TIL-00001")
+
+    referred = dunning.service.refer_social(ORG, "TIL-00001", case_id)
+    again = dunning.service.refer_social(ORG, "TIL-00001", case_id)
+
+    assert (referred["emails_sent"], referred["sms_sent"]) == (1, 1)
+    assert again["skipped"] is True
+    [event] = [e for e in dunning.cases.get(ORG, case_id).history if e.step == "referral"]
+    assert event.detail["social_follow_up"] is True
+
+
+def test_a_step_for_another_lease_s_case_is_refused(dunning: Dunning) -> None:
+    dunning.service.open_cases()
+    case_id = dunning.case_of("TIL-00001")
+
+    with pytest.raises(ValidationError, match="lease_id"):
+        dunning.service.send_reminder(ORG, "TIL-00002", case_id, 1)
+    assert dunning.mailer.sent == []
+
+
+def test_each_dunning_unit_has_at_most_five_collaborators() -> None:
+    units = [
+        cls
+        for module in (cases, reminders, service)
+        for cls in vars(module).values()
+        if dataclasses.is_dataclass(cls) and cls.__module__ == module.__name__
+    ]
+    too_many = {u.__name__: len(dataclasses.fields(u)) for u in units}
+    assert {name: n for name, n in too_many.items() if n > 5} == {}
+    assert "DunningService" in too_many and "CaseOpening" in too_many
