@@ -653,7 +653,7 @@ def query(
                 self.range_key_attr if range_key_conditions else None,
             )
     if page is None:
-        return _ORIGINAL["query"](
+        answer: tuple[list[Any], int, dict[str, Any] | None] = _ORIGINAL["query"](
             self,
             hash_key,
             range_comparison,
@@ -669,6 +669,7 @@ def query(
             range_key_conditions=range_key_conditions,
             **filter_kwargs,
         )
+        return answer
     return _finish(self, page, index_name, filter_expression, projection_expressions)
 
 
