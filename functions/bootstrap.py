@@ -38,7 +38,7 @@ if TYPE_CHECKING:
         DynamoTransactionRepository,
     )
     from functions.adapters.dynamo.dunning_cases import DynamoDunningCaseRepository
-    from functions.adapters.dynamo.records import DynamoListings, DynamoTransactionRecords
+    from functions.adapters.dynamo.listings import DynamoListings
     from functions.adapters.idempotency import S3ReplayStore
     from functions.adapters.messaging import SesMailer, SnsSmsSender
     from functions.adapters.recovery import SqsRedriver
@@ -124,17 +124,15 @@ class Composition:
 
         return DynamoTransactionRepository(self.settings.transactions_table)
 
-    @cached_property
-    def transaction_records(self) -> DynamoTransactionRecords:
+    @property
+    def transaction_records(self) -> DynamoTransactionRepository:
         """Transactions with their decision and history, as typed records."""
-        from functions.adapters.dynamo.records import DynamoTransactionRecords
-
-        return DynamoTransactionRecords(self.transactions)
+        return self.transactions
 
     @cached_property
     def listings(self) -> DynamoListings:
         """Pages of leases and files for the API."""
-        from functions.adapters.dynamo.records import DynamoListings
+        from functions.adapters.dynamo.listings import DynamoListings
 
         return DynamoListings(self.leases, self.files)
 

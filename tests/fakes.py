@@ -43,7 +43,7 @@ from functions.core.lease import Lease
 from functions.core.ledger import LedgerLine
 from functions.core.matching import CollectionRecord, MatchPolicy
 from functions.core.organisation import Organisation
-from functions.core.records import Page, RecordedDecision, TransactionRecord
+from functions.core.records import FileRecord, Page, RecordedDecision, TransactionRecord
 from functions.core.secrets import PlainSecrets, RotatingSecret
 from functions.core.transactions import BankTransaction, TransactionStatus
 
@@ -106,7 +106,7 @@ class FakeTables:
     reversed_by: dict[tuple[str, str], str] = field(default_factory=dict)
     ledger: dict[tuple[str, str], dict[str, LedgerLine]] = field(default_factory=dict)
     entries: dict[tuple[str, str], _EntryState] = field(default_factory=dict)
-    files: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    files: dict[tuple[str, str], FileRecord] = field(default_factory=dict)
     api_keys: dict[str, ApiKeyRecord] = field(default_factory=dict)
 
 
@@ -634,17 +634,14 @@ class FakeFileRepository:
     def __init__(self, tables: FakeTables) -> None:
         self.t = tables
 
-    def get(self, org_id: str, file_id: str) -> dict[str, Any] | None:
-        found = self.t.files.get((org_id, file_id))
-        return dict(found) if found is not None else None
+    def get(self, org_id: str, file_id: str) -> FileRecord | None:
+        return self.t.files.get((org_id, file_id))
 
-    def put(self, record: dict[str, Any]) -> None:
-        self.t.files[(record["org_id"], record["file_id"])] = dict(record)
+    def put(self, record: FileRecord) -> None:
+        self.t.files[(record.org_id, record.file_id)] = record
 
-    def page(
-        self, org_id: str, limit: int = 100, cursor: str | None = None
-    ) -> Page[dict[str, Any]]:
-        mine = {f: dict(r) for (o, f), r in self.t.files.items() if o == org_id}
+    def page(self, org_id: str, limit: int = 100, cursor: str | None = None) -> Page[FileRecord]:
+        mine = {f: r for (o, f), r in self.t.files.items() if o == org_id}
         return page_of(mine, f"files#{org_id}", limit, cursor)
 
 
@@ -658,9 +655,7 @@ class FakeListings:
     def leases(self, org_id: str, limit: int = 100, cursor: str | None = None) -> Page[Lease]:
         return self._leases.page(org_id, limit, cursor)
 
-    def files(
-        self, org_id: str, limit: int = 100, cursor: str | None = None
-    ) -> Page[dict[str, Any]]:
+    def files(self, org_id: str, limit: int = 100, cursor: str | None = None) -> Page[FileRecord]:
         return self._files.page(org_id, limit, cursor)
 
 

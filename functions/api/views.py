@@ -9,7 +9,7 @@ from typing import Any
 from functions.core.allocation import Allocation
 from functions.core.lease import Lease
 from functions.core.money import format_cents
-from functions.core.records import TransactionRecord, transaction_view
+from functions.core.records import FileRecord, TransactionRecord, transaction_view
 
 
 def lease_json(lease: Lease) -> dict[str, Any]:
@@ -68,14 +68,18 @@ def moment(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def file_json(item: dict[str, Any]) -> dict[str, Any]:
-    keys = ("file_id", "key", "name", "size", "received_at", "status", "format")
-    out = {k: item.get(k) for k in keys}
-    out |= {
-        "statements": item.get("statements"),
-        "transactions": item.get("transactions"),
-        "new_transactions": item.get("new_transactions"),
-        "duplicates": item.get("duplicates", 0),
-        "error": item.get("error"),
+def file_json(record: FileRecord) -> dict[str, Any]:
+    return {
+        "file_id": record.file_id,
+        "key": record.key,
+        "name": record.name,
+        "size": record.size,
+        "received_at": record.received_at.isoformat() if record.received_at else None,
+        "status": record.status,
+        "format": record.format,
+        "statements": record.statements,
+        "transactions": record.transactions,
+        "new_transactions": record.new_transactions,
+        "duplicates": record.duplicates or 0,
+        "error": dict(record.error) if record.error is not None else None,
     }
-    return out

@@ -7,10 +7,10 @@ JSON from them. The fields a bank gives about a payment are listed once here
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from functions.core.matching import MatchDecision
 from functions.core.transactions import BankTransaction, TransactionStatus
@@ -106,3 +106,29 @@ class TransactionRecord:
     @property
     def status(self) -> TransactionStatus:
         return self.transaction.status
+
+
+# ---------------------------------------------------------------- statement files
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """One distinct statement file (its content's SHA-256 is ``file_id``) an
+    organisation sent, and what became of it: ``status`` is ``ingested`` (with the
+    counts) or ``quarantined`` (with ``error``); ``duplicates`` counts the same content
+    sent again."""
+
+    org_id: str
+    file_id: str
+    key: str
+    name: str
+    size: int
+    received_at: datetime | None = None
+    status: str | None = None
+    format: str | None = None
+    statements: int | None = None
+    transactions: int | None = None
+    new_transactions: int | None = None
+    rejects: int | None = None
+    duplicates: int | None = None
+    error: Mapping[str, Any] | None = None

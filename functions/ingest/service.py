@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import IO, Any, Protocol
 
 from functions.core.errors import StatementParseError
+from functions.core.records import FileRecord
 from functions.core.statements import ParsedFile, Statement, StatementSource
 from functions.core.transactions import BankTransaction, bank_transactions
 
@@ -37,8 +38,8 @@ class FileStore(Protocol):
 
 
 class FileRegistry(Protocol):
-    def get(self, org_id: str, file_id: str) -> dict[str, Any] | None: ...
-    def put(self, record: dict[str, Any]) -> None: ...
+    def get(self, org_id: str, file_id: str) -> FileRecord | None: ...
+    def put(self, record: FileRecord) -> None: ...
 
 
 class TransactionStore(Protocol):
@@ -97,14 +98,7 @@ class StatementIngestor:
             size += len(block)
         file_id = digest.hexdigest()
         org_id, _, name = key.partition("/")
-        record: dict[str, Any] = {
-            "org_id": org_id,
-            "file_id": file_id,
-            "key": key,
-            "name": name or key,
-            "size": size,
-            "received_at": self.clock().isoformat(),
-        }
+        record = FileRecord(org_id, file_id, key, name or key, size, self.clock())
         if not name or not self.orgs.exists(org_id):
             reason = (
                 f"the file must be put under an organisation's folder (<org_id>/{key}), "
@@ -113,7 +107,7 @@ class StatementIngestor:
             return self._quarantine(bucket, key, record, {"file": key, "reason": reason})
 
         previous = self.files.get(org_id, file_id)
-        if previous and previous.get("status") != "ingested":
+        if previous and previous.status != "ingested":
             previous = None
         source.seek(0)
         try:
@@ -140,27 +134,29 @@ class StatementIngestor:
             waiting += len(to_match)
         if previous is not None:
             self.store.archive_file(bucket, key)
-            self.files.put(previous | {"duplicates": int(previous.get("duplicates", 0)) + 1})
+            self.files.put(replace(previous, duplicates=(previous.duplicates or 0) + 1))
             redriven = f"; {waiting} transaction(s) still waiting sent to matching"
             return IngestResult(
                 "duplicate",
                 key,
                 file_id,
-                previous.get("format"),
+                previous.format,
                 count,
                 written,
-                reason=f"same content as {previous.get('key')} "
-                f"received {previous.get('received_at')}{redriven if waiting else ''}",
+                reason=f"same content as {previous.key} "
+                f"received {_moment(previous.received_at)}{redriven if waiting else ''}",
             )
-        record |= {
-            "status": "ingested",
-            "format": parsed.format,
-            "statements": statements,
-            "transactions": count,
-            "new_transactions": written,
-            "rejects": len(parsed.rejects),
-        }
-        self.files.put(record)
+        self.files.put(
+            replace(
+                record,
+                status="ingested",
+                format=parsed.format,
+                statements=statements,
+                transactions=count,
+                new_transactions=written,
+                rejects=len(parsed.rejects),
+            )
+        )
         self.store.archive_file(bucket, key)
         return IngestResult("ingested", key, file_id, parsed.format, count, written)
 
@@ -173,18 +169,20 @@ class StatementIngestor:
         return len(stream.statements)
 
     def _quarantine(
-        self, bucket: str, key: str, record: dict[str, Any], error: dict[str, Any]
+        self, bucket: str, key: str, record: FileRecord, error: dict[str, Any]
     ) -> IngestResult:
         error = {k: v for k, v in error.items() if v is not None} | {
             "quarantined_at": self.clock().isoformat(),
             "original_key": key,
         }
         self.store.quarantine_file(bucket, key, error)
-        if record.get("org_id") and "/" in key:
-            self.files.put(record | {"status": "quarantined", "error": error})
-        return IngestResult(
-            "quarantined", key, record.get("file_id"), reason=str(error.get("reason"))
-        )
+        if record.org_id and "/" in key:
+            self.files.put(replace(record, status="quarantined", error=error))
+        return IngestResult("quarantined", key, record.file_id, reason=str(error.get("reason")))
+
+
+def _moment(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def _batches(items: Iterable[BankTransaction], size: int) -> Iterator[list[BankTransaction]]:

@@ -30,6 +30,7 @@ from functions.core.lease import Lease
 from functions.core.ledger import LedgerLine, LineKind
 from functions.core.matching import MatchDecision, Method, Outcome
 from functions.core.organisation import Organisation
+from functions.core.records import FileRecord
 from functions.core.transactions import BankTransaction, TransactionStatus
 from tests.contract.conftest import Stores
 from tests.unit.matching.helpers import lease, tx
@@ -376,32 +377,33 @@ def test_a_claimed_entry_is_not_claimed_again_until_released_or_stale(
 
 def test_file_records_round_trip_and_page(stores: Stores, org: Organisation) -> None:
     records = [
-        {
-            "org_id": org.org_id,
-            "file_id": f"{n:064x}",
-            "key": f"{org.org_id}/f{n}.xml",
-            "name": f"f{n}.xml",
-            "size": 10 + n,
-            "received_at": NOW.isoformat(),
-            "status": "ingested",
-            "format": "camt.054",
-            "transactions": n,
-        }
+        FileRecord(
+            org.org_id,
+            f"{n:064x}",
+            f"{org.org_id}/f{n}.xml",
+            f"f{n}.xml",
+            10 + n,
+            NOW,
+            status="ingested",
+            format="camt.054",
+            transactions=n,
+            duplicates=n or None,
+        )
         for n in range(5)
     ]
     for record in records:
         stores.files.put(record)
-    assert stores.files.get(org.org_id, records[2]["file_id"]) == records[2]
+    assert stores.files.get(org.org_id, records[2].file_id) == records[2]
     assert stores.files.get(org.org_id, "0" * 64 + "f") is None
     seen: list[str] = []
     cursor = None
     for _ in range(10):
         page = stores.listings.files(org.org_id, limit=2, cursor=cursor)
-        seen += [r["file_id"] for r in page.items]
+        seen += [r.file_id for r in page.items]
         cursor = page.cursor
         if cursor is None:
             break
-    assert seen == [r["file_id"] for r in records]
+    assert seen == [r.file_id for r in records]
 
 
 def test_api_keys_are_stored_once_and_revoked_once(stores: Stores, org: Organisation) -> None:

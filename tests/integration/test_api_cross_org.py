@@ -127,8 +127,8 @@ def test_every_route_refuses_another_organisations_data(client: Client, settings
     assert client.http.get("/v1/leases/SECRET-1/account", headers=_h(key_a)).body == account_before
     pending, _ = DynamoEntryRepository(settings.entries_table).list_pending(org_a, None, 10)
     assert [e.entry_id for e in pending] == entry_ids
-    item = DynamoTransactionRepository(settings.transactions_table).get_item(org_a, tx_id)
-    assert item["status"] == "review"
+    record = DynamoTransactionRepository(settings.transactions_table).get(org_a, tx_id)
+    assert record.status.value == "review"
     assert client.http.get("/v1/leases/SECRET-1/consent", headers=_h(key_a)).body == consent_before
     lease = json.loads(client.http.get("/v1/leases/SECRET-1", headers=_h(key_a)).body)
     assert lease["rent"] == "412.30"

@@ -61,9 +61,11 @@ from functions.core.dunning import (
 from functions.core.errors import ConflictError, NotFoundError, ValidationError
 from functions.core.lease import Lease, PaymentMethod, Tenant
 from functions.core.ledger import LedgerLine, LineKind
+from functions.core.matching import Method, Outcome
 from functions.core.organisation import Branding, ChartOfAccounts, HouseholdSplit, Organisation
+from functions.core.records import FileRecord
 from functions.core.sepa import Mandate
-from functions.core.transactions import BankTransaction, TransactionKind
+from functions.core.transactions import BankTransaction, TransactionKind, TransactionStatus
 from functions.core.viban import VirtualIbanRange
 
 
@@ -193,28 +195,47 @@ def test_api_keys_are_stored_as_before_and_read_as_records(
 
 
 def test_file_records_round_trip_with_their_cursor(emulator: Any, settings: Settings) -> None:
+    """Typed records, stored as the ingest service's dicts were."""
     repo = DynamoFileRepository(settings.files_table)
-    records = [
+    received = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    items = [
         {
             "org_id": "rt-files",
             "file_id": f"f{i:02}",
             "key": f"rt-files/s{i}.xml",
             "name": f"s{i}.xml",
             "size": 1200 + i,
-            "received_at": "2026-12-03T10:00:00+00:00",
-            "status": "quarantined" if i == 0 else "ingested",
-            **({"error": {"reason": "bad", "line": 3, "lines": []}} if i == 0 else {}),
+            "received_at": received.isoformat(),
         }
+        | (
+            {"status": "quarantined", "error": {"reason": "bad", "line": 3, "lines": []}}
+            if i == 0
+            else {
+                "status": "ingested",
+                "format": "camt.054",
+                "statements": 1,
+                "transactions": 10 + i,
+                "new_transactions": i,
+                "rejects": 0,
+            }
+            | ({"duplicates": 2} if i == 2 else {})
+        )
         for i in range(5)
+    ]
+    records = [
+        FileRecord(**{k: v for k, v in item.items() if k != "received_at"}, received_at=received)
+        for item in items
     ]
     for record in records:
         repo.put(record)
-    raw = client("dynamodb").get_item(
-        TableName=settings.files_table,
-        Key={"org_id": {"S": "rt-files"}, "file_id": {"S": "f00"}},
-    )["Item"]
-    assert raw == to_ddb(records[0])
+    for record, item in zip(records, items, strict=True):
+        raw = client("dynamodb").get_item(
+            TableName=settings.files_table,
+            Key={"org_id": {"S": "rt-files"}, "file_id": {"S": record.file_id}},
+        )["Item"]
+        assert raw == to_ddb(item)
     assert repo.get("rt-files", "f00") == records[0]
+    assert repo.get("rt-files", "f99") is None
     first = repo.list("rt-files", limit=3)
     assert first.items == records[:3] and first.cursor
     # The cursor is the one the low-level listing handed out (clients may hold some).
@@ -476,11 +497,24 @@ def test_a_transaction_item_is_read_as_written(item: dict[str, Any]) -> None:
     assert model.serialize() == stored
     if item["transaction_id"].startswith("tx_"):
         assert model.to_domain() == transaction_from_item(from_ddb(stored))
-        assert model.plain() == from_ddb(stored) | (
-            {"decision": from_ddb(stored)["decision"] | {"score": 0.93}}
-            if "decision" in item
-            else {}
+        record = model.to_record()
+        assert record.transaction == model.to_domain()
+        if "decision" not in item:
+            assert (record.decision, record.revision, record.history) == (None, 0, ())
+            return
+        assert record.revision == 1 and record.decision is not None
+        assert record.decision.decided_at == datetime(2026, 11, 5, 10, 0, tzinfo=UTC)
+        decision = record.decision.decision
+        assert (decision.outcome, decision.method, decision.score) == (
+            Outcome.ALLOCATED,
+            Method.VIBAN,
+            0.93,
         )
+        assert decision.allocations == (Allocation("L1", 51_000),)
+        assert decision.evidence == ("viban",) and decision.reason is None
+        (replaced,) = record.history
+        assert replaced.decision.outcome is Outcome.REVIEW and replaced.revision == 0
+        assert replaced.replaced_at == datetime(2026, 11, 5, 10, 0, tzinfo=UTC)
 
 
 def test_transactions_round_trip_through_the_emulator(emulator: Any, settings: Settings) -> None:
@@ -499,12 +533,13 @@ def test_transactions_round_trip_through_the_emulator(emulator: Any, settings: S
             {":s": "allocated", ":os": "rt-txs#allocated", ":d": DECIDED["decision"], ":r": 1}
         ),
     )
-    record = repo.get_item("rt-txs", "tx_0002")
-    assert record["status"] == "allocated" and record["decision"]["allocations"] == [
-        {"lease_id": "L1", "amount_cents": 51_000}
-    ]
-    with pytest.raises(NotFoundError):
-        repo.get_item("rt-txs", "tx_9999")
+    record = repo.get("rt-txs", "tx_0002")
+    assert record.status is TransactionStatus.ALLOCATED and record.decision is not None
+    assert record.decision.decision.allocations == (Allocation("L1", 51_000),)
+    assert record.transaction == dataclasses.replace(txs[2], status=TransactionStatus.ALLOCATED)
+    for unknown in ("tx_9999", "~e2e#E2E-1"):
+        with pytest.raises(NotFoundError):
+            repo.get("rt-txs", unknown)
     ddb.put_item(
         TableName=settings.transactions_table,
         Item=to_ddb(
@@ -518,7 +553,7 @@ def test_transactions_round_trip_through_the_emulator(emulator: Any, settings: S
     assert repo.collection("rt-txs", "E2E-2") is None
     # Listings skip the collection; their cursors are the low-level query's.
     page = repo.list("rt-txs", limit=2)
-    assert [i["transaction_id"] for i in page.items] == ["tx_0000", "tx_0001"]
+    assert [r.transaction for r in page.items] == txs[:2]
     legacy = {
         "TableName": settings.transactions_table,
         "KeyConditionExpression": "org_id = :o AND begins_with(transaction_id, :tx)",
@@ -527,8 +562,8 @@ def test_transactions_round_trip_through_the_emulator(emulator: Any, settings: S
     }
     assert page.cursor == query_page(legacy, None).cursor
     rest = repo.list("rt-txs", limit=10, cursor=page.cursor)
-    assert [i["transaction_id"] for i in rest.items] == ["tx_0002", "tx_0003", "tx_0004"]
-    assert [i["transaction_id"] for i in repo.list("rt-txs", "allocated").items] == ["tx_0002"]
+    assert [r.transaction_id for r in rest.items] == ["tx_0002", "tx_0003", "tx_0004"]
+    assert [r.transaction_id for r in repo.list("rt-txs", "allocated").items] == ["tx_0002"]
     assert len(repo.list("rt-txs", "new").items) == 4
     with pytest.raises(ValidationError):
         repo.list("rt-txs", "allocated", cursor=page.cursor)

@@ -125,7 +125,7 @@ def test_viban_credits_are_booked_once(
     ]
     # nothing points to a lease: unmatched, waiting for a person, its money in suspense
     page = DynamoTransactionRepository(settings.transactions_table).list(org_id, "unmatched")
-    assert [t["amount_cents"] for t in page.items] == [9_999]
+    assert [t.transaction.amount_cents for t in page.items] == [9_999]
 
     # the same payments again, in a file with one more: only the new one is booked
     body2 = camt054(

@@ -202,8 +202,8 @@ def test_a_large_file_is_streamed_and_records_what_a_small_one_does(
     assert len(_transaction_ids(emulator, org)) == 40
     settings = Settings.from_env()
     record = DynamoFileRepository(settings.files_table).get(org, result.file_id)
-    assert record is not None and record["statements"] == 2
-    assert record["size"] == len(body)
+    assert record is not None and record.statements == 2
+    assert record.size == len(body)
     again = _ingest(emulator, org, "big-renamed.xml", body)
     assert again.status == "duplicate"
 

@@ -23,8 +23,11 @@ from functions.adapters.dynamo import (
 from functions.adapters.settings import Settings
 from functions.api.auth import hash_key, new_key
 from functions.core.lease import Lease, PaymentMethod, Tenant
+from functions.core.matching import Method
 from functions.core.organisation import Organisation
+from functions.core.records import TransactionRecord
 from functions.core.statements import Entry, Statement, Transaction
+from functions.core.transactions import TransactionKind
 from functions.core.viban import VirtualIbanRange
 from functions.ingest.parsers.render import render_camt
 from functions.leases.service import LeaseService, RentCall
@@ -141,8 +144,8 @@ def _balance(settings: Settings, org_id: str, lid: str) -> int:
     return DynamoLeaseRepository(settings.leases_table).get(org_id, lid).balance_cents
 
 
-def _by_status(settings: Settings, org_id: str, status: str) -> list[dict[str, Any]]:
-    return DynamoTransactionRepository(settings.transactions_table).list(org_id, status).items
+def _by_status(settings: Settings, org_id: str, status: str) -> list[TransactionRecord]:
+    return list(DynamoTransactionRepository(settings.transactions_table).list(org_id, status).items)
 
 
 def test_direct_debit_return_reverses_the_collection_once_and_flags_the_lease(
@@ -155,7 +158,7 @@ def test_direct_debit_return_reverses_the_collection_once_and_flags_the_lease(
     _run(emulator, settings, org_id, "sdd.xml", _statement(collection, code="PMNT-RDDT-ESDD"))
     assert _balance(settings, org_id, "L0") == 0
     (booked,) = _by_status(settings, org_id, "allocated")
-    assert booked["decision"]["method"] == "mandate"
+    assert booked.decision is not None and booked.decision.decision.method is Method.MANDATE
 
     returned = Transaction(
         -56_000,
@@ -190,8 +193,12 @@ def test_direct_debit_return_reverses_the_collection_once_and_flags_the_lease(
     # the bank's pain.002 about the same collection: no second reversal
     _run(emulator, settings, org_id, "psr.xml", _pain002("SDD-2611-L0", "560.00", "AM04", "RUM-0"))
     assert _balance(settings, org_id, "L0") == 56_000
-    (dup,) = [t for t in _by_status(settings, org_id, "not_rent") if t["kind"] == "reject"]
-    assert "already reversed" in dup["decision"]["reason"]
+    (dup,) = [
+        t
+        for t in _by_status(settings, org_id, "not_rent")
+        if t.transaction.kind is TransactionKind.REJECT
+    ]
+    assert dup.decision is not None and "already reversed" in (dup.decision.decision.reason or "")
 
 
 def test_a_person_decides_and_the_payer_is_known_next_month(
@@ -231,13 +238,16 @@ def test_a_person_decides_and_the_payer_is_known_next_month(
         again = Transaction(30_000, "SAMIR BENALI", stranger, remittance="VIR PERMANENT DEC")
         _run(emulator, settings, org_id, "gen2.xml", _statement(again))
         allocated = [
-            t for t in _by_status(settings, org_id, "allocated") if t["amount_cents"] == 30_000
+            t
+            for t in _by_status(settings, org_id, "allocated")
+            if t.transaction.amount_cents == 30_000
         ]
-        assert allocated[0]["decision"]["method"] == "payer_iban"
-        assert [a["lease_id"] for a in allocated[0]["decision"]["allocations"]] == ["L2"]
+        decided = allocated[0].decision
+        assert decided is not None and decided.decision.method is Method.PAYER_IBAN
+        assert [a.lease_id for a in decided.decision.allocations] == ["L2"]
 
         # that one was wrong (the parking): undo it by reversal, then split
-        second = allocated[0]["transaction_id"]
+        second = allocated[0].transaction_id
         r = client.http.post(
             f"/v1/allocations/{second}/undo", headers=h, body=json.dumps({"note": "parking too"})
         )

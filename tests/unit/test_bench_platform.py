@@ -8,14 +8,24 @@ from bench.matching.generate import month, portfolio
 from bench.platform.bench_platform import (
     BEGIN,
     END,
+    MONTH_STAGE,
+    Baseline,
     Result,
     Stage,
     bank_files,
     bodies,
     chunks,
     percentile,
+    read_baseline,
     report,
     write_docs,
+)
+from bench.platform.extra import (
+    ParseMeasure,
+    collection_file,
+    dd_leases,
+    dd_organisation,
+    history_items,
 )
 from functions.api.requests import lease_from_body, rent_call_from_body
 from functions.core.lease import rf_reference_for_viban
@@ -60,6 +70,7 @@ def test_the_report_marks_targets_and_replaces_only_its_section(tmp_path: Path) 
     r.stages = [
         Stage("POST /v1/leases/bulk", 1000, 1.0),
         Stage("POST /v1/rent-calls/bulk", 10, 1.0),
+        Stage(MONTH_STAGE, 10, 0.5),
     ]
     r.max_bulk_call_s, r.idempotent_bulk, r.peak_rss_mb = 1.2, "works", 400.0
     r.latency_p95_ms, r.imports = 50.0, {"functions.api.app": 0.9}
@@ -78,3 +89,49 @@ def test_the_report_marks_targets_and_replaces_only_its_section(tmp_path: Path) 
     out = docs.read_text(encoding="utf-8")
     assert out.count(BEGIN) == 1 and out.count(END) == 1
     assert "## Matching\n\nkept" in out and "second" in out and "first" not in out
+
+
+def test_the_flat_cost_baseline_is_kept_across_runs(tmp_path: Path) -> None:
+    """The 1,000-lease run leaves its time per payment; a later run of another size
+    keeps it and prints its ratio against it."""
+    docs = tmp_path / "benchmarks.md"
+    write_docs("1,000 leases", 1000, docs=docs, baseline=Baseline(40.0, 1000, "2026-12-03"))
+    write_docs("50,000 leases", 50_000, docs=docs)
+    assert read_baseline(docs) == Baseline(40.0, 1000, "2026-12-03")
+    r = Result(50_000, history_months=12, baseline=read_baseline(docs))
+    r.stages = [Stage(MONTH_STAGE, 1000, 50.0)]
+    assert r.ms_per_payment == 50.0 and r.flat_ratio == 1.25
+    text = report(r)
+    assert "50.0 ms per payment vs 40.0 ms, 1.25×) | ✔ |" in text
+    r.stages = [Stage(MONTH_STAGE, 1000, 60.0)]
+    assert "1.50×) | ✘ |" in report(r)
+    # a target whose stage did not run is neither met nor missed
+    assert "| CLI parse --summary ≥ 0.5 of raw iterparse and < 100 MB | — |" in text
+
+
+def test_the_parse_target_reads_the_ratio_and_the_peak() -> None:
+    r = Result(10)
+    r.parse = ParseMeasure(100_000, 128.0, 20.0, 32.0, 11.0, 17.0, "/usr/bin/time")
+    assert "| CLI parse --summary ≥ 0.5 of raw iterparse and < 100 MB | ✔ |" in report(r)
+    r.parse = ParseMeasure(100_000, 128.0, 30.0, 112.0, 12.0, 17.0, "/usr/bin/time")
+    assert "| CLI parse --summary ≥ 0.5 of raw iterparse and < 100 MB | ✘ |" in report(r)
+
+
+def test_the_collection_day_file_holds_one_collection_per_direct_debit_lease() -> None:
+    leases, payers = dd_leases(40)
+    assert len(leases) == 40 and all(x.mandate_id for x in leases)
+    org = dd_organisation(portfolio(1))
+    assert org.org_id != portfolio(1).org.org_id
+    parsed = parse_bytes(collection_file(org, leases, payers), "day.xml")
+    txs = list(bank_transactions(org.org_id, parsed, "day.xml"))
+    assert {t.mandate_id for t in txs} == {x.mandate_id for x in leases}
+    assert all(t.bank_transaction_code == "PMNT-RDDT-ESDD" for t in txs)
+
+
+def test_the_history_is_decided_and_acknowledged() -> None:
+    p = portfolio(30)
+    items = list(history_items(p.org, p.leases, 2))
+    txs = [i for role, i in items if role == "transactions"]
+    assert txs and all(i["status"] == "allocated" for i in txs)
+    entries = [i for role, i in items if role == "entries"]
+    assert entries and not any("pending_org" in i for i in entries)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from lxml import etree
 
 from functions.ingest.parsers import parse_bytes
 from tests.fixtures.camt054 import Credit, camt054
-from tests.unit.parsers.conftest import missing_shared
+from tests.unit.parsers.conftest import missing_shared, shared_dir
 
-XSD = Path(__file__).resolve().parents[2].parent / "shared/testdata/xsd/camt.054.001.04.xsd"
+XSD = shared_dir() / "testdata" / "xsd" / "camt.054.001.04.xsd"
 VIBAN = "FR7630004008215700000000102"
 FILE = camt054(
     "FR7630004008210000420001774",

@@ -14,7 +14,6 @@ import base64
 import hashlib
 import json
 import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -27,6 +26,7 @@ from pynamodb.models import Model
 
 from functions.adapters.aws import client
 from functions.core.errors import EncaisseError, ValidationError
+from functions.core.records import Page
 
 M = TypeVar("M", bound=Model)
 
@@ -262,13 +262,9 @@ def decode_cursor(cursor: str | None, scope: str | None = None) -> dict[str, Any
     return key
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    items: list[dict[str, Any]]
-    cursor: str | None
-
-
-def _query_page(table: str, org_id: str, limit: int, cursor: str | None, **extra: Any) -> Page:
+def _query_page(
+    table: str, org_id: str, limit: int, cursor: str | None, **extra: Any
+) -> Page[dict[str, Any]]:
     """One page of an organisation's items, newest cursor encoded for the API."""
     kwargs: dict[str, Any] = {
         "TableName": table,
@@ -279,8 +275,10 @@ def _query_page(table: str, org_id: str, limit: int, cursor: str | None, **extra
     return query_page(kwargs, cursor)
 
 
-def query_page(kwargs: dict[str, Any], cursor: str | None) -> Page:
-    """Run one query from the API's cursor; the next cursor encodes where it stopped."""
+def query_page(kwargs: dict[str, Any], cursor: str | None) -> Page[dict[str, Any]]:
+    """Run one query from the API's cursor; the next cursor encodes where it stopped.
+
+    Raw items: what cursors looked like before the models (tests compare with it)."""
     scope = cursor_scope(kwargs)
     start = decode_cursor(cursor, scope)
     if start:

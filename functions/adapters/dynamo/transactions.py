@@ -32,7 +32,6 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from functions.adapters.aws import client
 from functions.adapters.dynamo.base import (
     Map,
-    Page,
     StoredModel,
     _batch_get,
     _d,
@@ -44,8 +43,17 @@ from functions.adapters.dynamo.base import (
 )
 from functions.adapters.dynamo.booking import allocations_from_item, collection_key
 from functions.adapters.faults import crash_point
+from functions.core.allocation import Allocation
 from functions.core.errors import NotFoundError
-from functions.core.matching import CollectionRecord
+from functions.core.matching import (
+    CollectionRecord,
+    MatchDecision,
+    Method,
+    Outcome,
+    RejectInfo,
+    Suggestion,
+)
+from functions.core.records import Page, RecordedDecision, TransactionRecord
 from functions.core.transactions import BankTransaction, TransactionKind, TransactionStatus
 
 
@@ -183,13 +191,64 @@ class TransactionModel(StoredModel):
             status=TransactionStatus(self.status or "new"),
         )
 
-    def plain(self) -> dict[str, Any]:
-        """The stored record as plain values (transaction, decision, revision, history)."""
-        return {
-            name: plain_map(value)
-            for name in self.get_attributes()
-            if (value := getattr(self, name)) is not None
-        }
+    def to_record(self) -> TransactionRecord:
+        """The transaction with its decision, the decision's revision and history."""
+        history = (_recorded_decision(h) for h in plain_map(self.history) or ())
+        return TransactionRecord(
+            transaction=self.to_domain(),
+            decision=_recorded_decision(plain_map(self.decision) or {}),
+            revision=int(self.revision or 0),
+            history=tuple(h for h in history if h is not None),
+        )
+
+
+def _moment(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _recorded_decision(item: dict[str, Any]) -> RecordedDecision | None:
+    """A stored ``decision`` (written by the booker's ``decision_to_item``) or an entry
+    of ``history``, read from its raw map; None if it holds no outcome."""
+    if not item or not item.get("outcome"):
+        return None
+    reject = item.get("reject")
+    decision = MatchDecision(
+        outcome=Outcome(item["outcome"]),
+        allocations=allocations_from_item(item),
+        method=Method(item["method"]) if item.get("method") else None,
+        score=float(item.get("score", 0) or 0),
+        evidence=tuple(item.get("evidence", [])),
+        reason=item.get("reason"),
+        suggestions=tuple(
+            Suggestion(
+                s["lease_id"],
+                float(s.get("score", 0) or 0),
+                tuple(s.get("reasons", [])),
+                tuple(
+                    Allocation(a["lease_id"], int(a["amount_cents"]))
+                    for a in s.get("allocations", [])
+                ),
+            )
+            for s in item.get("suggestions", [])
+        ),
+        reject=RejectInfo(
+            reason_code=reject.get("reason_code"),
+            reason_label=reject.get("reason_label", ""),
+            category=reject.get("category", ""),
+            original_end_to_end_id=reject.get("original_end_to_end_id"),
+            original_transaction_id=reject.get("original_transaction_id"),
+        )
+        if isinstance(reject, dict)
+        else None,
+        confirmed_by=item.get("confirmed_by"),
+    )
+    revision = item.get("revision")
+    return RecordedDecision(
+        decision,
+        _moment(item.get("decided_at")),
+        replaced_at=_moment(item.get("replaced_at")),
+        revision=int(revision) if revision is not None else None,
+    )
 
 
 NEW_ONLY = "attribute_not_exists(transaction_id)"
@@ -299,12 +358,12 @@ class DynamoTransactionRepository:
         order = {t: i for i, t in enumerate(transaction_ids)}
         return sorted((m.to_domain() for m in found), key=lambda t: order[t.transaction_id])
 
-    def get_item(self, org_id: str, transaction_id: str) -> dict[str, Any]:
-        """The stored record (transaction, decision, revision, history)."""
+    def get(self, org_id: str, transaction_id: str) -> TransactionRecord:
+        """The transaction with its decision and history; raises ``NotFoundError``."""
         if not transaction_id.startswith("tx_"):
             raise NotFoundError("transaction", transaction_id)
         try:
-            return self.model.get(org_id, transaction_id, consistent_read=True).plain()
+            return self.model.get(org_id, transaction_id, consistent_read=True).to_record()
         except self.model.DoesNotExist as e:
             raise NotFoundError("transaction", transaction_id) from e
 
@@ -324,8 +383,10 @@ class DynamoTransactionRepository:
 
     def list(
         self, org_id: str, status: str | None = None, limit: int = 100, cursor: str | None = None
-    ) -> Page:
-        """One page of the organisation's stored records (of one status if given)."""
+    ) -> Page[TransactionRecord]:
+        """One page of the organisation's transactions (of one status if given), with
+        their decisions; raises ``ValidationError`` for a cursor this listing did not
+        return."""
         m = self.model
         scope: dict[str, Any] = {"TableName": self.table}
         if status:
@@ -351,7 +412,7 @@ class DynamoTransactionRepository:
                 cursor,
                 range_key_condition=m.transaction_id.startswith("tx_"),
             )
-        return Page([t.plain() for t in found], next_cursor)
+        return Page([t.to_record() for t in found], next_cursor)
 
 
 # ---------------------------------------------------------------- entries and ledger

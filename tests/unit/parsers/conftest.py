@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,13 @@ def missing_shared(path: Path) -> None:
     if os.environ.get("CI", "").strip().lower() in ("true", "1"):
         pytest.fail(f"{message}; CI=true requires it", pytrace=False)
     pytest.skip(message)
+
+
+def shared_cases(cases: Iterable[str]) -> list[str]:
+    """The parameters of a test of the shared files: ``cases``, or a single
+    placeholder when the files are absent, so that such a test skips once
+    (fails in CI) through :func:`shared_statements` rather than once per file."""
+    return sorted(cases) if STATEMENTS.is_dir() else ["-"]
 
 
 @pytest.fixture(scope="session")

@@ -16,14 +16,20 @@ from functions.core.statements import ParsedFile
 from functions.ingest.parsers import camt, parse_bytes
 from functions.ingest.parsers.camt import batches as camt_batches
 from functions.ingest.parsers.camt import source as camt_source
-from tests.unit.parsers.conftest import STATEMENTS
+from tests.unit.parsers.conftest import REPO, STATEMENTS
 
 CAMT_SAMPLES = sorted(
     p
     for p in (STATEMENTS.glob("camt*/*") if STATEMENTS.is_dir() else [])
     if p.is_file() and not p.name.endswith((".expected.json", ".pydata"))
 )
-OWN = sorted((Path(__file__).parent / "fixtures").glob("camt*.xml"))
+OWN = sorted(
+    [
+        *(Path(__file__).parent / "fixtures").glob("camt*.xml"),
+        *(REPO / "tests" / "golden" / "own").glob("camt*/*.xml"),
+        *(REPO / "tests" / "golden" / "own").glob("sdd_returns/*.xml"),
+    ]
+)
 
 NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
 
@@ -63,6 +69,8 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     token meets a buffer boundary somewhere."""
     monkeypatch.setattr(camt_batches, "BATCH_BYTES", 700)
     monkeypatch.setattr(camt_batches, "_READ_BYTES", 97)
+    # A first read that holds the root's start tag but seldom the whole file.
+    monkeypatch.setattr(camt_source, "_HEAD", 1024)
 
 
 def _both(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:

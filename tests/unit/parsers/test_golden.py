@@ -16,7 +16,7 @@ import pytest
 from functions.core.errors import StatementParseError
 from functions.ingest.parsers import parse_bytes
 from functions.ingest.statement_json import to_json
-from tests.unit.parsers.conftest import REPO, STATEMENTS, missing_shared
+from tests.unit.parsers.conftest import REPO, STATEMENTS, missing_shared, shared_cases
 
 GOLDEN = REPO / "tests" / "golden" / "statements"
 
@@ -67,7 +67,7 @@ def test_golden(relative: str) -> None:
 
 
 @pytest.mark.usefixtures("shared_statements")
-@pytest.mark.parametrize("relative", sorted(NEGATIVE))
+@pytest.mark.parametrize("relative", shared_cases(NEGATIVE))
 def test_negative_files_are_rejected(relative: str) -> None:
     path = STATEMENTS / relative
     with pytest.raises(StatementParseError) as info:

@@ -15,7 +15,7 @@ import pytest
 
 from functions.core.statements import Balance, ParsedFile, Statement
 from functions.ingest.parsers import parse_bytes
-from tests.unit.parsers.conftest import STATEMENTS, missing_shared
+from tests.unit.parsers.conftest import STATEMENTS, missing_shared, shared_cases
 
 
 @dataclass(frozen=True)
@@ -941,7 +941,8 @@ def _wanted(want: S) -> S:
     return replace(want, **days)
 
 
-@pytest.mark.parametrize("relative", sorted(FACTS))
+@pytest.mark.usefixtures("shared_statements")
+@pytest.mark.parametrize("relative", shared_cases(FACTS))
 def test_manifest_facts(relative: str) -> None:
     facts = FACTS[relative]
     parsed = _parse(relative)
@@ -958,7 +959,8 @@ def test_manifest_facts(relative: str) -> None:
         assert {name: getattr(tx, name) for name in tx_fields} == tx_fields, (s, e, t)
 
 
-@pytest.mark.parametrize("relative", sorted(REJECTS))
+@pytest.mark.usefixtures("shared_statements")
+@pytest.mark.parametrize("relative", shared_cases(REJECTS))
 def test_manifest_rejects(relative: str) -> None:
     parsed = _parse(relative)
     assert parsed.statements == ()

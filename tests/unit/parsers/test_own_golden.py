@@ -32,15 +32,23 @@ COVERED = {
     "camt053": {
         "two_statements.xml",
         "prefixed_namespace_crlf.xml",
+        "french_bank_quirks.xml",
         "negative_credit.invalid.xml",
+        "no_statement.invalid.xml",
+        "entry_without_amount.invalid.xml",
+        "unknown_message.invalid.xml",
     },
     "camt054": {"viban_credits.xml", "direct_debit_batch.xml"},
-    "sdd_returns": {"returned_collection.xml"},
+    "sdd_returns": {"returned_collection.xml", "foreign_namespace.invalid.xml"},
     "mt940": {
         "structured_86.sta",
         "german_gvc.sta",
+        "sparkasse_quirks.sta",
         "ing_dutch_structured.sta",
         "rabobank_structured.sta",
+        "rabobank_legacy.sta",
+        "knab_structured_and_free.sta",
+        "fragment_without_header.sta",
         "mt942_interim.sta",
     },
     "cfonb120": {
@@ -48,8 +56,17 @@ COVERED = {
         "glued_records.txt",
         "intraday_extract.txt",
         "blank_balance_decimals.txt",
+        "two_accounts_spaced_text.txt",
+        "complement_without_operation.invalid.txt",
+        "new_balance_without_old.invalid.txt",
+        "invalid_date.invalid.txt",
+        "operation_outside_block.invalid.txt",
     },
-    "pain002": {"rejected_collections.xml"},
+    "pain002": {
+        "rejected_collections.xml",
+        "equivalent_amount.xml",
+        "truncated.invalid.xml",
+    },
     "zip": {"bundle_with_metadata.zip"},
 }
 
@@ -78,17 +95,29 @@ def test_own_golden(relative: str) -> None:
 def test_own_sample_streams_as_it_parses(relative: str) -> None:
     path = OWN / relative
     data = path.read_bytes()
-    stream = stream_file(io.BytesIO(data), path.name)
     if ".invalid." in relative:
-        with pytest.raises(StatementParseError):
-            list(stream.entries())
+        # The error parse_bytes gives, raised when the stream opens (an error
+        # in the first bytes read) or while it is read.
+        with pytest.raises(StatementParseError) as info:
+            list(stream_file(io.BytesIO(data), path.name).entries())
+        assert {"error": info.value.as_dict()} == _render(path)
         return
+    stream = stream_file(io.BytesIO(data), path.name)
     parsed = parse_bytes(data, path.name)
     entries: list[tuple[Statement, Entry]] = list(stream.entries())
     assert [e for _, e in entries] == [e for s in parsed.statements for e in s.entries]
     assert [(s.id, s.closing_balance, s.notes) for s in stream.statements] == [
         (s.id, s.closing_balance, s.notes) for s in parsed.statements
     ]
+
+
+@pytest.mark.parametrize("relative", [s for s in SAMPLES if ".invalid." not in s])
+def test_own_sample_streams_the_transactions_it_parses(relative: str) -> None:
+    path = OWN / relative
+    data = path.read_bytes()
+    streamed = [(e, tx) for _, e, tx in stream_file(io.BytesIO(data), path.name).transactions()]
+    parsed = [(e, tx) for _, e, tx in parse_bytes(data, path.name).transactions()]
+    assert streamed == parsed
 
 
 def test_every_format_and_quirk_has_its_sample() -> None:

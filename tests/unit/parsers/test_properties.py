@@ -20,7 +20,7 @@ from functions.ingest.parsers import parse_bytes
 from functions.ingest.parsers.common import french_iban
 from functions.ingest.parsers.mt940.info import DUTCH_KEYS
 from functions.ingest.parsers.render import render_camt, render_cfonb120, render_mt940
-from tests.unit.parsers.conftest import STATEMENTS, missing_shared, shared_dir
+from tests.unit.parsers.conftest import REPO, STATEMENTS, missing_shared, shared_dir
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -69,11 +69,17 @@ def _samples() -> list[bytes]:
 SAMPLES = _samples()
 
 
-@pytest.mark.usefixtures("shared_statements")
-@SETTINGS
-@given(st.data())
-def test_mutated_real_files(data: st.DataObject) -> None:
-    original = bytearray(data.draw(st.sampled_from(SAMPLES)))
+OWN = sorted(
+    p
+    for p in (REPO / "tests" / "golden" / "own").glob("*/*")
+    if p.is_file() and not p.name.endswith(".expected.json")
+)
+
+
+def _mutated(data: st.DataObject, sample: bytes) -> bytes:
+    """``sample`` with up to eight bytes flipped, runs deleted or inserted,
+    or its tail cut off."""
+    original = bytearray(sample)
     for _ in range(data.draw(st.integers(1, 8))):
         if not original:
             break
@@ -87,7 +93,21 @@ def test_mutated_real_files(data: st.DataObject) -> None:
             original[at:at] = data.draw(st.binary(min_size=1, max_size=20))
         else:
             del original[at:]
-    _parses_or_refuses(bytes(original))
+    return bytes(original)
+
+
+@pytest.mark.usefixtures("shared_statements")
+@SETTINGS
+@given(st.data())
+def test_mutated_real_files(data: st.DataObject) -> None:
+    _parses_or_refuses(_mutated(data, data.draw(st.sampled_from(SAMPLES))))
+
+
+@SETTINGS
+@given(st.data())
+def test_mutated_own_samples(data: st.DataObject) -> None:
+    sample = data.draw(st.sampled_from(OWN))
+    _parses_or_refuses(_mutated(data, sample.read_bytes()))
 
 
 # --- round trips -----------------------------------------------------------------

@@ -39,8 +39,8 @@ def test_a_statement_is_recorded_handed_to_matching_and_archived(world: FakeWorl
     assert f"{ORG}/nov.xml" in world.file_store.archive
     assert result.file_id is not None
     record = world.files.get(ORG, result.file_id)
-    assert record is not None and record["status"] == "ingested"
-    assert record["transactions"] == 2
+    assert record is not None and record.status == "ingested"
+    assert record.transactions == 2
 
 
 def test_the_same_content_again_books_nothing_new(world: FakeWorld) -> None:
@@ -54,7 +54,8 @@ def test_the_same_content_again_books_nothing_new(world: FakeWorld) -> None:
     assert (second.status, second.new_transactions) == ("duplicate", 0)
     assert second.reason is not None and f"{ORG}/a.xml" in second.reason
     assert first.file_id is not None
-    assert world.files.get(ORG, first.file_id)["duplicates"] == 1  # type: ignore[index]
+    again = world.files.get(ORG, first.file_id)
+    assert again is not None and again.duplicates == 1
     assert f"{ORG}/again.xml" in world.file_store.archive
 
 
@@ -80,7 +81,8 @@ def test_an_unreadable_file_is_quarantined_with_its_reason(world: FakeWorld) -> 
     assert error["file"] == "broken.xml" and error["reason"]
     assert world.match_queue.sent == []
     assert result.file_id is not None
-    assert world.files.get(ORG, result.file_id)["status"] == "quarantined"  # type: ignore[index]
+    quarantined = world.files.get(ORG, result.file_id)
+    assert quarantined is not None and quarantined.status == "quarantined"
 
 
 def test_a_file_outside_any_known_organisation_is_quarantined(world: FakeWorld) -> None:
