@@ -1,28 +1,32 @@
-"""The tenants' digital safe: PDFs in DocumentsBucket (``<org_id>/<lease_id>/<document>.pdf``)
-and their manifests and consents in DocumentsTable."""
+"""The tenants' digital safe: PDFs in DocumentsBucket (``<org_id>/<lease_id>/<document>.pdf``);
+their manifests and consents in DocumentsTable are kept by
+:mod:`functions.adapters.dynamo.documents` (re-exported here)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
 
 from botocore.exceptions import ClientError
 
 from functions.adapters.aws import client
-from functions.adapters.dynamo import StorageError, from_ddb, to_ddb
-from functions.core.documents import (
-    Consent,
-    ConsentChannel,
-    ConsentSource,
-    Delivery,
-    DocumentKind,
-    DocumentRecord,
-    DocumentStatus,
-    NoticeRequest,
+from functions.adapters.dynamo.documents import (
+    DynamoDocumentRepository,
+    record_from_item,
+    record_to_item,
 )
+from functions.core.documents import NoticeRequest
 from functions.core.errors import EncaisseError
+
+__all__ = [
+    "BucketPrintProvider",
+    "DocumentStoreError",
+    "DynamoDocumentRepository",
+    "S3DocumentStore",
+    "SqsNoticeQueue",
+    "record_from_item",
+    "record_to_item",
+]
 
 
 class DocumentStoreError(EncaisseError):
@@ -80,242 +84,6 @@ class S3DocumentStore:
             ExpiresIn=expires_in,
         )
         return url
-
-
-def record_to_item(r: DocumentRecord) -> dict[str, Any]:
-    return {
-        "org_id": r.org_id,
-        "sk": f"doc#{r.document_id}",
-        "lease_key": f"{r.org_id}#{r.lease_id}",
-        "lease_id": r.lease_id,
-        "document_id": r.document_id,
-        "kind": r.kind.value,
-        "period": r.period,
-        "sha256": r.sha256,
-        "size": r.size,
-        "created_at": r.created_at.isoformat(),
-        "delivery": r.delivery.value,
-        "status": r.status.value,
-        "postcode": r.postcode,
-    }
-
-
-def record_from_item(item: dict[str, Any]) -> DocumentRecord:
-    return DocumentRecord(
-        org_id=item["org_id"],
-        lease_id=item["lease_id"],
-        document_id=item["document_id"],
-        kind=DocumentKind(item["kind"]),
-        period=item.get("period"),
-        sha256=item["sha256"],
-        size=int(item["size"]),
-        created_at=datetime.fromisoformat(item["created_at"]),
-        delivery=Delivery(item["delivery"]),
-        status=DocumentStatus(item["status"]),
-        postcode=item.get("postcode", ""),
-    )
-
-
-def _consent_item(c: Consent) -> dict[str, Any]:
-    return {
-        "e_delivery": c.e_delivery,
-        "source": c.source.value,
-        "channel": c.channel.value,
-        "at": c.at.isoformat(),
-    }
-
-
-def _consent(item: dict[str, Any]) -> Consent:
-    return Consent(
-        bool(item["e_delivery"]),
-        ConsentSource(item["source"]),
-        ConsentChannel(item["channel"]),
-        datetime.fromisoformat(item["at"]),
-    )
-
-
-class DynamoDocumentRepository:
-    """DocumentsTable: ``doc#<id>`` manifests (index by lease) and ``consent#<lease>``."""
-
-    def __init__(self, table: str) -> None:
-        self.table = table
-
-    def put_new(self, record: DocumentRecord) -> bool:
-        """False when the document already exists (a retried rent call)."""
-        try:
-            client("dynamodb").put_item(
-                TableName=self.table,
-                Item=to_ddb(record_to_item(record)),
-                ConditionExpression="attribute_not_exists(sk)",
-            )
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise StorageError(f"{self.table}: {e}") from e
-        return True
-
-    def get(self, org_id: str, doc_id: str) -> DocumentRecord | None:
-        found = client("dynamodb").get_item(
-            TableName=self.table,
-            Key=to_ddb({"org_id": org_id, "sk": f"doc#{doc_id}"}),
-            ConsistentRead=True,
-        )
-        return record_from_item(from_ddb(found["Item"])) if "Item" in found else None
-
-    def for_lease(self, org_id: str, lease_id: str) -> list[DocumentRecord]:
-        out: list[DocumentRecord] = []
-        paginator = client("dynamodb").get_paginator("query")
-        for page in paginator.paginate(
-            TableName=self.table,
-            IndexName="lease-index",
-            KeyConditionExpression="lease_key = :k",
-            ExpressionAttributeValues=to_ddb({":k": f"{org_id}#{lease_id}"}),
-            ScanIndexForward=False,
-        ):
-            out.extend(record_from_item(from_ddb(i)) for i in page["Items"])
-        return out
-
-    def with_status(self, org_id: str, status: DocumentStatus) -> list[DocumentRecord]:
-        out: list[DocumentRecord] = []
-        paginator = client("dynamodb").get_paginator("query")
-        for page in paginator.paginate(
-            TableName=self.table,
-            KeyConditionExpression="org_id = :o AND begins_with(sk, :p)",
-            FilterExpression="#s = :s",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues=to_ddb({":o": org_id, ":p": "doc#", ":s": status.value}),
-        ):
-            out.extend(record_from_item(from_ddb(i)) for i in page["Items"])
-        return out
-
-    def set_status(self, org_id: str, doc_id: str, status: DocumentStatus) -> None:
-        client("dynamodb").update_item(
-            TableName=self.table,
-            Key=to_ddb({"org_id": org_id, "sk": f"doc#{doc_id}"}),
-            UpdateExpression="SET #s = :s",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues=to_ddb({":s": status.value}),
-        )
-
-    def log_access(self, org_id: str, doc_id: str, who: str, at: datetime) -> None:
-        """Append who downloaded the document and when (kept with its manifest)."""
-        client("dynamodb").update_item(
-            TableName=self.table,
-            Key=to_ddb({"org_id": org_id, "sk": f"doc#{doc_id}"}),
-            UpdateExpression="SET accesses = list_append(if_not_exists(accesses, :e), :a)",
-            ExpressionAttributeValues=to_ddb(
-                {":e": [], ":a": [{"who": who, "at": at.isoformat()}]}
-            ),
-        )
-
-    def accesses(self, org_id: str, doc_id: str) -> list[dict[str, str]]:
-        found = client("dynamodb").get_item(
-            TableName=self.table,
-            Key=to_ddb({"org_id": org_id, "sk": f"doc#{doc_id}"}),
-            ConsistentRead=True,
-        )
-        item = from_ddb(found.get("Item", {}))
-        return [dict(a) for a in item.get("accesses", [])]
-
-    def consent(self, org_id: str, lease_id: str) -> tuple[Consent | None, list[Consent]]:
-        """The current consent of a lease's tenants and its history (oldest first)."""
-        found = client("dynamodb").get_item(
-            TableName=self.table,
-            Key=to_ddb({"org_id": org_id, "sk": f"consent#{lease_id}"}),
-            ConsistentRead=True,
-        )
-        if "Item" not in found:
-            return None, []
-        item = from_ddb(found["Item"])
-        return _consent(item), [_consent(h) for h in item.get("history", [])]
-
-    def put_consent(self, org_id: str, lease_id: str, consent: Consent) -> None:
-        entry = _consent_item(consent)
-        client("dynamodb").update_item(
-            TableName=self.table,
-            Key=to_ddb({"org_id": org_id, "sk": f"consent#{lease_id}"}),
-            UpdateExpression=(
-                "SET e_delivery = :d, #src = :s, channel = :c, #at = :t, lease_id = :l,"
-                " history = list_append(if_not_exists(history, :e), :h)"
-            ),
-            ExpressionAttributeNames={"#src": "source", "#at": "at"},
-            ExpressionAttributeValues=to_ddb(
-                {
-                    ":d": consent.e_delivery,
-                    ":s": entry["source"],
-                    ":c": entry["channel"],
-                    ":t": entry["at"],
-                    ":l": lease_id,
-                    ":e": [],
-                    ":h": [entry],
-                }
-            ),
-        )
-
-    def consents(self, org_id: str) -> dict[str, Consent]:
-        """Every lease's current consent in the organisation."""
-        out: dict[str, Consent] = {}
-        paginator = client("dynamodb").get_paginator("query")
-        for page in paginator.paginate(
-            TableName=self.table,
-            KeyConditionExpression="org_id = :o AND begins_with(sk, :p)",
-            ExpressionAttributeValues=to_ddb({":o": org_id, ":p": "consent#"}),
-        ):
-            for raw in page["Items"]:
-                item = from_ddb(raw)
-                out[item["lease_id"]] = _consent(item)
-        return out
-
-    # ------------------------------------------------------------ consent campaigns
-    def _campaign_key(self, org_id: str, campaign_id: str, lease_id: str) -> dict[str, Any]:
-        return to_ddb({"org_id": org_id, "sk": f"campaign#{campaign_id}#{lease_id}"})
-
-    def mark_invited(
-        self, org_id: str, campaign_id: str, lease_id: str, channel: str, at: datetime
-    ) -> bool:
-        """False when this campaign already invited this lease's tenants."""
-        item = {
-            "org_id": org_id,
-            "sk": f"campaign#{campaign_id}#{lease_id}",
-            "campaign_id": campaign_id,
-            "lease_id": lease_id,
-            "channel": channel,
-            "invited_at": at.isoformat(),
-        }
-        try:
-            client("dynamodb").put_item(
-                TableName=self.table,
-                Item=to_ddb(item),
-                ConditionExpression="attribute_not_exists(sk)",
-            )
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise StorageError(f"{self.table}: {e}") from e
-        return True
-
-    def unmark_invited(self, org_id: str, campaign_id: str, lease_id: str) -> None:
-        client("dynamodb").delete_item(
-            TableName=self.table,
-            Key=self._campaign_key(org_id, campaign_id, lease_id),
-            ConditionExpression="attribute_not_exists(accepted_at)",
-        )
-
-    def mark_accepted(self, org_id: str, campaign_id: str, lease_id: str, at: datetime) -> bool:
-        """False when the invitation does not exist or its link was already used."""
-        try:
-            client("dynamodb").update_item(
-                TableName=self.table,
-                Key=self._campaign_key(org_id, campaign_id, lease_id),
-                UpdateExpression="SET accepted_at = :t",
-                ConditionExpression="attribute_exists(sk) AND attribute_not_exists(accepted_at)",
-                ExpressionAttributeValues=to_ddb({":t": at.isoformat()}),
-            )
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise StorageError(f"{self.table}: {e}") from e
-        return True
 
 
 class BucketPrintProvider:

@@ -37,6 +37,7 @@ from functions.adapters.dynamo import (
     transaction_to_item,
 )
 from functions.adapters.dynamo.base import _query_page, bound
+from functions.adapters.dynamo.documents import DocumentModel, DynamoDocumentRepository
 from functions.adapters.dynamo.dunning_cases import (
     DunningCaseModel,
     DynamoDunningCaseRepository,
@@ -51,6 +52,15 @@ from functions.adapters.settings import Settings
 from functions.core.accounting import AccountingEntry, EntryLine, SourceType
 from functions.core.address import PostalAddress
 from functions.core.allocation import Allocation
+from functions.core.documents import (
+    Consent,
+    ConsentChannel,
+    ConsentSource,
+    Delivery,
+    DocumentKind,
+    DocumentRecord,
+    DocumentStatus,
+)
 from functions.core.dunning import (
     CaseEvent,
     CaseStatus,
@@ -662,3 +672,109 @@ def test_dunning_cases_round_trip_through_the_emulator(emulator: Any, settings: 
     assert repo.release("rt-dunning", "L2", "case-new") is False
     assert repo.release("rt-dunning", "L2", "case-2") is True
     assert repo.open_case_of("rt-dunning", "L2") is None
+
+
+# ---------------------------------------------------------------- documents
+
+
+def _legacy_document_item(r: DocumentRecord) -> dict[str, Any]:
+    """The manifest codec as it stood before the model (the stored format)."""
+    return to_ddb(
+        {
+            "org_id": r.org_id,
+            "sk": f"doc#{r.document_id}",
+            "lease_key": f"{r.org_id}#{r.lease_id}",
+            "lease_id": r.lease_id,
+            "document_id": r.document_id,
+            "kind": r.kind.value,
+            "period": r.period,
+            "sha256": r.sha256,
+            "size": r.size,
+            "created_at": r.created_at.isoformat(),
+            "delivery": r.delivery.value,
+            "status": r.status.value,
+            "postcode": r.postcode,
+        }
+    )
+
+
+DOCUMENTS = [
+    DocumentRecord(
+        "rt-docs", "L1", "d1", DocumentKind.AVIS_ECHEANCE, "2026-12", "ab" * 32, 41_000,
+        CREATED, Delivery.PRINT, DocumentStatus.STORED, "59000",
+    ),
+    DocumentRecord(
+        "rt-docs", "L1", "d2", DocumentKind.RIB, None, "cd" * 32, 9_000,
+        CREATED + timedelta(days=1), Delivery.SAFE, DocumentStatus.NOTIFIED,
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("record", DOCUMENTS, ids=lambda r: r.document_id)
+def test_a_document_manifest_is_stored_as_before(record: DocumentRecord) -> None:
+    stored = DocumentModel.from_domain(record).serialize()
+    assert stored == _legacy_document_item(record)
+    assert DocumentModel.from_raw_data(stored).to_domain() == record
+
+
+def test_documents_consents_and_campaigns_through_the_emulator(
+    emulator: Any, settings: Settings
+) -> None:
+    repo = DynamoDocumentRepository(settings.documents_table)
+    for record in DOCUMENTS:
+        assert repo.put_new(record) is True
+    assert repo.put_new(DOCUMENTS[0]) is False
+    assert repo.get("rt-docs", "d1") == DOCUMENTS[0] and repo.get("rt-docs", "d9") is None
+    assert repo.for_lease("rt-docs", "L1") == DOCUMENTS[::-1]  # newest first
+    repo.set_status("rt-docs", "d1", DocumentStatus.PRINTED)
+    assert repo.with_status("rt-docs", DocumentStatus.PRINTED) == [
+        dataclasses.replace(DOCUMENTS[0], status=DocumentStatus.PRINTED)
+    ]
+    repo.log_access("rt-docs", "d1", "tenant", CREATED)
+    repo.log_access("rt-docs", "d1", "staff:ana", CREATED + timedelta(hours=1))
+    assert repo.accesses("rt-docs", "d1") == [
+        {"who": "tenant", "at": CREATED.isoformat()},
+        {"who": "staff:ana", "at": (CREATED + timedelta(hours=1)).isoformat()},
+    ]
+    assert repo.accesses("rt-docs", "d9") == []
+    ddb = client("dynamodb")
+    raw = ddb.get_item(
+        TableName=settings.documents_table,
+        Key={"org_id": {"S": "rt-docs"}, "sk": {"S": "doc#d1"}},
+    )["Item"]
+    assert raw["accesses"] == to_ddb({"a": [{"who": "tenant", "at": CREATED.isoformat()},
+        {"who": "staff:ana", "at": (CREATED + timedelta(hours=1)).isoformat()}]})["a"]  # fmt: skip
+    given = Consent(True, ConsentSource.PORTAL, ConsentChannel.EMAIL, CREATED)
+    withdrawn = Consent(False, ConsentSource.STAFF, ConsentChannel.PORTAL, CREATED)
+    assert repo.consent("rt-docs", "L1") == (None, [])
+    repo.put_consent("rt-docs", "L1", given)
+    repo.put_consent("rt-docs", "L1", withdrawn)
+    assert repo.consent("rt-docs", "L1") == (withdrawn, [given, withdrawn])
+    assert repo.consents("rt-docs") == {"L1": withdrawn}
+    raw = ddb.get_item(
+        TableName=settings.documents_table,
+        Key={"org_id": {"S": "rt-docs"}, "sk": {"S": "consent#L1"}},
+    )["Item"]
+    entry = {"e_delivery": False, "source": "staff", "channel": "portal", "at": CREATED.isoformat()}
+    assert raw == to_ddb(
+        {"org_id": "rt-docs", "sk": "consent#L1", "lease_id": "L1",
+         "history": [entry | {"e_delivery": True, "source": "portal", "channel": "email"}, entry]}
+        | entry
+    )  # fmt: skip
+    assert repo.mark_invited("rt-docs", "c1", "L1", "email", CREATED) is True
+    assert repo.mark_invited("rt-docs", "c1", "L1", "email", CREATED) is False
+    repo.unmark_invited("rt-docs", "c1", "L1")
+    assert repo.mark_invited("rt-docs", "c1", "L1", "sms", CREATED) is True
+    assert repo.mark_accepted("rt-docs", "c1", "L1", CREATED) is True
+    assert repo.mark_accepted("rt-docs", "c1", "L1", CREATED) is False
+    assert repo.mark_accepted("rt-docs", "c1", "L2", CREATED) is False
+    repo.unmark_invited("rt-docs", "c1", "L1")  # accepted: kept
+    assert repo.mark_invited("rt-docs", "c1", "L1", "sms", CREATED) is False
+    raw = ddb.get_item(
+        TableName=settings.documents_table,
+        Key={"org_id": {"S": "rt-docs"}, "sk": {"S": "campaign#c1#L1"}},
+    )["Item"]
+    assert raw == to_ddb(
+        {"org_id": "rt-docs", "sk": "campaign#c1#L1", "campaign_id": "c1", "lease_id": "L1",
+         "channel": "sms", "invited_at": CREATED.isoformat(), "accepted_at": CREATED.isoformat()}
+    )  # fmt: skip

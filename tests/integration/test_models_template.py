@@ -30,12 +30,12 @@ MODELS_BY_TABLE: dict[str, str] = {
     "EntriesTable": "EntryModel",
     "TransactionsTable": "TransactionModel",
     "DunningCasesTable": "DunningCaseModel",
+    "DocumentsTable": "DocumentModel",
 }
 """Template resource → the model declaring it."""
 
 RAW_TABLES = {
     "IdempotencyTable": "written by Powertools' idempotency layer",
-    "DocumentsTable": "functions/adapters/documents.py keeps its hand-written item codecs",
 }
 
 

@@ -85,14 +85,21 @@ class DynamoBooker:
         the group are WAITING (written by nobody, to write again without the failed
         ones). The crash steps frame each group as they frame a single booking.
 
-        Raw botocore, not PynamoDB's ``TransactWrite``: of the four tables a booking
-        writes only the leases have a model (``LeaseModel``, whose ``version`` the booker
-        moves by hand as before), so ``TransactWrite`` cannot express a booking yet and
-        the two were not compared. On the
-        emulator (``bench/platform/bench_booking.py``, 500 payments, loaded 2-core
-        machine) a group of 100 items costs about 230 ms, nearly all of it in the
-        emulator's processing of the items, against about 8 ms of client-side
-        serialisation: a model layer could add to the 8 ms only. The per-item
+        Raw botocore, not PynamoDB's ``TransactWrite``, measured against it with the
+        models of the four tables (``bench/dynamo/bench_transact_write.py``: the same
+        groups built with the models' update actions and conditions, the lease's
+        ``VersionAttribute`` adding ``ADD version 1`` and ``version = :v``; 500
+        direct-debit payments, 5 items each, 75 groups of 100 items per booker, the two
+        alternating on the embedded emulator, 2-core machine at a load of ~20). A group
+        took 263 ms best, 750 ms median raw; 427 ms best (+62 %), 772 ms median (+3 %)
+        through ``TransactWrite``. The difference is the client: building the request
+        costs 1.5 ms raw and 70 ms through the models (serialising model instances,
+        ~3.5 ms a booking), CPU the Lambda pays on every group, and which weighs more
+        against real DynamoDB than against the emulator's ~2.3 ms an item. The median
+        is within 20 %, the best case and the client's cost are not: the booking stays
+        raw (issue 12's hot path must not get slower). ``TransactWrite`` would also
+        reorder the items (condition checks, deletes, puts, then updates), so the
+        cancellation reasons read here per booking would need remapping. The per-item
         cancellation reasons are read straight from the error.
         """
         items: list[dict[str, Any]] = []
