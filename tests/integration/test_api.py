@@ -92,6 +92,40 @@ def test_rent_call_debits_the_account_once(client: Client, settings: Settings) -
     assert [(x["kind"], x["debit"]) for x in account["lines"]] == [("rent_call", "353.50")]
 
 
+def test_an_account_is_one_read_of_its_lines_and_an_unknown_lease_is_404(
+    client: Client, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The account page reads the lease's lines only (issue 12: its p95 under load); the
+    lease itself is read when there is no line, to answer 404 for an unknown lease."""
+    from functions.api.http import deps
+
+    org_id, key = _new_org(settings, ["erp"])
+    client.http.put("/v1/leases/C-1", headers=_h(key), body=json.dumps(LEASE))
+    client.http.put("/v1/leases/C-2", headers=_h(key), body=json.dumps(LEASE))
+    for n, rent in ((1, "400.00"), (2, "10.50")):
+        call = {"lease_id": "C-1", "period": f"2026-0{n}", "due_date": f"2026-0{n}-05"}
+        r = client.http.post(
+            "/v1/rent-calls", headers=_h(key), body=json.dumps(call | {"rent": rent})
+        )
+        assert r.status_code == 201
+    reads: list[str] = []
+    real_get = deps.leases.get
+
+    def counted_get(org: str, lease_id: str) -> Any:
+        reads.append(lease_id)
+        return real_get(org, lease_id)
+
+    monkeypatch.setattr(deps.leases, "get", counted_get)
+    account = json.loads(client.http.get("/v1/leases/C-1/account", headers=_h(key)).body)
+    assert account["balance"] == "410.50" == account["lines"][-1]["balance"]
+    assert real_get(org_id, "C-1").balance_cents == 41050  # the lease's cached balance
+    assert reads == []
+    empty = json.loads(client.http.get("/v1/leases/C-2/account", headers=_h(key)).body)
+    assert empty == {"lease_id": "C-2", "balance": "0.00", "lines": []}
+    assert client.http.get("/v1/leases/C-3/account", headers=_h(key)).status_code == 404
+    assert reads == ["C-2", "C-3"]
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
