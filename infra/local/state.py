@@ -108,10 +108,12 @@ class StateStore:
                 "epoch": epoch,
                 "data": data_dir.name,
             }
+            written = 0
             for logical_id, lines in tables.items():
                 body = "".join(line + "\n" for line in lines).encode()
                 _write_atomic(data_dir / "tables" / f"{logical_id}.jsonl", body)
                 summary["tables"][logical_id] = len(lines)
+                written += len(body)
             blobs_in_use: set[str] = set()
             for logical_id, objects in buckets.items():
                 manifest = []
@@ -126,7 +128,10 @@ class StateStore:
                 _write_atomic(manifest_path, json.dumps(manifest, indent=1).encode())
                 summary["buckets"][logical_id] = len(manifest)
                 blobs_in_use |= {o["sha256"] for o in manifest}
-            _write_atomic(data_dir / "queues.json", json.dumps(messages).encode())
+            queues = json.dumps(messages).encode()
+            _write_atomic(data_dir / "queues.json", queues)
+            # What compaction_due() weighs the journal against (objects are blobs, kept apart).
+            summary["bytes"] = written + len(queues)
             # The switch: from here on this snapshot and journal-<epoch> are the state.
             _write_atomic(self.marker, json.dumps(summary, indent=2).encode())
             if journal is not None:
@@ -214,8 +219,26 @@ class StateStore:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+# A journal shorter than this is never compacted (a restart replays it in a few seconds).
+MIN_JOURNAL_BYTES = 16 * 1024 * 1024
+
+
+def compaction_due(journal_bytes: int, snapshot_bytes: int) -> bool:
+    """Whether the journal should be folded into a new snapshot.
+
+    A snapshot costs O(state): every item is serialised while the emulator's locks are
+    held. Taking one every N seconds makes the cost per write grow with the tables (at
+    50,000 leases and a year of history the platform stood still for seconds every 30 s).
+    Taking one once the journal has grown as large as the last snapshot pays O(state)
+    per O(state) bytes written: the cost per write stays flat whatever the size of the
+    tables, and a restart replays at most about one snapshot's worth of journal.
+    """
+    return journal_bytes >= max(MIN_JOURNAL_BYTES, snapshot_bytes)
+
+
 class Snapshotter:
-    """Saves a snapshot every ``interval`` seconds on a daemon thread."""
+    """Every ``interval`` seconds, compacts the journal into a snapshot when it is due
+    (:func:`compaction_due`); without a journal, saves a snapshot every interval."""
 
     def __init__(
         self,
@@ -228,6 +251,7 @@ class Snapshotter:
         self.store = store
         self.resources = resources
         self.interval = interval
+        self.saves = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="snapshotter", daemon=True)
 
@@ -240,10 +264,22 @@ class Snapshotter:
         if self._thread.is_alive():
             self._thread.join(60)
 
+    def due(self) -> bool:
+        if self.journal is None:
+            return True
+        try:
+            journal_bytes = self.journal.path.stat().st_size
+        except FileNotFoundError:
+            return False
+        snapshot_bytes = int(self.store.summary().get("bytes", 0)) if self.store.exists() else 0
+        return compaction_due(journal_bytes, snapshot_bytes)
+
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self.store.save(self.resources, self.journal)
+                if self.due():
+                    self.store.save(self.resources, self.journal)
+                    self.saves += 1
             except Exception:  # the final snapshot on stop still runs
                 LOG.exception("periodic snapshot failed")
 
