@@ -10,6 +10,7 @@ codec wrote before PynamoDB; then stored and read back through the emulator.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -150,6 +151,29 @@ def test_bound_models_use_the_clients_endpoint_and_region(
     assert (model.Meta.host, model.Meta.region) == (ddb.meta.endpoint_url, ddb.meta.region_name)
     assert bound(OrganisationModel, settings.organisations_table) is model  # once per process
     assert OrganisationModel.Meta.table_name == ""  # the declaration stays unbound
+
+
+def test_bound_models_share_the_process_client_across_threads(
+    emulator: Any, settings: Settings
+) -> None:
+    # Threads (the API serves each request on its own) must not build clients of their own.
+    model = bound(OrganisationModel, settings.organisations_table)
+    repo = DynamoOrganisationRepository(settings.organisations_table)
+    org = dataclasses.replace(ORGANISATIONS[0], org_id=ORGANISATIONS[0].org_id + "-threads")
+    repo.put_new(org)
+    seen: list[Any] = []
+
+    def read() -> None:
+        assert repo.get(org.org_id) == org
+        seen.append(model._get_connection().connection.client)
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen) == 4
+    assert all(c is client("dynamodb") for c in seen)
 
 
 def test_organisations_round_trip_through_the_emulator(emulator: Any, settings: Settings) -> None:

@@ -75,6 +75,18 @@ def bound(model: type[M], table: str) -> type[M]:
 
 @cache
 def _bound(model: type[M], table: str, host: str, region: str) -> type[M]:
+    bound_model = _model_on(model, table, host, region)
+    # PynamoDB builds a connection's botocore client on first use, from a session it
+    # keeps per thread: threads that start together (the API serves each request on its
+    # own thread) each build one, loading botocore's endpoint and service files again
+    # (~23 % of the API's time under the bench's 20 clients). The process's own client
+    # is thread-safe and configured alike (standard retries, 5 attempts, no client-side
+    # validation): the model's connection uses it from the start.
+    bound_model._get_connection().connection._client = client("dynamodb")
+    return bound_model
+
+
+def _model_on(model: type[M], table: str, host: str, region: str) -> type[M]:
     meta = type(
         "Meta",
         (),
