@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import html
 import json
 import logging
@@ -61,11 +62,26 @@ class ServerThread:
 def api_server(host: str, port: int) -> ServerThread:
     """The Chalice app over HTTP (imports the app: the environment must be set)."""
     from chalice.config import Config
-    from chalice.local import create_local_server
+    from chalice.local import ChaliceRequestHandler, create_local_server
 
     from functions.api.app import app
 
-    local = create_local_server(app, Config(chalice_stage="local"), host, port)
+    class Handler(ChaliceRequestHandler):
+        """Chalice's handler, its answer sent in one segment and its access log kept
+        off stderr. Chalice writes the headers and the body apart on an unbuffered
+        socket: with Nagle's algorithm the body then waits for the client's delayed ACK
+        of the headers. A buffered writer (flushed after each request by
+        ``handle_one_request``) sends both together; TCP_NODELAY sends it at once."""
+
+        wbufsize = 64 * 1024
+        disable_nagle_algorithm = True
+
+        def log_message(self, format: str, *args: Any) -> None:
+            LOG.debug("%s %s", self.address_string(), format % args)
+
+    config = Config(chalice_stage="local")
+    local = create_local_server(app, config, host, port)
+    local.server.RequestHandlerClass = functools.partial(Handler, app_object=app, config=config)
     return ServerThread(local.server, "api")
 
 
