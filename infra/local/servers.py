@@ -76,6 +76,11 @@ def api_server(host: str, port: int) -> ServerThread:
         wbufsize = 64 * 1024
         disable_nagle_algorithm = True
 
+        def handle_expect_100(self) -> bool:
+            answer: bool = super().handle_expect_100()
+            self.wfile.flush()  # the client waits for it before sending the body
+            return answer
+
         def log_message(self, format: str, *args: Any) -> None:
             LOG.debug("%s %s", self.address_string(), format % args)
 

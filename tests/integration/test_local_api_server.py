@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -51,3 +52,18 @@ def test_an_unknown_route_is_answered_and_the_connection_kept(server: ServerThre
         assert conn.getresponse().status == 200
     finally:
         conn.close()
+
+
+def test_a_client_expecting_100_continue_gets_it_before_sending_the_body(
+    server: ServerThread,
+) -> None:
+    body = json.dumps({"leases": []}).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v1/leases/bulk HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n".encode()
+        )
+        assert sock.recv(1024).startswith(b"HTTP/1.1 100")  # before the body is sent
+        sock.sendall(body)
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 401")  # no key: refused, after reading the body
