@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -71,4 +72,48 @@ def test_requests_share_one_kept_alive_connection(emulator: Any) -> None:
         assert conn.sock is None
     finally:
         conn.close()
+        emulator.client("dynamodb").delete_table(TableName=table)
+
+
+def test_answer_and_interim_continue_over_the_buffered_writer(emulator: Any) -> None:
+    """Answers go through a buffer: a client expecting "100 Continue" (boto3 does for
+    S3 uploads) still gets it before sending its body, then the whole answer."""
+    table = create_table(emulator.client("dynamodb"), "continue")
+    url = urlsplit(emulator.client("dynamodb").meta.endpoint_url)
+    body = json.dumps({"TableName": table, "Key": {"pk": {"S": "x"}, "sk": {"S": "y"}}}).encode()
+    try:
+        with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+            head = (
+                "POST / HTTP/1.1\r\n"
+                f"Host: {url.hostname}:{url.port}\r\n"
+                "X-Amz-Target: DynamoDB_20120810.GetItem\r\n"
+                "Content-Type: application/x-amz-json-1.0\r\n"
+                "Authorization: AWS4-HMAC-SHA256 Credential=local/20260101/eu-west-3/"
+                "dynamodb/aws4_request, SignedHeaders=host, Signature=0\r\n"
+                f"Content-Length: {len(body)}\r\n"
+                "Expect: 100-continue\r\n\r\n"
+            )
+            sock.sendall(head.encode())
+            interim = sock.recv(1024)  # the body is not sent yet: a held 100 would time out
+            assert interim.startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+            sock.sendall(body)
+            answer = interim
+            # http.server and werkzeug each send one interim answer (1xx may repeat).
+            while answer.startswith(b"HTTP/1.1 100 Continue\r\n\r\n"):
+                answer = answer[len(b"HTTP/1.1 100 Continue\r\n\r\n") :]
+            while b"\r\n\r\n" not in answer:
+                answer += sock.recv(65536)
+            headers, _, content = answer.partition(b"\r\n\r\n")
+            assert headers.startswith(b"HTTP/1.1 200")
+            length = int(
+                next(
+                    line.split(b":", 1)[1]
+                    for line in headers.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
+            )
+            while len(content) < length:
+                content += sock.recv(65536)
+            assert json.loads(content) == {}
+    finally:
         emulator.client("dynamodb").delete_table(TableName=table)
