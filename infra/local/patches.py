@@ -191,7 +191,33 @@ def patch_write_ahead_journal() -> None:
     journal.install()
 
 
+def patch_dynamodb_update_expressions_parsed_once() -> None:
+    """The request layer's parse of an update expression is cached by its text.
+
+    moto parses each item's UpdateExpression twice: once in the request layer, only to
+    list the placeholders it uses (``find_clauses``, read-only), then again in the
+    backend, where the validator rewrites the tree. The first parse (~0.45 ms each, for
+    every item of every transaction) now comes from a bounded cache; the backend keeps
+    its own fresh tree. An invalid expression still raises on every request (errors are
+    not cached).
+    """
+    import functools
+
+    from moto.dynamodb import responses
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    parse = functools.lru_cache(maxsize=1024)(UpdateExpressionParser.make)
+
+    class ReadOnlyUpdateExpressionParser:
+        """What ``responses`` calls ``UpdateExpressionParser``: a shared, read-only tree."""
+
+        make = staticmethod(parse)
+
+    responses.UpdateExpressionParser = ReadOnlyUpdateExpressionParser  # type: ignore[attr-defined]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
+    "dynamodb_update_expressions_parsed_once": patch_dynamodb_update_expressions_parsed_once,
     "dynamodb_query_by_partition": patch_dynamodb_query_by_partition,
     "dynamodb_serialisable": patch_dynamodb_serialisable,
     "write_ahead_journal": patch_write_ahead_journal,
