@@ -55,6 +55,8 @@ def normalize_iban(value: str | None) -> str | None:
     a bank file states what the bank booked, even an odd account number."""
     if value is None:
         return None
+    if value.isalnum():  # the usual: no spaces to take out (nor empty)
+        return value.upper()
     cleaned = "".join(value.split()).upper()
     return cleaned or None
 

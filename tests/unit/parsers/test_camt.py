@@ -102,6 +102,46 @@ def test_a_negative_amount_is_refused_with_its_entry_and_reference(cdi: str, str
     assert "(entry reference BANKREF-7)" in info.value.reason
 
 
+def _tx(amounts: str, party: str = "") -> str:
+    return f"<TxDtls>{amounts}<RltdPties>{party}</RltdPties></TxDtls>"
+
+
+@pytest.mark.parametrize("cdi", ["CRDT", "DBIT"])
+def test_each_transaction_amount_where_it_stands(cdi: str) -> None:
+    # A debit's related party is the creditor; a credit's the debtor.
+    role = "Cdtr" if cdi == "DBIT" else "Dbtr"
+    txs = [
+        _tx(
+            '<Amt Ccy="EUR">2.00</Amt>', f"<{role}><Nm>  </Nm><Pty><Nm>PTY NAME</Nm></Pty></{role}>"
+        ),
+        _tx(
+            '<AmtDtls><TxAmt><Amt Ccy="EUR">3.00</Amt></TxAmt></AmtDtls>',
+            f"<{role}><Nm>A  B</Nm></{role}>",
+        ),
+        _tx('<AmtDtls><InstdAmt><Amt Ccy="USD">9.00</Amt></InstdAmt></AmtDtls>'),
+        _tx('<Amt Ccy="EUR">4.00</Amt><AmtDtls><TxAmt><Amt Ccy="EUR">4.50</Amt></TxAmt></AmtDtls>'),
+        _tx(""),
+    ]
+    extra = f"<NtryDtls>{''.join(txs)}</NtryDtls>"
+    parsed = parse_bytes(_camt(ENTRY.format(amount="10.00", cdi=cdi, extra=extra)), "f")
+    entry = parsed.statements[0].entries[0]
+    sign = -1 if cdi == "DBIT" else 1
+    assert [tx.amount_cents * sign for tx in entry.transactions] == [200, 300, 1000, 400, 1000]
+    names = [tx.counterparty_name for tx in entry.transactions]
+    assert names == ["PTY NAME", "A B", None, None, None]
+
+
+@pytest.mark.parametrize("at", ["Amt", "AmtDtls/TxAmt/Amt"])
+def test_a_bad_transaction_amount_names_its_path(at: str) -> None:
+    amount = '<Amt Ccy="EUR">1.234</Amt>'
+    for part in reversed(at.split("/")[:-1]):
+        amount = f"<{part}>{amount}</{part}>"
+    extra = f"<NtryDtls>{_tx('')}{_tx(amount)}</NtryDtls>"
+    with pytest.raises(StatementParseError) as info:
+        parse_bytes(_camt(ENTRY.format(amount="1", cdi="CRDT", extra=extra)), "bad.xml")
+    assert info.value.location == f"/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]/NtryDtls/TxDtls[2]/{at}"
+
+
 def test_bad_indicator() -> None:
     with pytest.raises(StatementParseError, match="neither CRDT nor DBIT"):
         parse_bytes(_camt(ENTRY.format(amount="1", cdi="XX", extra="")), "bad.xml")

@@ -8,7 +8,7 @@ from typing import Any
 
 from functions.core.statements import Entry, EntryStatus, Transaction
 from functions.ingest.parsers.camt.document import Block, Document
-from functions.ingest.parsers.camt.paths import fields, walk
+from functions.ingest.parsers.camt.paths import Trees, fields, walk
 from functions.ingest.parsers.camt.transactions import read_transaction
 from functions.ingest.parsers.common import cents_from_text, clean, iso_day
 
@@ -19,6 +19,12 @@ _STATUS = {
     # "future" (camt v8+): not on the account yet, like a pending entry.
     "FUTR": EntryStatus.PENDING,
 }
+
+# ISO bank transaction codes already spelled, by their (domain, family,
+# sub-family) texts: a file uses a handful of them. Bounded, so that a file
+# of random codes cannot grow it.
+_CODES: dict[tuple[str | None, str | None, str | None], str] = {}
+_CODES_KEPT = 256
 
 
 def read_entry(doc: Document, ntry: Any, block: Block, index: int) -> Entry:
@@ -69,7 +75,7 @@ def read_entry(doc: Document, ntry: Any, block: Block, index: int) -> Entry:
     status = EntryStatus.BOOKED
     if sts is not None:
         text = sts_cd or sts_prtry or sts
-        status = _STATUS.get(text.strip().upper(), EntryStatus.INFO)
+        status = _STATUS.get(text) or _STATUS.get(text.strip().upper(), EntryStatus.INFO)
     booking = value = None
     if booking_dt is not None or booking_dttm is not None:
         booking = _day(doc, booking_dt, booking_dttm, block, index, "BookgDt")
@@ -77,11 +83,9 @@ def read_entry(doc: Document, ntry: Any, block: Block, index: int) -> Entry:
         value = _day(doc, value_dt, value_dttm, block, index, "ValDt")
     if reference is not None:
         reference = clean(reference)
-    code = bank_transaction_code(domain, family, sub_family)
-    if code is None and bank_code is not None:
-        proprietary: list[Any] = [None]
-        walk(bank_code, trees.proprietary, proprietary)
-        code = clean(proprietary[0])
+    code = _CODES.get((domain, family, sub_family))
+    if code is None:
+        code = _bank_code(trees, bank_code, domain, family, sub_family)
     if details is None:
         transactions: tuple[Transaction, ...] = ()
     else:
@@ -109,6 +113,21 @@ def read_entry(doc: Document, ntry: Any, block: Block, index: int) -> Entry:
         code,  # bank_transaction_code
         transactions,
     )
+
+
+def _bank_code(
+    trees: Trees, bank_code: Any, domain: str | None, family: str | None, sub_family: str | None
+) -> str | None:
+    """The entry's bank transaction code: the ISO one, else the proprietary
+    code of its first ``BkTxCd`` (``Prtry/Cd``)."""
+    code = bank_transaction_code(domain, family, sub_family)
+    if code is not None and len(_CODES) < _CODES_KEPT:
+        _CODES[domain, family, sub_family] = code
+    if code is None and bank_code is not None:
+        proprietary: list[Any] = [None]
+        walk(bank_code, trees.proprietary, proprietary)
+        code = clean(proprietary[0])
+    return code
 
 
 def _is_credit(doc: Document, block: Block, index: int, indicator: str) -> bool:

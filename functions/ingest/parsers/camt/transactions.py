@@ -40,8 +40,14 @@ def read_transaction(
         : PARTIES.start
     ]
     debtor_iban, creditor_iban, unstructured, reference_text = found[PARTIES.stop :]
-    if amt is None and tx_amt is None and instd_amt is None:
+    if instd_amt is None and (amt is None or tx_amt is None):
+        # One amount or none, the usual case: with a single candidate the
+        # rule of _amount gives that amount signed like the entry.
         amount = entry_amount
+        if tx_amt is not None:
+            amount = _signed(doc, tx_amt, "AmtDtls/TxAmt/Amt", block, entry_index, index, amount)
+        elif amt is not None:
+            amount = _signed(doc, amt, "Amt", block, entry_index, index, amount)
     else:
         amount = _amount(
             doc,
@@ -73,7 +79,11 @@ def read_transaction(
     # names (in order of preference) are among the fields.
     sides = ((debtor_iban, DEBTOR_NAMES), (creditor_iban, CREDITOR_NAMES))
     (iban, names), (other_iban, other_names) = sides if credit != is_return else sides[::-1]
-    name = party_name(*found[names])
+    name = found[names.start]  # the party's own Nm, the usual case
+    if name is not None:
+        name = clean(name)
+    if name is None:
+        name = party_name(*found[names])
     if name is None and iban is None and other_iban != block.iban:
         iban, name = other_iban, party_name(*found[other_names])
     creditor_account = creditor_iban if credit else None
@@ -111,6 +121,20 @@ def read_transaction(
         return_reason,
         end_to_end if is_return else None,  # original_end_to_end_id
     )
+
+
+def _signed(
+    doc: Document, elem: Any, at: str, block: Block, entry_index: int, index: int, entry_amount: int
+) -> int:
+    """The amount of ``elem`` (at ``TxDtls/<at>``), signed like the entry."""
+    try:
+        cents = cents_from_text(elem.text)
+    except ValueError as e:
+        where = f"Ntry[{entry_index}]/NtryDtls/TxDtls[{index}]/{at}"
+        raise doc.error(block, where, str(e)) from e
+    if cents < 0:
+        cents = -cents
+    return -cents if entry_amount < 0 else cents
 
 
 def _amount(
