@@ -124,4 +124,6 @@ async function start() {
   $("main").focus({ preventScroll: true });
 }
 
-start();
+// Deferred scripts all run before DOMContentLoaded: documents.js has bound its handlers (the
+// campaign's button, the "encaisse:account" listener) before start() shows anything.
+document.addEventListener("DOMContentLoaded", start);

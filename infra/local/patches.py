@@ -216,7 +216,16 @@ def patch_dynamodb_update_expressions_parsed_once() -> None:
     responses.UpdateExpressionParser = ReadOnlyUpdateExpressionParser  # type: ignore[attr-defined]
 
 
+def patch_dynamodb_conditions_parsed_once() -> None:
+    """Condition and filter expressions are parsed once per text and names; each request
+    binds its own values (``infra/local/dynamo_conditions.py``)."""
+    from infra.local import dynamo_conditions
+
+    dynamo_conditions.install()
+
+
 PATCHES: dict[str, Callable[[], None]] = {
+    "dynamodb_conditions_parsed_once": patch_dynamodb_conditions_parsed_once,
     "dynamodb_update_expressions_parsed_once": patch_dynamodb_update_expressions_parsed_once,
     "dynamodb_query_by_partition": patch_dynamodb_query_by_partition,
     "dynamodb_serialisable": patch_dynamodb_serialisable,

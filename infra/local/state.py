@@ -251,7 +251,6 @@ class Snapshotter:
         self.store = store
         self.resources = resources
         self.interval = interval
-        self.saves = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="snapshotter", daemon=True)
 
@@ -279,7 +278,6 @@ class Snapshotter:
             try:
                 if self.due():
                     self.store.save(self.resources, self.journal)
-                    self.saves += 1
             except Exception:  # the final snapshot on stop still runs
                 LOG.exception("periodic snapshot failed")
 

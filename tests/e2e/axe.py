@@ -63,6 +63,8 @@ class _Pipe:
         self._in = os.fdopen(read_fd, "rb", buffering=0)
         self._buffer = b""
         self._next = 0
+        # What Chromium sent unasked (e.g. Fetch.requestPaused).
+        self.events: list[dict[str, Any]] = []
 
     def call(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
         self._next += 1
@@ -77,6 +79,8 @@ class _Pipe:
                     raise AssertionError(f"{method}: {answer['error']}")
                 result: dict[str, Any] = answer.get("result", {})
                 return result
+            if "method" in answer:
+                self.events.append(answer)
 
     def _read(self) -> dict[str, Any]:
         while b"\0" not in self._buffer:
@@ -100,6 +104,16 @@ class Page:
         self.pipe = pipe
         self.session = session
 
+    def release_held(self) -> int:
+        """Lets the requests held by ``browser_page(hold=...)`` go on; returns how many."""
+        paused = [e for e in self.pipe.events if e["method"] == "Fetch.requestPaused"]
+        self.pipe.events = [e for e in self.pipe.events if e not in paused]
+        for event in paused:
+            request = event["params"]["requestId"]
+            self.pipe.call("Fetch.continueRequest", self.session, requestId=request)
+        self.pipe.call("Fetch.disable", self.session)
+        return len(paused)
+
     def evaluate(self, expression: str, await_promise: bool = False) -> Any:
         answer = self.pipe.call(
             "Runtime.evaluate",
@@ -112,10 +126,15 @@ class Page:
         return answer["result"].get("value")
 
     def wait_for_text(self, text: str, seconds: float = 60) -> None:
-        deadline = time.monotonic() + seconds
         probe = f"Boolean(document.body && document.body.innerText.includes({json.dumps(text)}))"
-        while not self.evaluate(probe):
-            assert time.monotonic() < deadline, f"the page never showed {text!r}"
+        self.wait_for(probe, seconds, f"the page never showed {text!r}")
+
+    def wait_for(self, expression: str, seconds: float = 60, message: str = "") -> None:
+        """Polls ``expression`` in the page until it is true."""
+        deadline = time.monotonic() + seconds
+        while not self.evaluate(expression):
+            status = self.evaluate("document.body ? document.body.innerText.slice(0, 600) : ''")
+            assert time.monotonic() < deadline, f"{message or expression} (the page: {status!r})"
             time.sleep(0.2)
 
     def axe(self) -> list[dict[str, Any]]:
@@ -132,8 +151,14 @@ class Page:
 
 
 @contextlib.contextmanager
-def browser_page(url: str, width: int = 1280, height: int = 900) -> Iterator[Page]:
-    """Headless Chromium on ``url`` at this window size, driven over its debugging pipe."""
+def browser_page(
+    url: str, width: int = 1280, height: int = 900, hold: str | None = None
+) -> Iterator[Page]:
+    """Headless Chromium on ``url`` at this window size, driven over its debugging pipe.
+
+    ``hold`` (a URL pattern, e.g. ``*documents.js``) holds those requests until
+    ``Page.release_held()``: a slow network made deterministic.
+    """
     if CHROMIUM is None:
         pytest.fail("chromium is not installed: `make test` installs it (Debian package chromium)")
     to_chrome_r, to_chrome_w = os.pipe()
@@ -159,6 +184,8 @@ def browser_page(url: str, width: int = 1280, height: int = 900) -> Iterator[Pag
         try:
             target = pipe.call("Target.createTarget", url="about:blank")["targetId"]
             session = pipe.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+            if hold:
+                pipe.call("Fetch.enable", session, patterns=[{"urlPattern": hold}])
             pipe.call("Page.navigate", session, url=url)
             yield Page(pipe, session)
             with contextlib.suppress(AssertionError):  # the pipe may close before the answer

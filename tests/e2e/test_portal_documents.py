@@ -93,7 +93,12 @@ def test_consent_campaign_link_is_one_tap_and_accessible(running_platform: dict[
     consent = api.get(f"/v1/leases/{lease_id}/consent")
     assert (consent["e_delivery"], consent["source"]) == (True, "campaign")
 
-    with browser_page(link, 1280, 900) as page:  # a second use: already recorded
+    # A second use, on a slow network: while documents.js (which makes the button work) is
+    # still on its way, the page must not offer the button; app.js has run by then.
+    with browser_page(link, 1280, 900, hold="*documents.js") as page:
+        page.wait_for("typeof start === 'function' && document.readyState !== 'loading'")
+        assert not page.evaluate("document.body.innerText.includes('Recevoir vos documents')")
+        assert page.release_held() == 1
         page.wait_for_text("Recevoir vos documents en ligne")
         page.evaluate("document.getElementById('campaign-accept').click()")
         page.wait_for_text("Ce lien a déjà été utilisé")
