@@ -781,8 +781,11 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--think", type=float, default=0.5, help="pause of each account client")
     ap.add_argument("--note", default="", help="a sentence on the machine, written with the table")
     ap.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
-    ap.add_argument("--in-process-functions", action="store_true",
-                    help="the platform runs the handlers in its own process (to compare)")
+    ap.add_argument(
+        "--in-process-functions",
+        action="store_true",
+        help="the platform runs the handlers in its own process (to compare)",
+    )
     return ap
 
 
@@ -794,9 +797,10 @@ def main(argv: list[str] | None = None) -> int:
         what = f"unknown stage(s) {unknown}" if unknown else "--leases/--collections must be ≥ 1"
         print(f"bench-platform: {what}", file=sys.stderr)
         return 2
+    platform_args = ("--in-process-functions",) if args.in_process_functions else ()
     o = Options(args.leases, stages, args.timeout, args.think, args.collections,
                 args.parse_entries, args.history, day_timeout=args.day_timeout,
-                platform_args=("--in-process-functions",) if args.in_process_functions else ())  # fmt: skip
+                platform_args=platform_args)  # fmt: skip
     result = run(o)
     result.baseline = (
         Baseline(args.baseline, 1000, "given with --baseline") if args.baseline else read_baseline()

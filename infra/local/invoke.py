@@ -303,7 +303,9 @@ class _Worker:
             "--nice", str(nice),
         ]  # fmt: skip
         try:
-            process = subprocess.Popen(command, env=env, pass_fds=(event_read, reply_write))
+            process = subprocess.Popen(  # noqa: S603 - our own module, our arguments
+                command, env=env, pass_fds=(event_read, reply_write)
+            )
         finally:
             os.close(event_read)
             os.close(reply_write)

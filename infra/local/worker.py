@@ -91,9 +91,7 @@ def _die_with_parent(parent_pid: int) -> None:
 def _load(handler: str) -> tuple[Callable[[Any, Any], Any] | None, dict[str, Any] | None]:
     module_name, _, attribute = handler.rpartition(".")
     try:
-        loaded: Callable[[Any, Any], Any] = getattr(
-            importlib.import_module(module_name), attribute
-        )
+        loaded: Callable[[Any, Any], Any] = getattr(importlib.import_module(module_name), attribute)
     except Exception as e:  # reported on every invocation, as Lambda's Runtime.* errors
         payload = error_payload(e, "")
         payload["errorType"] = f"Runtime.ImportModuleError: {payload['errorType']}"
