@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from functions.core.matching import MatchDecision
-from functions.core.transactions import BankTransaction, TransactionStatus
+if TYPE_CHECKING:
+    # Named in annotations only: importing the matching package here made every
+    # reader of PAYMENT_DETAILS (the CLI's statement parse) load it.
+    from functions.core.matching import MatchDecision
+    from functions.core.transactions import BankTransaction, TransactionStatus
 
 T = TypeVar("T")
 

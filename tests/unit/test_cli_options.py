@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,3 +47,29 @@ def test_running_a_command_in_process_leaves_the_callers_environment_alone(
     before = dict(os.environ)
     main(["--org", "org-elsewhere", "--state-dir", str(tmp_path / "none"), "leases", "list"])
     assert dict(os.environ) == before
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_statement_parse_starts_without_the_other_commands() -> None:
+    # `encaisse statement parse` of a large file pays the CLI's start-up: it must not
+    # import the platform's commands, their HTTP client or the matching core.
+    sample = ROOT / "tests/golden/own/camt053/two_statements.xml"
+    code = (
+        "import json, sys; from infra.local.cli import main; "
+        f"status = main(['statement', 'parse', {str(sample)!r}, '--summary']); "
+        "print(json.dumps([status, sorted(sys.modules)]))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={"PATH": "", "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    status, loaded = json.loads(run.stdout.splitlines()[-1])
+    assert status == 0
+    unwanted = ("infra.local.cli_", "infra.local.client", "functions.core.matching", "http.client")
+    assert [m for m in loaded if m.startswith(unwanted)] == []
