@@ -515,6 +515,7 @@ class Options:
     history: int = 0
     ceiling_transactions: int = 300
     day_timeout: float = 900
+    platform_args: tuple[str, ...] = ()
 
 
 def _say(text: str) -> None:
@@ -552,7 +553,7 @@ def _on_the_platform(o: Options, result: Result) -> None:
         platform = start_platform_process(
             state_dir,
             "--no-seed", "--api-port", "0", "--portal-port", "0", "--aws-port", "0",
-            "--sftp-port", "0", "--no-schedules",
+            "--sftp-port", "0", "--no-schedules", *o.platform_args,
             timeout=300,
         )  # fmt: skip
         result.add(Stage("start the platform", 1, time.perf_counter() - t0))
@@ -780,6 +781,11 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--think", type=float, default=0.5, help="pause of each account client")
     ap.add_argument("--note", default="", help="a sentence on the machine, written with the table")
     ap.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    ap.add_argument(
+        "--in-process-functions",
+        action="store_true",
+        help="the platform runs the handlers in its own process (to compare)",
+    )
     return ap
 
 
@@ -791,8 +797,10 @@ def main(argv: list[str] | None = None) -> int:
         what = f"unknown stage(s) {unknown}" if unknown else "--leases/--collections must be ≥ 1"
         print(f"bench-platform: {what}", file=sys.stderr)
         return 2
+    platform_args = ("--in-process-functions",) if args.in_process_functions else ()
     o = Options(args.leases, stages, args.timeout, args.think, args.collections,
-                args.parse_entries, args.history, day_timeout=args.day_timeout)  # fmt: skip
+                args.parse_entries, args.history, day_timeout=args.day_timeout,
+                platform_args=platform_args)  # fmt: skip
     result = run(o)
     result.baseline = (
         Baseline(args.baseline, 1000, "given with --baseline") if args.baseline else read_baseline()

@@ -1,12 +1,21 @@
-"""Running our Lambda handlers in this process, one invocation per function at a time.
+"""Running our Lambda handlers: in this process (tests) or each function in its own
+worker process (the platform, :mod:`infra.local.worker`).
 
-AWS runs each function in its own sandbox with its own environment. Here every handler
-shares this process and its ``os.environ``:
+AWS runs each function in its own sandbox with its own environment. The platform does
+the same with ``use_processes()``: one worker process per function, started on the
+function's first invocation, so handlers run on every core (not under the interpreter
+lock the emulator and the API hold) and each sees its own ``os.environ``. A worker that
+dies is an invocation error (``Runtime.ExitError``) and the next invocation starts a
+fresh one; a worker that dies of an injected crash (``ENCAISSE_CRASH_AT``, status 137)
+takes the platform down with it, as the machine it models would die.
+
+In this process (the default, used by tests that register functions on an emulator
+fixture), every handler shares ``os.environ``:
 
 * each function has its own lock: one invocation of a function at a time (handler
   modules keep module-global state, e.g. powertools' ``BatchProcessor``), while
   different functions run concurrently (a documents batch rendering notices for minutes
-  does not hold up ingest and match);
+  does not hold up ingest and match) — the same in both modes;
 * the variables the template's functions share (its Globals) are in ``os.environ``
   for good (the platform sets them before any handler is loaded); the few that differ
   per function (``POWERTOOLS_SERVICE_NAME``, the sweeper's ``SWEEP_AFTER_MINUTES``) are
@@ -24,12 +33,16 @@ import importlib
 import json
 import logging
 import os
+import subprocess
+import sys
 import threading
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 LOG = logging.getLogger("encaisse.local.invoke")
@@ -37,6 +50,9 @@ LOG = logging.getLogger("encaisse.local.invoke")
 # How long an invocation waits for the one before it of the same function (the longest
 # function timeout is 300 s in template.yaml; past this something is stuck rather than slow).
 LOCK_TIMEOUT_SECONDS = 900.0
+# The exit status of an injected crash (functions/adapters/faults.py): the machine died.
+CRASH_STATUS = 137
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -94,7 +110,25 @@ class Invoker:
         self._locks: dict[str, threading.Lock] = {}
         self._functions: dict[str, LocalFunction] = {}
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
+        self._workers: dict[str, _Worker] = {}
+        self._niceness: Mapping[str, int] = {}
+        # Workers are started from one long-lived thread: PR_SET_PDEATHSIG follows the
+        # thread that started a process, and a Step Functions task's thread ends early.
+        self._spawner: ThreadPoolExecutor | None = None
         self.invocations = 0
+
+    def use_processes(self, niceness: Mapping[str, int] | None = None) -> None:
+        """Run each function in its own worker process from now on; ``niceness`` lowers
+        the CPU priority of some functions (by logical id) locally."""
+        with self._guard:
+            self._niceness = dict(niceness or {})
+            if self._spawner is None:
+                self._spawner = ThreadPoolExecutor(1, thread_name_prefix="lambda-workers")
+
+    @property
+    def worker_pids(self) -> list[int]:
+        with self._guard:
+            return [w.process.pid for w in self._workers.values()]
 
     def register(self, functions: Mapping[str, LocalFunction]) -> None:
         with self._guard:
@@ -104,6 +138,12 @@ class Invoker:
     def clear(self) -> None:
         with self._guard:
             self._functions.clear()
+            workers, self._workers = list(self._workers.values()), {}
+            spawner, self._spawner = self._spawner, None
+        for worker in workers:
+            worker.stop()
+        if spawner is not None:
+            spawner.shutdown(wait=False)
 
     def function(self, name_or_arn: str) -> LocalFunction | None:
         name = name_or_arn.rsplit(":function:", maxsplit=1)[-1].split(":", maxsplit=1)[0]
@@ -159,6 +199,8 @@ class Invoker:
                 }
             )
         try:
+            if self._spawner is not None:
+                return self._invoke_worker(function, event)
             context = LambdaContext(
                 function.name, function.arn, function.memory_size, function.timeout
             )
@@ -179,6 +221,51 @@ class Invoker:
         finally:
             lock.release()
 
+    def _worker(self, function: LocalFunction) -> _Worker:
+        with self._guard:
+            worker = self._workers.get(function.name)
+            spawner = self._spawner
+        if worker is not None:
+            return worker
+        assert spawner is not None
+        nice = self._niceness.get(function.logical_id, 0)
+        worker = spawner.submit(_Worker.start, function, nice).result()
+        with self._guard:
+            self._workers[function.name] = worker
+        return worker
+
+    def _invoke_worker(self, function: LocalFunction, event: Any) -> Any:
+        """One invocation in the function's worker (the caller holds its lock)."""
+        from infra.local.worker import read_frame, write_frame
+
+        worker = self._worker(function)
+        try:
+            write_frame(worker.to_worker, {"event": event})
+            reply = read_frame(worker.from_worker)
+        except OSError:  # the worker is gone (broken pipe)
+            reply = None
+        if reply is None:
+            with self._guard:
+                if self._workers.get(function.name) is worker:
+                    del self._workers[function.name]
+            status = worker.stop()
+            if status == CRASH_STATUS and os.environ.get("ENCAISSE_CRASH_AT"):
+                LOG.error("%s crashed at %s: the platform dies with it", function.name,
+                          os.environ["ENCAISSE_CRASH_AT"])  # fmt: skip
+                os._exit(CRASH_STATUS)
+            raise HandlerError(
+                {
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": f"{function.name}'s process exited with status {status}",
+                }
+            )
+        if "error" in reply:
+            payload: dict[str, Any] = reply["error"]
+            LOG.warning("%s raised %s: %s", function.name, payload.get("errorType"),
+                        payload.get("errorMessage"))  # fmt: skip
+            raise HandlerError(payload)
+        return reply["result"]
+
     def invoke_json(self, name_or_arn: str, event: Any) -> tuple[str, bool]:
         """Like Lambda's Invoke API: (payload as JSON, whether it is a function error)."""
         try:
@@ -188,6 +275,58 @@ class Invoker:
             return json.dumps(e.payload), True
         except (TypeError, ValueError) as e:  # a result json cannot encode
             return json.dumps({"errorType": "Runtime.MarshalError", "errorMessage": str(e)}), True
+
+
+@dataclass
+class _Worker:
+    """A function's worker process and the two ends of its pipes this process holds."""
+
+    process: subprocess.Popen[bytes]
+    to_worker: int
+    from_worker: int
+    _closed: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @staticmethod
+    def start(function: LocalFunction, nice: int = 0) -> _Worker:
+        event_read, event_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        env = {**os.environ, **function.environment}
+        env["AWS_LAMBDA_FUNCTION_NAME"] = function.name
+        env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(function.memory_size)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+        command = [
+            sys.executable, "-m", "infra.local.worker", function.handler,
+            "--fd-in", str(event_read), "--fd-out", str(reply_write),
+            "--parent", str(os.getpid()), "--name", function.name, "--arn", function.arn,
+            "--memory", str(function.memory_size), "--timeout", str(function.timeout),
+            "--nice", str(nice),
+        ]  # fmt: skip
+        try:
+            process = subprocess.Popen(  # noqa: S603 - our own module, our arguments
+                command, env=env, pass_fds=(event_read, reply_write)
+            )
+        finally:
+            os.close(event_read)
+            os.close(reply_write)
+        LOG.info("%s started in process %d", function.name, process.pid)
+        return _Worker(process, event_write, reply_read)
+
+    def stop(self, timeout: float = 5.0) -> int:
+        """Closes its input (it exits when idle), kills it if it does not exit in time;
+        its exit status. Safe to call twice (the invoking thread and the platform's stop)."""
+        with self._lock:
+            if not self._closed:
+                os.close(self.to_worker)
+            try:
+                status = self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                status = self.process.wait()
+            if not self._closed:
+                os.close(self.from_worker)
+                self._closed = True
+            return status
 
 
 # The process-wide invoker: moto's Lambda backend (patched) and the SQS pollers share it.

@@ -1,9 +1,11 @@
-"""The whole platform in one process: what ``encaisse up`` (``make run``) starts.
+"""The whole platform: what ``encaisse up`` (``make run``) starts.
 
 moto on 127.0.0.1 with our patches → every resource of template.yaml → the saved
 state (or the demo seed on a fresh folder) → SQS pollers and schedules feeding the
-real handlers in-process → the Chalice API, the portal (with the outbox) and SFTP →
-``endpoints.json``. Ctrl-C (SIGINT) or SIGTERM saves the state and stops everything.
+real handlers, each function in its own worker process (:mod:`infra.local.worker`;
+``--in-process-functions`` keeps them in this one) → the Chalice API, the portal (with
+the outbox) and SFTP → ``endpoints.json``. Ctrl-C (SIGINT) or SIGTERM saves the state
+and stops everything, workers included.
 
 One platform per process: moto's state is process-wide.
 """
@@ -37,6 +39,8 @@ LOG = logging.getLogger("encaisse.local")
 DEMO_FILE = "demo.json"
 # How long a stop waits for handlers in the middle of a batch.
 STOP_GRACE_SECONDS = 3.0
+# The local CPU priority of the documents function's worker (nice); AWS runs it apart.
+BACKGROUND_NICENESS = 10
 
 
 class Platform:
@@ -55,6 +59,7 @@ class Platform:
         host: str = "127.0.0.1",
         snapshot_interval: float = 30.0,
         schedules: bool = True,
+        function_processes: bool = True,
     ) -> None:
         if time_factor <= 0:
             raise ValueError("time_factor must be positive")
@@ -64,6 +69,7 @@ class Platform:
         self.host = host
         self.ports = {"api": api_port, "portal": portal_port, "aws": aws_port, "sftp": sftp_port}
         self.snapshot_interval = snapshot_interval
+        self.function_processes = function_processes
         self.schedules_enabled = schedules
         self.emulator = Emulator(aws_port, host=host, time_factor=time_factor)
         self.store = StateStore(self.state_dir)
@@ -103,6 +109,9 @@ class Platform:
         os.environ.update(resources.environment)
         os.environ.update(self.emulator.client_environment())
         INVOKER.register(resources.functions)
+        if self.function_processes:
+            # Rendering PDFs is background work: locally it yields the CPU to the money path.
+            INVOKER.use_processes(niceness={"DocumentsFunction": BACKGROUND_NICENESS})
 
         fresh = not self.store.exists()
         self.journal = Journal(self.state_dir / "journal", self.store.epoch)
@@ -355,6 +364,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--snapshot-interval", type=float, default=30.0, help="seconds between saves (0: on stop)"
     )
     parser.add_argument("--no-schedules", action="store_true", help="run schedules only on demand")
+    parser.add_argument(
+        "--in-process-functions",
+        action="store_true",
+        help="run the functions' handlers in this process (default: one process per function)",
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser
 
@@ -375,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
         snapshot_interval=args.snapshot_interval,
         schedules=not args.no_schedules,
+        function_processes=not args.in_process_functions,
     )
     try:
         platform.run_forever()

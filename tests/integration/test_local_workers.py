@@ -1,0 +1,186 @@
+"""Local Lambda functions in worker processes (``Invoker.use_processes``), as the
+platform runs them: the protocol's answers and errors, a worker that dies mid-invocation,
+each function's own environment, and no worker outliving a killed platform."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.local.invoke import CRASH_STATUS, HandlerError, Invoker, LocalFunction
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = "tests.integration.test_local_workers"  # as the worker imports it (from the repository)
+
+
+def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return {
+        "event": event,
+        "pid": os.getpid(),
+        "mine": os.environ.get("ONLY_MINE"),
+        "function": context.function_name,
+        "request": context.aws_request_id,
+    }
+
+
+def fails(event: dict[str, Any], context: Any) -> None:
+    raise ValueError(f"bad event {event['n']}")
+
+
+def dies(event: dict[str, Any], context: Any) -> None:
+    os._exit(int(event["status"]))
+
+
+def unencodable(event: dict[str, Any], context: Any) -> object:
+    return {"when": object()}
+
+
+def _function(name: str, handler: str, **env: str) -> dict[str, LocalFunction]:
+    arn = f"arn:aws:lambda:eu-west-3:123456789012:function:{name}"
+    return {name: LocalFunction(name, name, arn, handler, environment=env)}
+
+
+@pytest.fixture
+def invoker() -> Iterator[Invoker]:
+    made = Invoker()
+    made.use_processes()
+    yield made
+    made.clear()
+
+
+def test_an_invocation_runs_in_the_function_s_own_process_with_its_own_variables(
+    invoker: Invoker,
+) -> None:
+    invoker.register(_function("one", f"{HERE}.echo", ONLY_MINE="one's"))
+    invoker.register(_function("two", f"{HERE}.echo"))
+    first = invoker.invoke("one", {"n": 1, "text": "é"})
+    assert first["event"] == {"n": 1, "text": "é"}
+    assert first["pid"] != os.getpid()
+    assert (first["mine"], first["function"]) == ("one's", "one")
+    assert "ONLY_MINE" not in os.environ  # the platform's own environment is untouched
+    assert invoker.invoke("two", {})["mine"] is None  # another function does not see it
+    again = invoker.invoke("one", {"n": 2})
+    assert again["pid"] == first["pid"]  # warm: the same worker, imported once
+    assert again["request"] != first["request"]
+    assert sorted(invoker.worker_pids) == sorted({first["pid"], invoker.invoke("two", {})["pid"]})
+
+
+def test_a_handler_error_is_lambda_s_error_payload_and_the_worker_lives_on(
+    invoker: Invoker,
+) -> None:
+    invoker.register(_function("bad", f"{HERE}.fails"))
+    for n in (1, 2):
+        with pytest.raises(HandlerError) as raised:
+            invoker.invoke("bad", {"n": n})
+        payload = raised.value.payload
+        assert (payload["errorType"], payload["errorMessage"]) == ("ValueError", f"bad event {n}")
+        assert any("fails" in line for line in payload["stackTrace"])
+    assert len(invoker.worker_pids) == 1
+
+
+def test_a_handler_that_cannot_be_imported_fails_every_invocation(invoker: Invoker) -> None:
+    invoker.register(_function("missing", "tests.integration.no_such_module.handler"))
+    for _ in range(2):
+        with pytest.raises(HandlerError) as raised:
+            invoker.invoke("missing", {})
+        assert raised.value.payload["errorType"].startswith("Runtime.ImportModuleError")
+
+
+def test_a_result_json_cannot_encode_is_a_marshal_error(invoker: Invoker) -> None:
+    invoker.register(_function("odd", f"{HERE}.unencodable"))
+    with pytest.raises(HandlerError) as raised:
+        invoker.invoke("odd", {})
+    assert raised.value.payload["errorType"] == "Runtime.MarshalError"
+
+
+def test_a_worker_that_dies_mid_invocation_is_an_error_and_the_next_starts_afresh(
+    invoker: Invoker,
+) -> None:
+    invoker.register(_function("fragile", f"{HERE}.dies"))
+    invoker.register(_function("steady", f"{HERE}.echo"))
+    steady = invoker.invoke("steady", {})["pid"]
+    with pytest.raises(HandlerError) as raised:
+        invoker.invoke("fragile", {"status": 3})
+    assert raised.value.payload == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": "fragile's process exited with status 3",
+    }
+    assert invoker.worker_pids == [steady]  # the dead one is forgotten, the other untouched
+    invoker.register(_function("fragile", f"{HERE}.echo"))  # same name, a handler that lives
+    assert invoker.invoke("fragile", {"n": 1})["event"] == {"n": 1}
+
+
+def test_clear_stops_every_worker(invoker: Invoker) -> None:
+    invoker.register(_function("one", f"{HERE}.echo"))
+    pid = invoker.invoke("one", {})["pid"]
+    invoker.clear()
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+PLATFORM = textwrap.dedent(
+    """
+    import sys, time
+    from infra.local.invoke import Invoker, LocalFunction
+    invoker = Invoker()
+    invoker.use_processes()
+    arn = "arn:aws:lambda:eu-west-3:123456789012:function:f"
+    invoker.register({"f": LocalFunction("f", "f", arn, sys.argv[1])})
+    print(invoker.invoke("f", {"status": int(sys.argv[2])}).get("pid"), flush=True)
+    time.sleep(120)
+    """
+)
+
+
+def _platform(handler: str, status: int = 0, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", PLATFORM, f"{HERE}.{handler}", str(status)],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def test_no_worker_outlives_a_killed_platform() -> None:
+    platform = _platform("echo")
+    try:
+        assert platform.stdout is not None
+        worker = int(platform.stdout.readline())
+        assert _alive(worker)
+        platform.send_signal(signal.SIGKILL)
+        platform.wait(30)
+        deadline = time.monotonic() + 30
+        while _alive(worker):  # the kernel's death signal, then the reaper (init)
+            assert time.monotonic() < deadline, f"worker {worker} outlived its platform"
+            time.sleep(0.05)
+    finally:
+        platform.kill()
+        platform.wait()
+
+
+def test_an_injected_crash_in_a_worker_takes_the_platform_down() -> None:
+    """``ENCAISSE_CRASH_AT`` models the machine dying: the platform exits with the status."""
+    platform = _platform("dies", CRASH_STATUS, ENCAISSE_CRASH_AT="match.booked")
+    try:
+        assert platform.wait(60) == CRASH_STATUS
+    finally:
+        platform.kill()
+        platform.wait()
