@@ -62,7 +62,7 @@ _PARSER = etree.XMLParser(
 class EntryBatches:
     """A binary file object over ``head`` + ``source`` for iterparse, in which
     runs of entries are replaced by markers; :meth:`pop` gives each run back,
-    parsed (an element whose children are the entries), in order."""
+    parsed (its entries), in order."""
 
     def __init__(self, head: bytes, source: IO[bytes]) -> None:
         self._buffer = head
@@ -72,7 +72,7 @@ class EntryBatches:
         self._batches: deque[Any] = deque()
 
     def pop(self) -> Any:
-        """The element holding the next run of entries, or ``None``."""
+        """The next run of entries (a list of ``Ntry`` elements), or ``None``."""
         return self._batches.popleft() if self._batches else None
 
     def read(self, size: int = -1) -> bytes:
@@ -146,7 +146,8 @@ class EntryBatches:
 
 def _run(buffer: bytes, start: int) -> tuple[int, Any]:
     """The end of the run of entries starting at ``start`` and the run,
-    parsed; ``(0, None)`` when it is not one to take apart."""
+    parsed (its entries, as a list); ``(0, None)`` when it is not one to
+    take apart."""
     close = buffer.rfind(_END_TAG, start, start + BATCH_BYTES)
     if close < 0:
         close = buffer.find(_END_TAG, start)
@@ -154,13 +155,18 @@ def _run(buffer: bytes, start: int) -> tuple[int, Any]:
             return 0, None
     end = close + len(_END_TAG)
     try:
-        batch = etree.fromstring(b"<Batch>" + buffer[start:end] + b"</Batch>", _PARSER)
+        # One copy of the run (a memoryview slice is not one).
+        run = b"".join((b"<Batch>", memoryview(buffer)[start:end], b"</Batch>"))
+        batch = etree.fromstring(run, _PARSER)
     except etree.XMLSyntaxError:
         # A run cut inside a comment or across the end of its statement,
         # an undeclared prefix, a malformed entry: iterparse will say.
         return 0, None
-    for child in batch:
+    # The entries' elements, checked here, are the ones the reader reads:
+    # lxml makes a Python object per element each time one is asked for.
+    entries = batch[:]
+    for child in entries:
         tag = child.tag
         if tag != "Ntry" and not (isinstance(tag, str) and tag.endswith("}Ntry")):
             return 0, None
-    return end, batch
+    return end, entries
