@@ -224,7 +224,16 @@ def patch_dynamodb_conditions_parsed_once() -> None:
     dynamo_conditions.install()
 
 
+def patch_dynamodb_answers_as_json() -> None:
+    """Data-plane DynamoDB answers are written with ``json.dumps``, not moto's shape-driven
+    serializer (``infra/local/dynamo_answers.py``)."""
+    from infra.local import dynamo_answers
+
+    dynamo_answers.install()
+
+
 PATCHES: dict[str, Callable[[], None]] = {
+    "dynamodb_answers_as_json": patch_dynamodb_answers_as_json,
     "dynamodb_conditions_parsed_once": patch_dynamodb_conditions_parsed_once,
     "dynamodb_update_expressions_parsed_once": patch_dynamodb_update_expressions_parsed_once,
     "dynamodb_query_by_partition": patch_dynamodb_query_by_partition,

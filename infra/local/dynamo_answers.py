@@ -1,0 +1,101 @@
+"""DynamoDB answers written as JSON directly, not through moto's shape-driven serializer.
+
+moto 5 turns every answer into its body by walking botocore's output shape member by
+member (``moto.core.serialize``), looking each value up through several attribute
+pickers. For DynamoDB that walk is the whole cost of an answer: in the month of
+bench-platform it took ~60 % of the emulator's interpreter time (py-spy ``--gil``), mostly
+on the items of Query, BatchGetItem and GetItem answers. Yet a DynamoDB answer is JSON
+(the ``application/x-amz-json-1.0`` protocol) and moto's handlers already build it as
+plain JSON values: items in the wire format (``{"S": "…"}``, numbers as strings),
+counts, keys, capacities.
+
+So the data-plane actions below are answered with ``json.dumps`` of what the handler
+built, when that is plain JSON (dicts with string keys, lists, strings, booleans, whole
+numbers, finite floats; no ``None``, no bytes). Anything else (errors, control-plane
+actions, a value of another type) goes to moto's serializer as before.
+``tests/integration/test_emulator_answers.py`` sends the same requests both ways and
+compares status, headers and the decoded bodies.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+ACTIONS = frozenset(
+    {
+        "BatchGetItem", "BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query",
+        "Scan", "TransactGetItems", "TransactWriteItems", "UpdateItem",
+    }
+)  # fmt: skip
+CONTENT_TYPE = "application/x-amz-json-1.0"
+_ORIGINAL: dict[str, Callable[..., Any]] = {}
+_MEMBERS: dict[str, frozenset[str]] = {}
+
+
+class Switch:
+    """On by default; the equivalence test turns it off to get moto's own answer."""
+
+    enabled = True
+
+
+def plain(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is JSON that moto's serializer would write unchanged."""
+    kind = type(value)
+    if kind is str or kind is bool or kind is int:
+        return True
+    if depth > 64:  # DynamoDB nests at most 32 levels
+        return False
+    if kind is dict:
+        return all(type(k) is str and plain(v, depth + 1) for k, v in value.items())
+    if kind is list:
+        return all(plain(v, depth + 1) for v in value)
+    if kind is float:
+        return math.isfinite(value)
+    return False
+
+
+def serialized(self: Any, action_result: Any) -> Any:
+    """``BaseResponse.serialized`` for DynamoDB, direct for the data-plane answers."""
+    from moto.core.responses import ActionResult
+    from moto.dynamodb.responses import DynamoResult
+
+    result = getattr(action_result, "result", None)
+    if (
+        Switch.enabled
+        and type(action_result) in (ActionResult, DynamoResult)
+        and type(result) is dict
+        and (action := self._get_action()) in ACTIONS
+        and plain(result)
+    ):
+        members = _output_members(action)
+        # The serializer writes only the members of the output shape (moto's DeleteItem
+        # also carries a legacy ``ConsumedCapacityUnits``, which it drops).
+        answer = {k: v for k, v in result.items() if k in members}
+        headers = {"Content-Type": CONTENT_TYPE, **self.response_headers}
+        return 200, headers, json.dumps(answer, separators=(",", ":"))
+    return _ORIGINAL["serialized"](self, action_result)
+
+
+def _output_members(action: str) -> frozenset[str]:
+    """The top-level members of ``action``'s output shape (botocore's model, cached)."""
+    members = _MEMBERS.get(action)
+    if members is None:
+        from moto.core.utils import get_service_model
+
+        shape = get_service_model("dynamodb").operation_model(action).output_shape
+        members = _MEMBERS[action] = frozenset(shape.members if shape is not None else ())
+    return members
+
+
+def install() -> None:
+    from moto.dynamodb.responses import DynamoHandler
+
+    from infra.local.patches import _require
+
+    if "serialized" in _ORIGINAL:
+        return
+    _ORIGINAL["serialized"] = _require(DynamoHandler, "serialized")
+    DynamoHandler.serialized = serialized  # type: ignore[method-assign]
