@@ -1,21 +1,23 @@
-"""Condition and filter expressions parsed once per text, not once per item.
+"""Condition and filter expressions parsed once per text, not once per use.
 
-moto parses a ``ConditionExpression`` (or ``FilterExpression``) from scratch for every
-item it checks: lexing, paths, functions, comparators, parentheses. In a booking
-transaction that is one parse per item, and about 40 % of the emulator's time in
-``TransactWriteItems`` (profile of bench-platform's month). The values change with
-every request (amounts, ids), the text and the names do not.
+moto parses a ``ConditionExpression`` (or ``FilterExpression``) from scratch each time it
+is used: once in the request layer (only to list the names it uses) and once more in the
+backend for every item it checks; lexing, paths, functions, comparators, parentheses.
+The values change with every request (amounts, ids), the text and the names do not.
 
 So the syntax tree is parsed once per (text, names) with *slots* in place of the
-values, and each request binds its own values into a copy of that tree before moto
-builds its operators (``_make_op_condition``, the cheap last step). What moto decides
-stays moto's:
+values, and each use binds its own values into a copy of that tree before moto builds
+its operators (``_make_op_condition``, the cheap last step). moto's
+``create_condition_expression_parser`` hands out a subclass of its parser that does this;
+what moto decides stays moto's:
 
-* an expression that does not parse is never cached: every request goes to moto's
-  own parse and gets its exact error;
+* an expression that does not parse is never cached: every request goes to moto's own
+  parse and gets its exact error;
 * a request whose values lack a placeholder the expression uses goes to moto's parse
   too (moto's ``KeyError``), as does any request without values when the expression
   has placeholders;
+* the names and values the expression uses (which the request layer checks against
+  those given) are the ones moto's parse lists;
 * the cache is bounded (cleared when full), keyed by the text and the names.
 
 ``tests/unit/test_local_dynamo_conditions.py`` compares the operators built both ways
@@ -25,13 +27,13 @@ on a corpus of expressions and items.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 MAX_CACHED = 2048
 
-_ORIGINAL: dict[str, Callable[..., Any]] = {}
-_CACHE: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[Any, frozenset[str]]] = {}
+_Entry = tuple[Any, frozenset[str], list[str], list[str]]
+_CACHE: dict[tuple[str, tuple[tuple[str, str], ...]], _Entry] = {}
 _GUARD = threading.Lock()
 
 
@@ -86,55 +88,88 @@ def _names_key(names: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(names.items())) if names else ()
 
 
-def get_filter_expression(
-    expr: str | None, names: dict[str, str] | None, values: dict[str, Any] | None
-) -> Any:
-    """``moto.dynamodb.comparisons.get_filter_expression``, with the parse cached."""
-    from moto.dynamodb.comparisons import create_condition_expression_parser
+def _entry(expr: str, names: Any) -> _Entry | None:
+    """The cached tree of (``expr``, ``names``), its value placeholders, and the names and
+    values it uses; None when it does not parse (moto's own parse then says why)."""
+    from moto.dynamodb.comparisons import ConditionExpressionParser
 
-    original = _ORIGINAL["get_filter_expression"]
-    if not expr or not isinstance(expr, str):
-        return original(expr, names, values)
     try:
         key = (expr, _names_key(names))
     except (AttributeError, TypeError):  # names of an unexpected shape: moto decides
-        return original(expr, names, values)
+        return None
     entry = _CACHE.get(key)
     if entry is None:
         slots = _Slots()
+        parser = ConditionExpressionParser(expr, names, slots)
         try:
-            tree = _parse_tree(create_condition_expression_parser(expr, names, slots))
+            tree = _parse_tree(parser)
         except Exception:
-            return original(expr, names, values)
-        entry = (tree, frozenset(slots.used))
+            return None
+        entry = (
+            tree,
+            frozenset(slots.used),
+            parser._find_literals(tree),
+            parser._find_expr_attr_values(tree),
+        )
         with _GUARD:
             if len(_CACHE) >= MAX_CACHED:
                 _CACHE.clear()
             _CACHE[key] = entry
-    tree, used = entry
-    if used and (not isinstance(values, Mapping) or not used.issubset(values.keys())):
-        return original(expr, names, values)
-    parser = create_condition_expression_parser(expr, names, values)
-    return parser._make_op_condition(_bind(tree, values or {}))
+    return entry
+
+
+def _parser_class() -> type:
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    class CachedConditionParser(ConditionExpressionParser):
+        """moto's parser, with the syntax tree taken from the cache when it can be."""
+
+        def parse(self) -> Any:
+            expr = self.condition_expression
+            names = self.expression_attribute_names
+            entry = _entry(expr, names) if isinstance(expr, str) and expr else None
+            values = self.expression_attribute_values
+            if entry is None:
+                return super().parse()
+            tree, used, names_found, values_found = entry
+            if used and (not isinstance(values, Mapping) or not used.issubset(values.keys())):
+                return super().parse()  # moto's KeyError for the missing value
+            self.expr_attr_names_found.extend(names_found)
+            self.expr_attr_values_found.extend(values_found)
+            return self._make_op_condition(_bind(tree, values or {}))
+
+    return CachedConditionParser
+
+
+def create_condition_expression_parser(
+    expr: str | None, names: dict[str, str] | None, values: dict[str, Any] | None
+) -> Any:
+    """``moto.dynamodb.comparisons.create_condition_expression_parser``, cached parse."""
+    return _PARSER[0](expr, names, values)
+
+
+_PARSER: list[Any] = []
 
 
 def install() -> None:
-    """Replace moto's ``get_filter_expression`` wherever moto imported it by name."""
-    from moto.dynamodb import comparisons, models
+    """Replace moto's ``create_condition_expression_parser`` where moto imported it: the
+    backend's conditions and filters (through ``get_filter_expression``) and the request
+    layer's own parse of each condition (to list the names it uses)."""
+    from moto.dynamodb import comparisons, responses
     from moto.dynamodb.comparisons import ConditionExpressionParser
-    from moto.dynamodb.models import table
 
     from infra.local.patches import _require
 
     for step in (
         "_lex_condition_expression", "_parse_paths", "_apply_functions", "_apply_comparator",
         "_apply_in", "_apply_between", "_apply_parens_and_booleans",
-        "_assert_no_redundant_parentheses", "_make_op_condition",
+        "_assert_no_redundant_parentheses", "_make_op_condition", "_find_literals",
+        "_find_expr_attr_values",
     ):  # fmt: skip
         _require(ConditionExpressionParser, step)
-    if "get_filter_expression" in _ORIGINAL:
+    if _PARSER:
         return
-    _ORIGINAL["get_filter_expression"] = _require(comparisons, "get_filter_expression")
-    for module in (comparisons, models, table):
-        _require(module, "get_filter_expression")
-        module.get_filter_expression = get_filter_expression  # type: ignore[attr-defined]
+    _PARSER.append(_parser_class())
+    for module in (comparisons, responses):
+        _require(module, "create_condition_expression_parser")
+        module.create_condition_expression_parser = create_condition_expression_parser  # type: ignore[attr-defined]

@@ -23,6 +23,17 @@ def moto_parse(expr: str, names: Any, values: Any) -> Any:
     return ConditionExpressionParser(expr, names, values).parse()
 
 
+def cached_parse(expr: str, names: Any, values: Any) -> Any:
+    """The parse moto now calls, with the names and values it lists checked too."""
+    cached = dynamo_conditions.create_condition_expression_parser(expr, names, values)
+    reference = ConditionExpressionParser(expr, names, values)
+    op = cached.parse()
+    reference.parse()
+    assert cached.expr_attr_names_found == reference.expr_attr_names_found
+    assert cached.expr_attr_values_found == reference.expr_attr_values_found
+    return op
+
+
 # (expression, names): the adapters' conditions, and every construct of the grammar.
 EXPRESSIONS: list[tuple[str, dict[str, str] | None]] = [
     ("#s = :expected", {"#s": "status"}),
@@ -122,7 +133,7 @@ def test_cached_parse_answers_as_moto_for_every_item_and_values() -> None:
         rng.shuffle(combos)
         for combo in combos[:12]:  # the same text again and again, other values each time
             values = dict(zip(used, combo, strict=True))
-            cached = dynamo_conditions.get_filter_expression(expr, names, values)
+            cached = cached_parse(expr, names, values)
             reference = moto_parse(expr, names, values)
             for item in corpus:
                 assert outcome(cached, item) == outcome(reference, item), (expr, values, item)
@@ -145,7 +156,7 @@ def test_errors_are_moto_s_on_every_request(expr: str, names: Any, values: Any) 
         with pytest.raises(Exception) as reference:
             moto_parse(expr, names, values)
         with pytest.raises(Exception) as cached:
-            dynamo_conditions.get_filter_expression(expr, names, values)
+            cached_parse(expr, names, values)
         assert (type(cached.value), str(cached.value)) == (
             type(reference.value),
             str(reference.value),
@@ -153,22 +164,27 @@ def test_errors_are_moto_s_on_every_request(expr: str, names: Any, values: Any) 
 
 
 def test_a_value_missing_after_a_good_parse_still_fails_as_moto() -> None:
-    dynamo_conditions.get_filter_expression("revision = :old", None, {":old": {"N": "1"}})
+    cached_parse("revision = :old", None, {":old": {"N": "1"}})
     with pytest.raises(KeyError):
-        dynamo_conditions.get_filter_expression("revision = :old", None, {":other": {"N": "1"}})
+        cached_parse("revision = :old", None, {":other": {"N": "1"}})
 
 
 def test_values_are_bound_per_request_not_shared() -> None:
     item = Item(DynamoType({"S": "o"}), None, {"version": {"N": "2"}})
-    two = dynamo_conditions.get_filter_expression("version = :v", None, {":v": {"N": "2"}})
-    three = dynamo_conditions.get_filter_expression("version = :v", None, {":v": {"N": "3"}})
+    two = cached_parse("version = :v", None, {":v": {"N": "2"}})
+    three = cached_parse("version = :v", None, {":v": {"N": "3"}})
     assert (two.expr(item), three.expr(item)) == (True, False)
     assert two.expr(item)  # the later call did not rebind the earlier operator
 
 
 def test_moto_uses_the_cached_parse_everywhere() -> None:
-    from moto.dynamodb import comparisons, models
-    from moto.dynamodb.models import table
+    from moto.dynamodb import comparisons, responses
 
-    for module in (comparisons, models, table):
-        assert module.get_filter_expression is dynamo_conditions.get_filter_expression
+    for module in (comparisons, responses):
+        assert (
+            module.create_condition_expression_parser
+            is dynamo_conditions.create_condition_expression_parser
+        )
+    key = ("begins_with(sk, :p)", ())
+    comparisons.get_filter_expression("begins_with(sk, :p)", None, {":p": {"S": "x"}})
+    assert key in dynamo_conditions._CACHE
