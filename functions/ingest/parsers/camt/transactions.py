@@ -44,10 +44,10 @@ def read_transaction(
         # One amount or none, the usual case: with a single candidate the
         # rule of _amount gives that amount signed like the entry.
         amount = entry_amount
-        if tx_amt is not None:
-            amount = _signed(doc, tx_amt, "AmtDtls/TxAmt/Amt", block, entry_index, index, amount)
-        elif amt is not None:
-            amount = _signed(doc, amt, "Amt", block, entry_index, index, amount)
+        single, at = (tx_amt, "AmtDtls/TxAmt/Amt") if tx_amt is not None else (amt, "Amt")
+        if single is not None:
+            cents = _cents(doc, single, at, block, entry_index, index)
+            amount = -cents if entry_amount < 0 else cents
     else:
         amount = _amount(
             doc,
@@ -79,11 +79,7 @@ def read_transaction(
     # names (in order of preference) are among the fields.
     sides = ((debtor_iban, DEBTOR_NAMES), (creditor_iban, CREDITOR_NAMES))
     (iban, names), (other_iban, other_names) = sides if credit != is_return else sides[::-1]
-    name = found[names.start]  # the party's own Nm, the usual case
-    if name is not None:
-        name = clean(name)
-    if name is None:
-        name = party_name(*found[names])
+    name = party_name(*found[names])
     if name is None and iban is None and other_iban != block.iban:
         iban, name = other_iban, party_name(*found[other_names])
     creditor_account = creditor_iban if credit else None
@@ -123,18 +119,14 @@ def read_transaction(
     )
 
 
-def _signed(
-    doc: Document, elem: Any, at: str, block: Block, entry_index: int, index: int, entry_amount: int
-) -> int:
-    """The amount of ``elem`` (at ``TxDtls/<at>``), signed like the entry."""
+def _cents(doc: Document, elem: Any, at: str, block: Block, entry_index: int, index: int) -> int:
+    """The amount of ``elem`` (at ``TxDtls/<at>``) in cents, without its sign."""
     try:
         cents = cents_from_text(elem.text)
     except ValueError as e:
         where = f"Ntry[{entry_index}]/NtryDtls/TxDtls[{index}]/{at}"
         raise doc.error(block, where, str(e)) from e
-    if cents < 0:
-        cents = -cents
-    return -cents if entry_amount < 0 else cents
+    return -cents if cents < 0 else cents
 
 
 def _amount(
@@ -156,12 +148,7 @@ def _amount(
     candidates: list[int] = []
     for at, elem in zip(_TX_AMOUNTS, (amt, tx_amt, instd_amt), strict=True):
         if elem is not None:
-            try:
-                cents = cents_from_text(elem.text)
-            except ValueError as e:
-                where = f"Ntry[{entry_index}]/NtryDtls/TxDtls[{index}]/{at}"
-                raise doc.error(block, where, str(e)) from e
-            candidates.append(-cents if cents < 0 else cents)
+            candidates.append(_cents(doc, elem, at, block, entry_index, index))
     # The only transaction of the entry: when one of its amounts is the
     # booked amount, that is the one (a Swiss sample puts 4500.00 in
     # InstdAmt and 0.04 in TxAmt for a 4500.00 entry).
