@@ -24,6 +24,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from moto.core.responses import ActionResult
+from moto.core.utils import get_service_model
+from moto.dynamodb.responses import DynamoHandler, DynamoResult
+
 ACTIONS = frozenset(
     {
         "BatchGetItem", "BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query",
@@ -59,9 +63,6 @@ def plain(value: Any, depth: int = 0) -> bool:
 
 def serialized(self: Any, action_result: Any) -> Any:
     """``BaseResponse.serialized`` for DynamoDB, direct for the data-plane answers."""
-    from moto.core.responses import ActionResult
-    from moto.dynamodb.responses import DynamoResult
-
     result = getattr(action_result, "result", None)
     if (
         Switch.enabled
@@ -83,16 +84,12 @@ def _output_members(action: str) -> frozenset[str]:
     """The top-level members of ``action``'s output shape (botocore's model, cached)."""
     members = _MEMBERS.get(action)
     if members is None:
-        from moto.core.utils import get_service_model
-
         shape = get_service_model("dynamodb").operation_model(action).output_shape
         members = _MEMBERS[action] = frozenset(shape.members if shape is not None else ())
     return members
 
 
 def install() -> None:
-    from moto.dynamodb.responses import DynamoHandler
-
     from infra.local.patches import _require
 
     if "serialized" in _ORIGINAL:

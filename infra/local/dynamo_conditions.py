@@ -30,6 +30,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from moto.dynamodb.comparisons import ConditionExpressionParser
+
 MAX_CACHED = 2048
 
 _Entry = tuple[Any, frozenset[str], list[str], list[str]]
@@ -91,8 +93,6 @@ def _names_key(names: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
 def _entry(expr: str, names: Any) -> _Entry | None:
     """The cached tree of (``expr``, ``names``), its value placeholders, and the names and
     values it uses; None when it does not parse (moto's own parse then says why)."""
-    from moto.dynamodb.comparisons import ConditionExpressionParser
-
     try:
         key = (expr, _names_key(names))
     except (AttributeError, TypeError):  # names of an unexpected shape: moto decides
@@ -118,37 +118,23 @@ def _entry(expr: str, names: Any) -> _Entry | None:
     return entry
 
 
-def _parser_class() -> type:
-    from moto.dynamodb.comparisons import ConditionExpressionParser
+class CachedConditionParser(ConditionExpressionParser):
+    """moto's parser, with the syntax tree taken from the cache when it can be; what
+    moto's ``create_condition_expression_parser`` hands out once installed."""
 
-    class CachedConditionParser(ConditionExpressionParser):
-        """moto's parser, with the syntax tree taken from the cache when it can be."""
-
-        def parse(self) -> Any:
-            expr = self.condition_expression
-            names = self.expression_attribute_names
-            entry = _entry(expr, names) if isinstance(expr, str) and expr else None
-            values = self.expression_attribute_values
-            if entry is None:
-                return super().parse()
-            tree, used, names_found, values_found = entry
-            if used and (not isinstance(values, Mapping) or not used.issubset(values.keys())):
-                return super().parse()  # moto's KeyError for the missing value
-            self.expr_attr_names_found.extend(names_found)
-            self.expr_attr_values_found.extend(values_found)
-            return self._make_op_condition(_bind(tree, values or {}))
-
-    return CachedConditionParser
-
-
-def create_condition_expression_parser(
-    expr: str | None, names: dict[str, str] | None, values: dict[str, Any] | None
-) -> Any:
-    """``moto.dynamodb.comparisons.create_condition_expression_parser``, cached parse."""
-    return _PARSER[0](expr, names, values)
-
-
-_PARSER: list[Any] = []
+    def parse(self) -> Any:
+        expr = self.condition_expression
+        names = self.expression_attribute_names
+        entry = _entry(expr, names) if isinstance(expr, str) and expr else None
+        values = self.expression_attribute_values
+        if entry is None:
+            return super().parse()
+        tree, used, names_found, values_found = entry
+        if used and (not isinstance(values, Mapping) or not used.issubset(values.keys())):
+            return super().parse()  # moto's KeyError for the missing value
+        self.expr_attr_names_found.extend(names_found)
+        self.expr_attr_values_found.extend(values_found)
+        return self._make_op_condition(_bind(tree, values or {}))
 
 
 def install() -> None:
@@ -156,7 +142,6 @@ def install() -> None:
     backend's conditions and filters (through ``get_filter_expression``) and the request
     layer's own parse of each condition (to list the names it uses)."""
     from moto.dynamodb import comparisons, responses
-    from moto.dynamodb.comparisons import ConditionExpressionParser
 
     from infra.local.patches import _require
 
@@ -167,9 +152,6 @@ def install() -> None:
         "_find_expr_attr_values",
     ):  # fmt: skip
         _require(ConditionExpressionParser, step)
-    if _PARSER:
-        return
-    _PARSER.append(_parser_class())
     for module in (comparisons, responses):
         _require(module, "create_condition_expression_parser")
-        module.create_condition_expression_parser = create_condition_expression_parser  # type: ignore[attr-defined]
+        module.create_condition_expression_parser = CachedConditionParser  # type: ignore[attr-defined]

@@ -25,7 +25,7 @@ def moto_parse(expr: str, names: Any, values: Any) -> Any:
 
 def cached_parse(expr: str, names: Any, values: Any) -> Any:
     """The parse moto now calls, with the names and values it lists checked too."""
-    cached = dynamo_conditions.create_condition_expression_parser(expr, names, values)
+    cached = dynamo_conditions.CachedConditionParser(expr, names, values)
     reference = ConditionExpressionParser(expr, names, values)
     op = cached.parse()
     reference.parse()
@@ -181,10 +181,7 @@ def test_moto_uses_the_cached_parse_everywhere() -> None:
     from moto.dynamodb import comparisons, responses
 
     for module in (comparisons, responses):
-        assert (
-            module.create_condition_expression_parser
-            is dynamo_conditions.create_condition_expression_parser
-        )
+        assert module.create_condition_expression_parser is dynamo_conditions.CachedConditionParser
     key = ("begins_with(sk, :p)", ())
     comparisons.get_filter_expression("begins_with(sk, :p)", None, {":p": {"S": "x"}})
     assert key in dynamo_conditions._CACHE
