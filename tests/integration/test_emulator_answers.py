@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from infra.local.dynamo_answers import Switch
+from tests.integration.test_emulator_http import send_dynamodb
 
 pytestmark = pytest.mark.integration
 
@@ -105,20 +106,7 @@ class Pair:
         self.conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
 
     def _send(self, action: str, body: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
-        self.conn.request(
-            "POST",
-            "/",
-            body=json.dumps(body),
-            headers={
-                "X-Amz-Target": f"DynamoDB_20120810.{action}",
-                "Content-Type": "application/x-amz-json-1.0",
-                "Authorization": (
-                    "AWS4-HMAC-SHA256 Credential=local/20260101/eu-west-3/dynamodb/aws4_request,"
-                    " SignedHeaders=host, Signature=0"
-                ),
-            },
-        )
-        response = self.conn.getresponse()
+        response = send_dynamodb(self.conn, action, body)
         raw = response.read()
         headers = {k.lower(): v for k, v in response.getheaders()}
         if "x-amz-crc32" in headers:  # the checksum botocore verifies is the body's

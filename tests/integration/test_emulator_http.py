@@ -21,9 +21,10 @@ from infra.local.ceiling import create_table
 pytestmark = pytest.mark.integration
 
 
-def _dynamodb(
+def send_dynamodb(
     conn: http.client.HTTPConnection, action: str, body: dict[str, Any], **headers: str
-) -> tuple[http.client.HTTPResponse, dict[str, Any]]:
+) -> http.client.HTTPResponse:
+    """One DynamoDB request as an SDK sends it (JSON protocol); the answer, unread."""
     conn.request(
         "POST",
         "/",
@@ -38,7 +39,13 @@ def _dynamodb(
             **headers,
         },
     )
-    response = conn.getresponse()
+    return conn.getresponse()
+
+
+def _dynamodb(
+    conn: http.client.HTTPConnection, action: str, body: dict[str, Any], **headers: str
+) -> tuple[http.client.HTTPResponse, dict[str, Any]]:
+    response = send_dynamodb(conn, action, body, **headers)
     return response, json.loads(response.read() or b"{}")
 
 
