@@ -246,8 +246,18 @@ def patch_dynamodb_answers_as_json() -> None:
     dynamo_answers.install()
 
 
+def patch_dynamodb_requests_from_json() -> None:
+    """DynamoDB request bodies are parsed with ``json.loads`` and a plan compiled from the
+    model, not moto's shape-driven parser, when that gives the same parameters
+    (``infra/local/dynamo_requests.py``)."""
+    from infra.local import dynamo_requests
+
+    dynamo_requests.install()
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "dynamodb_answers_as_json": patch_dynamodb_answers_as_json,
+    "dynamodb_requests_from_json": patch_dynamodb_requests_from_json,
     "dynamodb_conditions_parsed_once": patch_dynamodb_conditions_parsed_once,
     "dynamodb_update_expressions_parsed_once": patch_dynamodb_update_expressions_parsed_once,
     "dynamodb_items_sized_once": patch_dynamodb_items_sized_once,
