@@ -1,7 +1,8 @@
 """The formal dunning letter, laid out by the documents renderer (``functions.documents``).
 
-WeasyPrint takes most of a second to import: it is imported when the first
-letter is rendered, not when the notify function starts.
+The renderer (and WeasyPrint, which takes most of a second to import) is imported
+when the first letter is rendered, not when the notify function starts: most of its
+invocations (balance checks, reminders, closing) never render one.
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 from html import escape
 
 from functions.core.messages import Letter
-from functions.documents.render import fill, qr_data_uri, to_pdf
 
-__all__ = ["letter_html", "qr_data_uri", "render_letter_pdf"]
+__all__ = ["letter_html", "render_letter_pdf"]
 
 
 def letter_html(letter: Letter, landlord_name: str, qr_payload: str) -> str:
+    from functions.documents.render import fill, qr_data_uri
+
     e = escape
     return fill(
         "letter.html",
@@ -41,4 +43,6 @@ def letter_html(letter: Letter, landlord_name: str, qr_payload: str) -> str:
 
 
 def render_letter_pdf(letter: Letter, landlord_name: str, qr_payload: str) -> bytes:
+    from functions.documents.render import to_pdf
+
     return to_pdf(letter_html(letter, landlord_name, qr_payload))

@@ -15,7 +15,8 @@ Here:
 * ``TransactWriteItems`` first checks every condition without writing anything, then
   applies the writes keeping a per-item undo log; if a write fails (a validation error
   the checks could not see), the items it touched are put back. Cost: O(items in the
-  transaction), whatever the size of the tables.
+  transaction), whatever the size of the tables. Plain updates (top-level ``SET`` and
+  ``REMOVE``) are applied by :mod:`infra.local.dynamo_updates`, the others by moto.
 
 Point-in-time snapshots take both locks (see :func:`all_locked`).
 """
@@ -27,6 +28,9 @@ import copy
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from infra.local.dynamo_query import mark_updated
+from infra.local.dynamo_updates import apply_plain_update
 
 # Reentrant: a locked request may call backend methods that are themselves locked.
 DYNAMODB_LOCK = threading.RLock()
@@ -201,6 +205,8 @@ def _apply_one(
             expression_attribute_names=names,
             expression_attribute_values=values,
         )
+    elif apply_plain_update(table, previous, op["UpdateExpression"], names, values):
+        mark_updated(table, hash_value, range_value)
     else:
         backend.update_item(
             op["TableName"],

@@ -192,28 +192,42 @@ def patch_write_ahead_journal() -> None:
 
 
 def patch_dynamodb_update_expressions_parsed_once() -> None:
-    """The request layer's parse of an update expression is cached by its text.
+    """An update expression is parsed once per text, in the request layer and the backend.
 
-    moto parses each item's UpdateExpression twice: once in the request layer, only to
-    list the placeholders it uses (``find_clauses``, read-only), then again in the
-    backend, where the validator rewrites the tree. The first parse (~0.45 ms each, for
-    every item of every transaction) now comes from a bounded cache; the backend keeps
-    its own fresh tree. An invalid expression still raises on every request (errors are
-    not cached).
+    moto parses each item's UpdateExpression twice per request: in the request layer, only
+    to list the placeholders it uses (``find_clauses``, read-only), then in the backend,
+    whose validator works on its own ``deepcopy`` of the tree (``Validator.__init__``)
+    before binding the values and the item into it. Both parses (~0.45 ms each, for every
+    item of every transaction) now come from one bounded cache: the shared tree is never
+    written to (``tests/unit/test_local_dynamo_items.py`` checks it after updates). An
+    invalid expression still raises on every request (errors are not cached).
     """
     import functools
+    import inspect
 
-    from moto.dynamodb import responses
+    from moto.dynamodb import models, responses
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+    from moto.dynamodb.parsing.validators import Validator
 
+    if "deepcopy(expression)" not in inspect.getsource(_require(Validator, "__init__")):
+        raise PatchError("moto changed: the update validator no longer copies the tree it rewrites")
     parse = functools.lru_cache(maxsize=1024)(UpdateExpressionParser.make)
 
     class ReadOnlyUpdateExpressionParser:
-        """What ``responses`` calls ``UpdateExpressionParser``: a shared, read-only tree."""
+        """What ``responses`` and ``models`` call ``UpdateExpressionParser``: a shared tree."""
 
         make = staticmethod(parse)
 
-    responses.UpdateExpressionParser = ReadOnlyUpdateExpressionParser  # type: ignore[attr-defined]
+    for module in (responses, models):
+        _require(module, "UpdateExpressionParser")
+        module.UpdateExpressionParser = ReadOnlyUpdateExpressionParser  # type: ignore[attr-defined]
+
+
+def patch_dynamodb_items_sized_once() -> None:
+    """An item is built in time linear in its attributes (``infra/local/dynamo_items.py``)."""
+    from infra.local import dynamo_items
+
+    dynamo_items.install()
 
 
 def patch_dynamodb_conditions_parsed_once() -> None:
@@ -232,10 +246,21 @@ def patch_dynamodb_answers_as_json() -> None:
     dynamo_answers.install()
 
 
+def patch_dynamodb_requests_from_json() -> None:
+    """DynamoDB request bodies are parsed with ``json.loads`` and a plan compiled from the
+    model, not moto's shape-driven parser, when that gives the same parameters
+    (``infra/local/dynamo_requests.py``)."""
+    from infra.local import dynamo_requests
+
+    dynamo_requests.install()
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "dynamodb_answers_as_json": patch_dynamodb_answers_as_json,
+    "dynamodb_requests_from_json": patch_dynamodb_requests_from_json,
     "dynamodb_conditions_parsed_once": patch_dynamodb_conditions_parsed_once,
     "dynamodb_update_expressions_parsed_once": patch_dynamodb_update_expressions_parsed_once,
+    "dynamodb_items_sized_once": patch_dynamodb_items_sized_once,
     "dynamodb_query_by_partition": patch_dynamodb_query_by_partition,
     "dynamodb_serialisable": patch_dynamodb_serialisable,
     "write_ahead_journal": patch_write_ahead_journal,

@@ -22,13 +22,14 @@ pytestmark = pytest.mark.integration
 
 
 def send_dynamodb(
-    conn: http.client.HTTPConnection, action: str, body: dict[str, Any], **headers: str
+    conn: http.client.HTTPConnection, action: str, body: dict[str, Any] | bytes, **headers: str
 ) -> http.client.HTTPResponse:
-    """One DynamoDB request as an SDK sends it (JSON protocol); the answer, unread."""
+    """One DynamoDB request as an SDK sends it (JSON protocol; ``bytes`` are sent as they
+    are); the answer, unread."""
     conn.request(
         "POST",
         "/",
-        body=json.dumps(body),
+        body=body if isinstance(body, bytes) else json.dumps(body),
         headers={
             "X-Amz-Target": f"DynamoDB_20120810.{action}",
             "Content-Type": "application/x-amz-json-1.0",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, UpdateError
@@ -23,10 +23,12 @@ from functions.adapters.dynamo.base import (
 from functions.core.address import PostalAddress
 from functions.core.dunning import DunningPolicy
 from functions.core.errors import ConflictError, NotFoundError
-from functions.core.matching import MatchPolicy
 from functions.core.organisation import Branding, ChartOfAccounts, HouseholdSplit, Organisation
 from functions.core.secrets import PlainSecrets
 from functions.core.viban import VirtualIbanRange
+
+if TYPE_CHECKING:
+    from functions.core.matching import MatchPolicy
 
 
 class OrganisationModel(StoredModel):
@@ -210,6 +212,8 @@ class DynamoOrganisationRepository:
 
     def matching_policy(self, org_id: str) -> MatchPolicy:
         """The organisation's matching settings (attribute ``matching_policy``) over defaults."""
+        from functions.core.matching import MatchPolicy  # the matching core: match's own import
+
         try:
             stored = self.model.get(org_id, attributes_to_get=["matching_policy"])
         except self.model.DoesNotExist:
@@ -217,6 +221,8 @@ class DynamoOrganisationRepository:
         return MatchPolicy.from_dict(plain_map(stored.matching_policy))
 
     def set_matching_policy(self, org_id: str, settings: dict[str, Any]) -> MatchPolicy:
+        from functions.core.matching import MatchPolicy
+
         policy = MatchPolicy.from_dict(settings)  # refuse bad settings before storing them
         m = self.model
         try:
