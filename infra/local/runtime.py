@@ -3,9 +3,10 @@
 moto on 127.0.0.1 with our patches → every resource of template.yaml → the saved
 state (or the demo seed on a fresh folder) → SQS pollers and schedules feeding the
 real handlers, each function in its own worker process (:mod:`infra.local.worker`;
-``--in-process-functions`` keeps them in this one) → the Chalice API, the portal (with
-the outbox) and SFTP → ``endpoints.json``. Ctrl-C (SIGINT) or SIGTERM saves the state
-and stops everything, workers included.
+``--in-process-functions`` keeps them in this one) → the Chalice API (in a process of
+its own, :mod:`infra.local.api_process`), the portal (with the outbox) and SFTP →
+``endpoints.json``. Ctrl-C (SIGINT) or SIGTERM saves the state and stops everything,
+workers and API included.
 
 One platform per process: moto's state is process-wide.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
+from infra.local.api_process import ApiProcess, ApiProcessError
 from infra.local.emulator import Emulator, reset_backends
 from infra.local.invoke import INVOKER
 from infra.local.journal import Journal, replay
@@ -75,7 +77,7 @@ class Platform:
         self.store = StateStore(self.state_dir)
         self.resources: Resources | None = None
         self.event_sources: EventSources | None = None
-        self.api: ServerThread | None = None
+        self.api: ApiProcess | None = None
         self.portal: ServerThread | None = None
         self.sftp: SftpService | None = None
         self.snapshotter: Snapshotter | None = None
@@ -112,6 +114,10 @@ class Platform:
         if self.function_processes:
             # Rendering PDFs is background work: locally it yields the CPU to the money path.
             INVOKER.use_processes(niceness={"DocumentsFunction": BACKGROUND_NICENESS})
+        # The API's process imports and builds its clients while the state is restored
+        # or seeded; it accepts connections once everything else is up.
+        self.api = api_server(self.host, self.ports["api"])
+        self.api.start()
 
         fresh = not self.store.exists()
         self.journal = Journal(self.state_dir / "journal", self.store.epoch)
@@ -143,10 +149,6 @@ class Platform:
         )
         self.sftp.start()
 
-        try:
-            self.api = api_server(self.host, self.ports["api"])
-        except ImportError as e:  # the API is written in parallel with the platform
-            LOG.error("API not served: functions.api.app does not import (%s)", e)
         self.event_sources = EventSources(
             resources, time_factor=self.time_factor, schedules_enabled=self.schedules_enabled
         )
@@ -161,8 +163,7 @@ class Platform:
         self.journal.open()
         activate_journal(self.journal)
         self.portal.start()
-        if self.api is not None:
-            self.api.start()
+        self.api.serve()
         self.event_sources.start()
         self.snapshotter = Snapshotter(self.store, resources, self.snapshot_interval, self.journal)
         self.snapshotter.start()
@@ -291,7 +292,7 @@ class Platform:
         lines = [
             "Encaisse local platform is up.",
             "",
-            f"  API             {e['api_url'] or '(not served: functions.api.app missing)'}",
+            f"  API             {e['api_url']}",
             f"  Portal          {e['portal_url']}",
             f"  Outbox          {e['outbox_url']}",
             f"  AWS (moto)      {e['aws_endpoint_url']}  region {e['region']}",
@@ -393,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         platform.run_forever()
-    except OSError as e:  # typically a port in use
+    except (OSError, ApiProcessError) as e:  # typically a port in use
         print(f"encaisse up: {e}", file=sys.stderr)
         return 1
     return 0

@@ -1,7 +1,8 @@
 """HTTP servers of the local platform: the Chalice API and the portal (with the outbox).
 
 The API is the same ``functions.api.app.app`` object API Gateway invokes in AWS, served
-by ``chalice.local`` (which routes like API Gateway REST and builds the same events).
+by ``chalice.local`` (which routes like API Gateway REST and builds the same events) in
+a process of its own (:mod:`infra.local.api_process`).
 The portal server serves ``portal/`` as CloudFront would, plus pages that only exist
 locally under ``/_local/``: the outbox (e-mails and SMS the platform "sent", read from
 moto's backends) and the schedules (cron jobs run on demand).
@@ -15,6 +16,7 @@ import functools
 import html
 import json
 import logging
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -23,11 +25,14 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from functions.api import headers as security
 from infra.local.template import ACCOUNT_ID, REGION, ROOT
+
+if TYPE_CHECKING:
+    from infra.local.api_process import ApiProcess
 
 LOG = logging.getLogger("encaisse.local.servers")
 
@@ -59,10 +64,19 @@ class ServerThread:
 # ------------------------------------------------------------------ API
 
 
-def api_server(host: str, port: int) -> ServerThread:
-    """The Chalice app over HTTP (imports the app: the environment must be set)."""
+def api_server(host: str, port: int) -> ApiProcess:
+    """The Chalice app over HTTP on ``host:port`` (bound here), served by a process of
+    its own (:mod:`infra.local.api_process`) once started."""
+    from infra.local.api_process import ApiProcess
+
+    return ApiProcess(host, port)
+
+
+def chalice_server(sock: socket.socket) -> Any:
+    """The Chalice app served on ``sock`` (bound and listening), a thread per connection
+    (imports the app: the environment must be set)."""
     from chalice.config import Config
-    from chalice.local import ChaliceRequestHandler, create_local_server
+    from chalice.local import ChaliceRequestHandler, ThreadedHTTPServer, create_local_server
 
     from functions.api.app import app
 
@@ -85,9 +99,18 @@ def api_server(host: str, port: int) -> ServerThread:
             LOG.debug("%s %s", self.address_string(), format % args)
 
     config = Config(chalice_stage="local")
-    local = create_local_server(app, config, host, port)
-    local.server.RequestHandlerClass = functools.partial(Handler, app_object=app, config=config)
-    return ServerThread(local.server, "api")
+    # create_local_server makes the app a local one (its current request kept per
+    # thread); the server it makes is closed at once, ours serves the given socket.
+    create_local_server(app, config, "127.0.0.1", 0).server.server_close()
+    server = ThreadedHTTPServer(
+        sock.getsockname()[:2],
+        functools.partial(Handler, app_object=app, config=config),
+        bind_and_activate=False,
+    )
+    server.socket.close()
+    server.socket = sock
+    server.server_name, server.server_port = server.server_address
+    return server
 
 
 # ------------------------------------------------------------------ outbox

@@ -77,7 +77,9 @@ def error_payload(error: BaseException, request_id: str) -> dict[str, Any]:
     }
 
 
-def _die_with_parent(parent_pid: int) -> None:
+def die_with_parent(parent_pid: int) -> None:
+    """Be killed when the platform's thread that started this process dies (the API's
+    process uses it too)."""
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
@@ -137,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _die_with_parent(args.parent)
+    die_with_parent(args.parent)
     if args.nice:
         os.nice(args.nice)
     try:

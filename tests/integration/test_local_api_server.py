@@ -1,32 +1,62 @@
-"""The local API server (``infra.local.servers.api_server``): Chalice's app over HTTP."""
+"""The local API server (``infra.local.servers.api_server``): Chalice's app over HTTP,
+served by a child process (``infra.local.api_process``) on a socket the platform binds."""
 
 from __future__ import annotations
 
 import http.client
 import json
+import os
+import select
+import signal
 import socket
+import subprocess
+import sys
+import textwrap
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from infra.local.servers import ServerThread, api_server
+from infra.local.api_process import ApiProcess, ApiProcessError
+from infra.local.servers import api_server
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _health(port: int) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", "/v1/health")
+        status = conn.getresponse().status
+    finally:
+        conn.close()
+    return status
 
 
 @pytest.fixture(scope="module")
-def server(emulator: Any) -> Iterator[ServerThread]:
-    # Once per process: chalice.local's create_local_server turns the app's class into
-    # its local subclass and refuses to do it twice.
+def server(emulator: Any) -> Iterator[ApiProcess]:
     running = api_server("127.0.0.1", 0)
     running.start()
+    running.serve()
     yield running
     running.stop()
 
 
 def test_answers_on_a_kept_alive_connection_without_writing_to_stderr(
-    server: ServerThread, capfd: pytest.CaptureFixture[str]
+    server: ApiProcess, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
         for _ in range(3):  # the same connection each time
             conn.request("GET", "/v1/health")
@@ -41,8 +71,8 @@ def test_answers_on_a_kept_alive_connection_without_writing_to_stderr(
     assert capfd.readouterr().err == ""  # the access log is the logger's, at debug level
 
 
-def test_an_unknown_route_is_answered_and_the_connection_kept(server: ServerThread) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+def test_an_unknown_route_is_answered_and_the_connection_kept(server: ApiProcess) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
         conn.request("GET", "/v1/nowhere")
         resp = conn.getresponse()
@@ -55,10 +85,10 @@ def test_an_unknown_route_is_answered_and_the_connection_kept(server: ServerThre
 
 
 def test_a_client_expecting_100_continue_gets_it_before_sending_the_body(
-    server: ServerThread,
+    server: ApiProcess,
 ) -> None:
     body = json.dumps({"leases": []}).encode()
-    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
         sock.sendall(
             b"POST /v1/leases/bulk HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             + f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n".encode()
@@ -67,3 +97,86 @@ def test_a_client_expecting_100_continue_gets_it_before_sending_the_body(
         sock.sendall(body)
         answer = sock.recv(65536)
     assert answer.startswith(b"HTTP/1.1 401")  # no key: refused, after reading the body
+
+
+def test_a_child_process_serves_it_from_serve_until_stopped(emulator: Any) -> None:
+    api = api_server("127.0.0.1", 0)
+    assert api.port > 0  # bound before any child starts
+    api.start()
+    try:
+        with socket.create_connection(("127.0.0.1", api.port), timeout=30) as early:
+            early.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert api._ready.wait(120)  # the child imported the app and built its clients
+            readable, _, _ = select.select([early], [], [], 1.0)
+            assert not readable  # queued, not answered: the platform has not said go
+            api.serve()
+            assert early.recv(1024).startswith(b"HTTP/1.1 200")
+        child = api.pid
+        assert child is not None and child != os.getpid()
+    finally:
+        api.stop()
+    assert not _alive(child)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", api.port), timeout=5).close()
+
+
+def test_a_child_that_dies_is_replaced_and_the_port_kept(emulator: Any) -> None:
+    api = api_server("127.0.0.1", 0)
+    api.start()
+    api.serve()
+    try:
+        first = api.pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        assert _health(api.port) == 200  # queued in the backlog, answered by the next one
+        assert api.pid not in (None, first)
+        assert api.restarts == 1
+    finally:
+        api.stop()
+
+
+def test_a_child_that_cannot_start_is_a_clear_error(
+    emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LEDGER_TABLE")  # the API's settings need it
+    api = api_server("127.0.0.1", 0)
+    api.start()
+    try:
+        with pytest.raises(ApiProcessError, match="LEDGER_TABLE"):
+            api.serve()
+    finally:
+        api.stop()
+
+
+PLATFORM = textwrap.dedent(
+    """
+    import time
+    from infra.local.servers import api_server
+    api = api_server("127.0.0.1", 0)
+    api.start()
+    api.serve()
+    print(api.pid, api.port, flush=True)
+    time.sleep(120)
+    """
+)
+
+
+def test_no_api_process_outlives_a_killed_platform(emulator: Any) -> None:
+    platform = subprocess.Popen(
+        [sys.executable, "-c", PLATFORM],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert platform.stdout is not None
+        pid, port = map(int, platform.stdout.readline().split())
+        assert _health(port) == 200
+        platform.send_signal(signal.SIGKILL)
+        platform.wait(30)
+        deadline = time.monotonic() + 30
+        while _alive(pid):  # the kernel's death signal, then the reaper (init)
+            assert time.monotonic() < deadline, f"API process {pid} outlived its platform"
+            time.sleep(0.05)
+    finally:
+        platform.kill()
+        platform.wait()
