@@ -11,8 +11,9 @@ and ``name = name ± :value`` on top-level attributes, optionally followed by ``
 top-level attributes, is applied directly, with moto's own values and arithmetic
 (``DynamoType`` and its ``+``/``-``) and moto's own item (its size check on every set).
 Everything else goes to moto, and so does every case where moto would raise: a
-placeholder not given, a reserved word used as a name, a key attribute or an index key
-attribute updated (moto's type and empty-value checks), a path named twice, an operand
+placeholder not given, a reserved word used as a name, a key attribute of the table, a
+value an index's key attribute refuses (moto's type and empty-value checks), a path
+named twice, an operand
 attribute missing or not a number, a new item, a table with a stream. The choice is made
 before anything is written, so a request that goes to moto finds the item untouched.
 
@@ -136,6 +137,21 @@ def _new_values(
     return out
 
 
+def _index_key_refused(table: Any, plan: Plan, sets: list[tuple[str, Any]]) -> bool:
+    """Whether moto's checks of a SET on an index's key attribute would refuse one: a
+    value of another type than declared, or an empty string or binary. Like moto, they
+    read the name as written (a placeholder is not resolved for these two checks)."""
+    declared = {a["AttributeName"]: a["AttributeType"] for a in table.attr}
+    keys = table.attribute_keys
+    for action, (_, value) in zip(plan.sets, sets, strict=True):
+        written = action.target
+        if written in declared and declared[written] != value.type:
+            return True
+        if written in keys and value.type in ("S", "B") and not value.value:
+            return True
+    return False
+
+
 def apply_plain_update(
     table: Any,
     item: Any,
@@ -157,8 +173,7 @@ def apply_plain_update(
     targets = [target for target, _ in sets] + removes
     if None in targets or len(set(targets)) != len(targets):
         return False
-    guarded = set(table.attribute_keys) | {a["AttributeName"] for a in table.attr}
-    if guarded.intersection(targets):
+    if set(table.table_key_attrs).intersection(targets) or _index_key_refused(table, plan, sets):
         return False
     try:
         for target, value in sets:
