@@ -61,6 +61,7 @@ class ApiProcess:
 
     def __init__(self, host: str, port: int, *, ready_timeout: float = 120.0) -> None:
         self._socket = socket.create_server((host, port), backlog=BACKLOG)
+        self._port = int(self._socket.getsockname()[1])  # still known once it is closed
         self.ready_timeout = ready_timeout
         self.restarts = 0
         self._lock = threading.Lock()
@@ -74,7 +75,7 @@ class ApiProcess:
 
     @property
     def port(self) -> int:
-        return int(self._socket.getsockname()[1])
+        return self._port
 
     @property
     def pid(self) -> int | None:

@@ -101,7 +101,8 @@ def test_a_client_expecting_100_continue_gets_it_before_sending_the_body(
 
 def test_a_child_process_serves_it_from_serve_until_stopped(emulator: Any) -> None:
     api = api_server("127.0.0.1", 0)
-    assert api.port > 0  # bound before any child starts
+    port = api.port
+    assert port > 0  # bound before any child starts
     api.start()
     try:
         with socket.create_connection(("127.0.0.1", api.port), timeout=30) as early:
@@ -116,8 +117,8 @@ def test_a_child_process_serves_it_from_serve_until_stopped(emulator: Any) -> No
     finally:
         api.stop()
     assert not _alive(child)
-    with pytest.raises(OSError):
-        socket.create_connection(("127.0.0.1", api.port), timeout=5).close()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
 
 
 def test_a_child_that_dies_is_replaced_and_the_port_kept(emulator: Any) -> None:
@@ -180,3 +181,25 @@ def test_no_api_process_outlives_a_killed_platform(emulator: Any) -> None:
     finally:
         platform.kill()
         platform.wait()
+
+
+def test_a_child_that_cannot_be_replaced_closes_the_port(
+    emulator: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = api_server("127.0.0.1", 0)
+    port = api.port
+    api.start()
+    api.serve()
+    try:
+        child = api.pid
+        assert child is not None
+        monkeypatch.delenv("LEDGER_TABLE")  # every next child fails before it is ready
+        os.kill(child, signal.SIGKILL)
+        assert api._watcher is not None
+        api._watcher.join(120)  # gave up after MAX_FAILED_STARTS
+        assert not api._watcher.is_alive()
+        with pytest.raises(ConnectionRefusedError):  # rather than left waiting in the backlog
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        assert "the API is not served" in caplog.text and "LEDGER_TABLE" in caplog.text
+    finally:
+        api.stop()
