@@ -239,6 +239,7 @@ class Composition:
             ledger=self.ledger,
             secrets=self.org_secrets,
             portal_base_url=self.settings.portal_base_url,
+            trust_seconds=self.settings.api_key_cache_seconds,
         )
 
     @cached_property

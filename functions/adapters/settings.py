@@ -60,7 +60,8 @@ class Settings:
     zip_max_ratio: int | None = None
     api_key_cache_seconds: int = 30
     """How long an API instance trusts an API key it read (0: read it on every request).
-    A revoked key is refused everywhere at most this long after its revocation."""
+    A revoked key is refused everywhere at most this long after its revocation. The same
+    time applies to an organisation read to open a tenant link."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -4,12 +4,19 @@ what such a link opens (docs/architecture.md, "Tenant links").
 A link is ``<portal>/#t=<token>``; the token (``functions.core.tenant_access``) names the
 organisation and the lease, expires, and is signed with the organisation's portal secret
 (any of its accepted values after a rotation).
+
+Opening a link reads the organisation (its secret's reference, and what the tenant's page
+shows of it) once per ``trust_seconds`` at most in a process, as the API trusts an API
+key it has read: the tenant's page then costs the lease and its lines, not a third
+read. A change to the organisation shows within that time; a token the held record does
+not verify reads it again at once.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -65,6 +72,13 @@ class TenantLinks:
     secrets: PortalSecrets
     portal_base_url: str
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    trust_seconds: float = 0.0
+    """How long an organisation read to open a link is trusted (0: read every time)."""
+    monotonic: Callable[[], float] = time.monotonic
+    max_orgs: int = 1024
+    _held: dict[str, tuple[float, Organisation]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def issue(self, org_id: str, lease_id: str) -> TenantLink:
         """A link for the lease's tenants, valid ``TENANT_LINK_DAYS`` days.
@@ -91,9 +105,24 @@ class TenantLinks:
         return TenantView(org, lease, self.ledger.lines(org.org_id, lease.lease_id))
 
     def _verify(self, token: str) -> tuple[Organisation, TenantGrant]:
+        org_id = token_org(token)
+        held = self._held.get(org_id)
+        if held is not None and self.monotonic() < held[0]:
+            try:
+                return held[1], self._grant(held[1], token)
+            except AuthenticationError:  # its secret's reference may have changed
+                self._held.pop(org_id, None)
         try:
-            org = self.orgs.get(token_org(token))
+            org = self.orgs.get(org_id)
         except NotFoundError as e:
             raise AuthenticationError("this link is not valid") from e
+        grant = self._grant(org, token)
+        if self.trust_seconds > 0:
+            if len(self._held) >= self.max_orgs:
+                self._held.clear()  # bounded: a full cache starts again
+            self._held[org_id] = (self.monotonic() + self.trust_seconds, org)
+        return org, grant
+
+    def _grant(self, org: Organisation, token: str) -> TenantGrant:
         accepted = self.secrets.accepted_values(org, SecretKind.PORTAL)
-        return org, verify_token(accepted, token, self.clock())
+        return verify_token(accepted, token, self.clock())

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from infra.local.dynamo_query import mark_updated
-from infra.local.dynamo_updates import apply_plain_update
+from infra.local.dynamo_updates import plain_update, shallow_copy
 
 # Reentrant: a locked request may call backend methods that are themselves locked.
 DYNAMODB_LOCK = threading.RLock()
@@ -186,10 +186,27 @@ def _apply_one(
     table = backend.get_table(op["TableName"])
     hash_value, range_value = _key_values(table, key)
     previous = table.get_item(hash_value, range_value)
-    # update_item mutates the stored Item in place: keep a copy of this one item.
-    undo.append((table, hash_value, range_value, copy.deepcopy(previous)))
     names = op.get("ExpressionAttributeNames")
     values = op.get("ExpressionAttributeValues")
+    if op_type == "Update":
+        plain = plain_update(table, previous, op["UpdateExpression"], names, values)
+        if plain is not None:  # replaces top-level values: a shallow copy undoes it
+            undo.append((table, hash_value, range_value, shallow_copy(previous)))
+            plain.apply_to(previous)
+            mark_updated(table, hash_value, range_value)
+            return
+        # moto's update_item changes the stored Item in place: keep a copy of it.
+        undo.append((table, hash_value, range_value, copy.deepcopy(previous)))
+        backend.update_item(
+            op["TableName"],
+            key,
+            update_expression=op["UpdateExpression"],
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+        )
+        return
+    # A put or a delete replaces the stored Item and leaves it untouched: keep it.
+    undo.append((table, hash_value, range_value, previous))
     if op_type == "Put":
         backend.put_item(
             op["TableName"],
@@ -198,20 +215,10 @@ def _apply_one(
             expression_attribute_values=values,
             overwrite=True,
         )
-    elif op_type == "Delete":
+    else:
         backend.delete_item(
             op["TableName"],
             key,
-            expression_attribute_names=names,
-            expression_attribute_values=values,
-        )
-    elif apply_plain_update(table, previous, op["UpdateExpression"], names, values):
-        mark_updated(table, hash_value, range_value)
-    else:
-        backend.update_item(
-            op["TableName"],
-            key,
-            update_expression=op["UpdateExpression"],
             expression_attribute_names=names,
             expression_attribute_values=values,
         )

@@ -28,6 +28,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from infra.local.dynamo_items import MAX_ITEM_BYTES
+
 MAX_CACHED = 1024
 
 _NAME = r"(?:#[A-Za-z0-9_]+|[A-Za-z_][A-Za-z0-9_]*)"
@@ -152,34 +154,67 @@ def _index_key_refused(table: Any, plan: Plan, sets: list[tuple[str, Any]]) -> b
     return False
 
 
-def apply_plain_update(
+@dataclass(frozen=True, slots=True)
+class PlainUpdate:
+    """The writes of a plain update, their values computed: sets in order, then removals."""
+
+    sets: list[tuple[str, Any]]
+    removes: list[str]
+
+    def apply_to(self, item: Any) -> None:
+        """Write into ``item`` with moto's size rule: each set is refused when the item's
+        size before it plus the new attribute's is over the limit (an overwritten value
+        counts until it is replaced). The size is summed once, then kept up to date."""
+        from moto.dynamodb.exceptions import ItemSizeToUpdateTooLarge
+        from moto.dynamodb.models.utilities import bytesize
+
+        attrs = item.attrs
+        size = sum(bytesize(key) + value.size() for key, value in attrs.items())
+        for target, value in self.sets:
+            added = bytesize(target) + value.size()
+            if size + added > MAX_ITEM_BYTES:
+                raise ItemSizeToUpdateTooLarge()
+            old = attrs.get(target)
+            if old is not None:
+                size -= bytesize(target) + old.size()
+            dict.__setitem__(attrs, target, value)
+            size += added
+        for name in self.removes:
+            attrs.pop(name, None)
+
+
+def plain_update(
     table: Any,
     item: Any,
     expression: str,
     names: dict[str, str] | None,
     values: dict[str, Any] | None,
-) -> bool:
-    """Apply a plain update to the stored ``item`` (None: absent) of ``table``; False,
-    with nothing written, when it is not plain and moto must apply it."""
-    from moto.dynamodb.exceptions import ItemSizeTooLarge, ItemSizeToUpdateTooLarge
-
+) -> PlainUpdate | None:
+    """The writes of a plain update of the stored ``item`` (None: absent) of ``table``,
+    computed without writing anything; None when moto must apply it."""
     plan = plan_of(expression)
     if plan is None or item is None or table.stream_shard is not None:
-        return False
+        return None
     sets = _new_values(plan, item, names, values)
     if sets is None:
-        return False
+        return None
     removes = [_resolve(name, names) for name in plan.removes]
     targets = [target for target, _ in sets] + removes
     if None in targets or len(set(targets)) != len(targets):
-        return False
+        return None
     if set(table.table_key_attrs).intersection(targets) or _index_key_refused(table, plan, sets):
-        return False
-    try:
-        for target, value in sets:
-            item.attrs[target] = value
-    except ItemSizeTooLarge:
-        raise ItemSizeToUpdateTooLarge() from None
-    for name in removes:
-        item.attrs.pop(name, None)
-    return True
+        return None
+    return PlainUpdate(sets, [name for name in removes if name is not None])
+
+
+def shallow_copy(item: Any) -> Any:
+    """A copy of ``item`` sharing its values: enough to undo a plain update, which
+    replaces top-level values and never changes one in place."""
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    copied = object.__new__(type(item))
+    copied.__dict__.update(item.__dict__)
+    attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+    dict.update(attrs, item.attrs)
+    copied.attrs = attrs
+    return copied

@@ -239,6 +239,10 @@ def test_a_write_failing_mid_transaction_is_undone(emulator: Any, table: str) ->
     first = {"pk": {"S": "undo"}, "sk": {"S": "first"}}
     c.put_item(TableName=table, Item={**first, "v": {"S": "before"}})
     c.put_item(TableName=table, Item={"pk": {"S": "undo"}, "sk": {"S": "text"}, "n": {"S": "a"}})
+    counted = {"pk": {"S": "undo"}, "sk": {"S": "counted"}}
+    c.put_item(TableName=table, Item={**counted, "n": {"N": "5"}, "note": {"S": "kept"}})
+    doomed = {"pk": {"S": "undo"}, "sk": {"S": "doomed"}}
+    c.put_item(TableName=table, Item={**doomed, "v": {"S": "still here"}})
     with pytest.raises(ClientError):
         c.transact_write_items(
             TransactItems=[
@@ -249,6 +253,15 @@ def test_a_write_failing_mid_transaction_is_undone(emulator: Any, table: str) ->
                         "Item": {"pk": {"S": "undo"}, "sk": {"S": "new"}},
                     }
                 },
+                {
+                    "Update": {  # a plain update (infra/local/dynamo_updates.py)
+                        "TableName": table,
+                        "Key": counted,
+                        "UpdateExpression": "SET n = n + :d, v = :v REMOVE note",
+                        "ExpressionAttributeValues": {":d": {"N": "2"}, ":v": {"S": "x"}},
+                    }
+                },
+                {"Delete": {"TableName": table, "Key": doomed}},
                 {
                     "Update": {  # ADD a number to a string: refused when applied
                         "TableName": table,
@@ -261,3 +274,9 @@ def test_a_write_failing_mid_transaction_is_undone(emulator: Any, table: str) ->
         )
     assert c.get_item(TableName=table, Key=first)["Item"]["v"]["S"] == "before"
     assert "Item" not in c.get_item(TableName=table, Key={"pk": {"S": "undo"}, "sk": {"S": "new"}})
+    assert c.get_item(TableName=table, Key=counted)["Item"] == {
+        **counted,
+        "n": {"N": "5"},
+        "note": {"S": "kept"},
+    }
+    assert c.get_item(TableName=table, Key=doomed)["Item"]["v"] == {"S": "still here"}

@@ -132,3 +132,72 @@ def test_a_token_of_an_unknown_organisation_or_garbled_is_refused() -> None:
         elsewhere.open(token)
     with pytest.raises(AuthenticationError):
         _links().open("v1.garbage.garbage")
+
+
+class CountingOrgs(Orgs):
+    def __init__(self, *orgs: Organisation) -> None:
+        super().__init__(*orgs)
+        self.reads = 0
+
+    def get(self, org_id: str) -> Organisation:
+        self.reads += 1
+        return super().get(org_id)
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _trusting(orgs: CountingOrgs, ticks: Ticks, seconds: float = 30) -> TenantLinks:
+    return TenantLinks(
+        orgs, Leases(), Ledger(), Secrets(), "https://portail.example/", Clock(),
+        trust_seconds=seconds, monotonic=ticks,
+    )  # fmt: skip
+
+
+def test_an_organisation_read_to_open_a_link_is_trusted_for_a_while() -> None:
+    orgs, ticks = CountingOrgs(ORG), Ticks()
+    links = _trusting(orgs, ticks)
+    token = links.issue("org-a", "L1").token
+    issued = orgs.reads
+    for _ in range(3):
+        assert links.open(token).org.name == "OPH de test"
+        assert links.grant(token).lease_id == "L1"
+    assert orgs.reads == issued + 1
+    orgs.orgs["org-a"] = replace(ORG, name="OPH renommé")
+    ticks.now = 29.9
+    assert links.open(token).org.name == "OPH de test"  # still trusted
+    ticks.now = 30.0
+    assert links.open(token).org.name == "OPH renommé"  # read again
+    assert orgs.reads == issued + 2
+
+
+def test_a_token_the_trusted_organisation_does_not_verify_reads_it_again() -> None:
+    orgs, ticks = CountingOrgs(ORG), Ticks()
+    links = _trusting(orgs, ticks)
+    links.open(links.issue("org-a", "L1").token)
+    before = orgs.reads
+    forged = _links(secrets=_other_secrets()).issue("org-a", "L1").token
+    with pytest.raises(AuthenticationError):
+        links.open(forged)
+    assert orgs.reads == before + 1
+
+
+def test_without_trust_every_opening_reads_the_organisation() -> None:
+    orgs, ticks = CountingOrgs(ORG), Ticks()
+    links = _trusting(orgs, ticks, seconds=0)
+    token = links.issue("org-a", "L1").token
+    before = orgs.reads
+    links.open(token)
+    links.open(token)
+    assert orgs.reads == before + 2
+
+
+def _other_secrets() -> Secrets:
+    other = Secrets()
+    other.current, other.previous = "someone-else", ()
+    return other
