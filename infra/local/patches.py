@@ -268,11 +268,12 @@ def patch_dynamodb_projections_read_their_attributes() -> None:
     Item.project = project  # type: ignore[method-assign]
 
 
-def patch_sqs_sends_without_queue_counts() -> None:
-    """A send does not count every message of its queue (``infra/local/sqs_sends.py``)."""
-    from infra.local import sqs_sends
+def patch_sqs_attributes_counted_only_when_asked() -> None:
+    """Sends and receipts do not count every message of their queue
+    (``infra/local/sqs_attributes.py``)."""
+    from infra.local import sqs_attributes
 
-    sqs_sends.install()
+    sqs_attributes.install()
 
 
 def patch_dynamodb_conditions_parsed_once() -> None:
@@ -309,7 +310,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "dynamodb_items_sized_once": patch_dynamodb_items_sized_once,
     "dynamodb_query_by_partition": patch_dynamodb_query_by_partition,
     "dynamodb_serialisable": patch_dynamodb_serialisable,
-    "sqs_sends_without_queue_counts": patch_sqs_sends_without_queue_counts,
+    "sqs_attributes_counted_only_when_asked": patch_sqs_attributes_counted_only_when_asked,
     "write_ahead_journal": patch_write_ahead_journal,
     "lambda_invocations_run_in_process": patch_lambda_invocations_run_in_process,
     "wait_states_honour_time_factor": patch_wait_states_honour_time_factor,

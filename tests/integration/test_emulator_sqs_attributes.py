@@ -1,9 +1,12 @@
-"""SQS sends on the emulator skip the queue's message counts and change nothing else.
+"""SQS sends and receipts on the emulator skip the queue's message counts, and change
+nothing else.
 
-``infra/local/sqs_sends.py``: inside ``send_message``/``send_message_batch`` a queue's
-attributes are built without the three ``ApproximateNumberOf…`` counts (each a pass over
-every message). Sends, batches and FIFO deduplication behave as before, and
-``GetQueueAttributes`` still counts visible, in-flight and delayed messages.
+``infra/local/sqs_attributes.py``: inside ``send_message``/``send_message_batch``, and
+inside ``get_queue_attributes`` asked for no count (as ``receive_message`` does for each
+message's retention), a queue's attributes are built without the three
+``ApproximateNumberOf…`` counts (each a pass over every message). Sends, batches, FIFO
+deduplication and receipts behave as before, and ``GetQueueAttributes`` still counts
+visible, in-flight and delayed messages.
 """
 
 from __future__ import annotations
@@ -94,7 +97,7 @@ def count_passes(emulator: Any) -> Iterator[list[str]]:
             setattr(Queue, name, prop)
 
 
-def test_a_send_does_not_count_the_queue(sqs: Any, count_passes: list[str]) -> None:
+def test_sends_and_receipts_do_not_count_the_queue(sqs: Any, count_passes: list[str]) -> None:
     url = _queue(sqs)
     for n in range(50):
         sqs.send_message(QueueUrl=url, MessageBody=f"backlog {n}")
@@ -103,8 +106,12 @@ def test_a_send_does_not_count_the_queue(sqs: Any, count_passes: list[str]) -> N
     )
     fifo = _queue(sqs, fifo=True, ContentBasedDeduplication="true")
     sqs.send_message(QueueUrl=fifo, MessageBody="x", MessageGroupId="g")
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert len(received) == 10
+    retention = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["MessageRetentionPeriod"])
+    assert retention["Attributes"] == {"MessageRetentionPeriod": "345600"}
     assert count_passes == []
-    assert _counts(sqs, url)["ApproximateNumberOfMessages"] == 60
+    assert _counts(sqs, url)["ApproximateNumberOfMessages"] == 50
     assert sorted(set(count_passes)) == [
         "approximate_number_of_messages", "approximate_number_of_messages_delayed",
         "approximate_number_of_messages_not_visible",

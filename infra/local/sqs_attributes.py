@@ -1,4 +1,4 @@
-"""Sending an SQS message without counting the queue's messages.
+"""Sending and receiving SQS messages without counting the queue's messages.
 
 moto's ``send_message`` (and ``send_message_batch``, once per entry) reads
 ``queue.attributes.get("ContentBasedDeduplication")`` up to three times. ``attributes``
@@ -9,15 +9,21 @@ receipts, every receipt queued by a booking scanned the whole backlog three time
 (~5 % of the platform's time in the month of bench-platform, and quadratic in the size of
 a collection day).
 
-While a thread is inside ``send_message``/``send_message_batch``, a queue's
-``attributes`` are built by moto's own property from the queue with the three counts
-left out of its attribute list: the send path reads only ``ContentBasedDeduplication``
-(checked at start-up on moto's source of the three methods that read ``attributes``
-during a send). A queue with one of moto's own Lambda event-source mappings (which
-receives messages inside ``add_message``) keeps the full attributes. Everything else —
-``GetQueueAttributes`` included — gets the counts as before.
-``tests/integration/test_emulator_sqs_sends.py`` checks sends, batches, FIFO
-deduplication and the counts.
+Receiving was worse: ``receive_message`` checks each message's retention through
+``get_queue_attributes(queue, ["MessageRetentionPeriod"])``, which builds all the
+attributes three times (``in``, ``is not None``, ``get``): nine passes over the backlog
+per message received, quadratic over a collection day's 25,000 receipts.
+
+So, while a thread is inside ``send_message``/``send_message_batch``, or inside
+``get_queue_attributes`` asked only for names that are not counts, a queue's attributes
+are built by moto's own property from the queue with the three counts left out of its
+attribute list. The send path reads only ``ContentBasedDeduplication`` (checked at
+start-up on moto's source of the three methods that read ``attributes`` during a send);
+``get_queue_attributes`` returns only the names asked for. During a send, a queue with
+one of moto's own Lambda event-source mappings (which receives messages inside
+``add_message``) keeps the full attributes. ``GetQueueAttributes`` for ``All`` or for a
+count gets the counts as before. ``tests/integration/test_emulator_sqs_attributes.py``
+checks sends, batches, FIFO deduplication, receipts and the counts.
 """
 
 from __future__ import annotations
@@ -36,11 +42,13 @@ _COUNTS = (
 )
 
 
-class _Sending(threading.local):
+class _Light(threading.local):
+    """How deep this thread is in a call that reads no count."""
+
     depth = 0
 
 
-_SENDING = _Sending()
+_LIGHT = _Light()
 
 
 class _WithoutCounts:
@@ -57,11 +65,26 @@ class _WithoutCounts:
 def _sending(method: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _SENDING.depth += 1
+        _LIGHT.depth += 1
         try:
             return method(*args, **kwargs)
         finally:
-            _SENDING.depth -= 1
+            _LIGHT.depth -= 1
+
+    return wrapper
+
+
+def _without_counts_when_not_asked(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(self: Any, queue_name: str, attribute_names: Any) -> Any:
+        names = list(attribute_names or ())
+        if "All" in names or any(name in _COUNTS for name in names):
+            return method(self, queue_name, names)
+        _LIGHT.depth += 1
+        try:
+            return method(self, queue_name, names)
+        finally:
+            _LIGHT.depth -= 1
 
     return wrapper
 
@@ -92,7 +115,7 @@ def install() -> None:
     build = full.fget
 
     def attributes(self: Any) -> dict[str, Any]:
-        if _SENDING.depth and not self.lambda_event_source_mappings:
+        if _LIGHT.depth and not self.lambda_event_source_mappings:
             result: dict[str, Any] = build(_WithoutCounts(self, base))
             return result
         everything: dict[str, Any] = build(self)
@@ -101,3 +124,6 @@ def install() -> None:
     Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
     for name in ("send_message", "send_message_batch"):
         setattr(SQSBackend, name, _sending(_require(SQSBackend, name)))
+    SQSBackend.get_queue_attributes = _without_counts_when_not_asked(  # type: ignore[method-assign]
+        _require(SQSBackend, "get_queue_attributes")
+    )
