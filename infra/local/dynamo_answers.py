@@ -15,6 +15,13 @@ numbers, finite floats; no ``None``, no bytes). Anything else (errors, control-p
 actions, a value of another type) goes to moto's serializer as before.
 ``tests/integration/test_emulator_answers.py`` sends the same requests both ways and
 compares status, headers and the decoded bodies.
+
+Before that, moto's handlers turn their results (items of ``DynamoType`` values) into
+those JSON values with ``dynamo_to_dict``, a generic walk that asks every value several
+questions (a datetime? a ``DynamoType``? has it ``to_json``?). :func:`to_dict` gives the
+same values with one type lookup for what a result is made of (dicts, lists, strings,
+numbers, ``DynamoType`` other than binary) and hands anything else to moto's walk
+(``tests/unit/test_local_dynamo_items.py`` compares the two).
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.core.utils import get_service_model
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.utilities import dynamo_to_dict
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 
 ACTIONS = frozenset(
@@ -59,6 +68,32 @@ def plain(value: Any, depth: int = 0) -> bool:
     if kind is float:
         return math.isfinite(value)
     return False
+
+
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+_PLAIN_TYPES = frozenset({"S", "N", "BOOL", "NULL"})
+_LISTS = frozenset({"L", "SS", "NS"})
+
+
+def to_dict(obj: Any) -> Any:
+    """moto's ``dynamo_to_dict``, with the common shapes of a result done directly."""
+    kind = type(obj)
+    if kind is DynamoType:
+        value_type = obj.type
+        if value_type in _PLAIN_TYPES:
+            return {value_type: obj.value}
+        if value_type == "M":
+            return {"M": {k: to_dict(v) for k, v in obj.value.items()}}
+        if value_type in _LISTS:
+            return {value_type: [to_dict(v) for v in obj.value]}
+        return dynamo_to_dict(obj)
+    if kind in _SCALARS:
+        return obj
+    if isinstance(obj, dict) and not hasattr(obj, "to_json"):
+        return {k: to_dict(v) for k, v in obj.items()}
+    if kind is list:
+        return [to_dict(v) for v in obj]
+    return dynamo_to_dict(obj)
 
 
 def serialized(self: Any, action_result: Any) -> Any:
@@ -96,3 +131,7 @@ def install() -> None:
         return
     _ORIGINAL["serialized"] = _require(DynamoHandler, "serialized")
     DynamoHandler.serialized = serialized  # type: ignore[method-assign]
+    from moto.dynamodb import responses
+
+    _require(responses, "dynamo_to_dict")
+    responses.dynamo_to_dict = to_dict  # type: ignore[attr-defined]

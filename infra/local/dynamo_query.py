@@ -416,7 +416,10 @@ def _finish(
     projection_expressions: Any,
 ) -> tuple[list[Any], int, dict[str, Any] | None]:
     results, scanned, last = page
-    results = copy.deepcopy(results)
+    # moto copies the page before this point; nothing below writes to an item (an index's
+    # and a projection's ``project`` build new items, a filter only reads) and the
+    # handler turns the page into new JSON values under the DynamoDB lock, so the stored
+    # items are read in place.
     if index_name:
         index = table.get_index(index_name)
         results = [index.project(r) for r in results]

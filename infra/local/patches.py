@@ -268,6 +268,14 @@ def patch_dynamodb_projections_read_their_attributes() -> None:
     Item.project = project  # type: ignore[method-assign]
 
 
+def patch_sqs_attributes_counted_only_when_asked() -> None:
+    """Sends and receipts do not count every message of their queue
+    (``infra/local/sqs_attributes.py``)."""
+    from infra.local import sqs_attributes
+
+    sqs_attributes.install()
+
+
 def patch_dynamodb_conditions_parsed_once() -> None:
     """Condition and filter expressions are parsed once per text and names; each request
     binds its own values (``infra/local/dynamo_conditions.py``)."""
@@ -302,6 +310,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "dynamodb_items_sized_once": patch_dynamodb_items_sized_once,
     "dynamodb_query_by_partition": patch_dynamodb_query_by_partition,
     "dynamodb_serialisable": patch_dynamodb_serialisable,
+    "sqs_attributes_counted_only_when_asked": patch_sqs_attributes_counted_only_when_asked,
     "write_ahead_journal": patch_write_ahead_journal,
     "lambda_invocations_run_in_process": patch_lambda_invocations_run_in_process,
     "wait_states_honour_time_factor": patch_wait_states_honour_time_factor,

@@ -185,3 +185,27 @@ def test_updates_share_a_parsed_tree_and_never_write_to_it() -> None:
     assert item["status"] == {"S": "booked"}
     assert item["balance_cents"] == {"N": "-5600"}
     assert item["version"] == {"N": str(Decimal(4))}
+
+
+def test_results_become_the_json_values_moto_gives() -> None:
+    """``dynamo_answers.to_dict`` against moto's ``dynamo_to_dict``, on what handlers
+    build: items' attributes, whole items, keys, counts, capacities, odd values."""
+    from datetime import UTC, datetime
+
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+    from moto.dynamodb.models.utilities import dynamo_to_dict
+
+    from infra.local.dynamo_answers import to_dict
+
+    items = [_fast_item(attrs) for attrs in CORPUS]
+    results: list[Any] = [
+        {"Count": 3, "ScannedCount": 4, "Items": [item.attrs for item in items]},
+        {"Item": items[2].attrs, "ConsumedCapacity": {"TableName": "t", "CapacityUnits": 0.5}},
+        {"Responses": {"t": [item.attrs for item in items]}, "UnprocessedKeys": {}},
+        {"LastEvaluatedKey": {"org_id": DynamoType({"S": "o"}), "n": DynamoType({"N": "1"})}},
+        items[2],
+        [DynamoType({"B": base64.b64encode(b"raw").decode()}), None, 1.5, True, "s"],
+        {"when": datetime(2026, 12, 4, tzinfo=UTC), "sub": Item(DynamoType({"S": "h"}), None, {})},
+    ]
+    for result in results:
+        assert to_dict(result) == dynamo_to_dict(result)
