@@ -9,13 +9,13 @@ the emulator, for updates that only set top-level attributes.
 Here an update whose expression is *only* ``SET`` actions of the forms ``name = :value``
 and ``name = name ± :value`` on top-level attributes, optionally followed by ``REMOVE`` of
 top-level attributes, is applied directly, with moto's own values and arithmetic
-(``DynamoType`` and its ``+``/``-``) and moto's own item (its size check on every set).
-Everything else goes to moto, and so does every case where moto would raise: a
-placeholder not given, a reserved word used as a name, a key attribute of the table, a
-value an index's key attribute refuses (moto's type and empty-value checks), a path
-named twice, an operand
-attribute missing or not a number, a new item, a table with a stream. The choice is made
-before anything is written, so a request that goes to moto finds the item untouched.
+(``DynamoType`` and its ``+``/``-``) and moto's size rule (kept as a running total, see
+``PlainUpdate.apply_to``). Everything else goes to moto, and so does every case where moto
+would raise: a placeholder not given, a reserved word used as a name, a key attribute of
+the table, a value an index's key attribute refuses (moto's type and empty-value
+checks), a path named twice, an operand attribute missing or not a number, a new item, a
+table with a stream. The choice is made before anything is written, so a request that
+goes to moto finds the item untouched.
 
 ``tests/unit/test_local_dynamo_updates.py`` applies random updates both ways (this path
 and moto's ``update_item``) to copies of random items and compares the items and errors.
