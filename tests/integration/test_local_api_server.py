@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,17 +20,9 @@ import pytest
 
 from infra.local.api_process import ApiProcess, ApiProcessError
 from infra.local.servers import api_server
+from tests.fixtures.processes import alive, kill_and_expect_gone
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie, dead but not yet reaped, counts as gone)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state != "Z"
 
 
 def _health(port: int) -> int:
@@ -116,7 +107,7 @@ def test_a_child_process_serves_it_from_serve_until_stopped(emulator: Any) -> No
         assert child is not None and child != os.getpid()
     finally:
         api.stop()
-    assert not _alive(child)
+    assert not alive(child)
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
 
@@ -172,12 +163,7 @@ def test_no_api_process_outlives_a_killed_platform(emulator: Any) -> None:
         assert platform.stdout is not None
         pid, port = map(int, platform.stdout.readline().split())
         assert _health(port) == 200
-        platform.send_signal(signal.SIGKILL)
-        platform.wait(30)
-        deadline = time.monotonic() + 30
-        while _alive(pid):  # the kernel's death signal, then the reaper (init)
-            assert time.monotonic() < deadline, f"API process {pid} outlived its platform"
-            time.sleep(0.05)
+        kill_and_expect_gone(platform, pid, "API process")
     finally:
         platform.kill()
         platform.wait()

@@ -5,11 +5,9 @@ each function's own environment, and no worker outliving a killed platform."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 import pytest
 
 from infra.local.invoke import CRASH_STATUS, HandlerError, Invoker, LocalFunction
+from tests.fixtures.processes import alive, kill_and_expect_gone
 
 pytestmark = pytest.mark.integration
 
@@ -125,16 +124,7 @@ def test_clear_stops_every_worker(invoker: Invoker) -> None:
     invoker.register(_function("one", f"{HERE}.echo"))
     pid = invoker.invoke("one", {})["pid"]
     invoker.clear()
-    assert not _alive(pid)
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie, dead but not yet reaped, counts as gone)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state != "Z"
+    assert not alive(pid)
 
 
 PLATFORM = textwrap.dedent(
@@ -164,13 +154,8 @@ def test_no_worker_outlives_a_killed_platform() -> None:
     try:
         assert platform.stdout is not None
         worker = int(platform.stdout.readline())
-        assert _alive(worker)
-        platform.send_signal(signal.SIGKILL)
-        platform.wait(30)
-        deadline = time.monotonic() + 30
-        while _alive(worker):  # the kernel's death signal, then the reaper (init)
-            assert time.monotonic() < deadline, f"worker {worker} outlived its platform"
-            time.sleep(0.05)
+        assert alive(worker)
+        kill_and_expect_gone(platform, worker, "worker")
     finally:
         platform.kill()
         platform.wait()
