@@ -15,10 +15,8 @@ from typing import Any
 
 import pytest
 
-from infra.local import dynamo_items, patches
-
-ACCOUNT = "123456789012"
-REGION = "eu-west-3"
+from infra.local import dynamo_items
+from tests.fixtures.moto_tables import create_table, patched_backend
 
 CORPUS: list[dict[str, Any]] = [
     {},
@@ -133,25 +131,15 @@ UPDATES = [
 
 
 def test_updates_share_a_parsed_tree_and_never_write_to_it() -> None:
-    patches.apply_all()
     from moto.dynamodb import models
-    from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
-    backend = DynamoDBBackend(REGION, ACCOUNT)
-    backend.create_table(
+    backend = patched_backend()
+    create_table(
+        backend,
         "t",
         schema=[{"AttributeName": "k", "KeyType": "HASH"}],
         attr=[{"AttributeName": "k", "AttributeType": "S"}],
-        throughput=None,
-        billing_mode="PAY_PER_REQUEST",
-        indexes=[],
-        global_indexes=[],
-        streams=None,
-        sse_specification=None,
-        tags=[],
-        deletion_protection_enabled=False,
-        warm_throughput=None,
     )
     values = {
         ":s": {"S": "booked"},

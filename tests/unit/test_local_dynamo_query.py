@@ -16,18 +16,13 @@ from typing import Any
 
 import pytest
 
-from infra.local import dynamo_query, patches
-
-ACCOUNT = "123456789012"
-REGION = "eu-west-3"
+from infra.local import dynamo_query
+from tests.fixtures.moto_tables import create_table, patched_backend
 
 
 @pytest.fixture(scope="module")
 def backend() -> Any:
-    patches.apply_all()
-    from moto.dynamodb.models import DynamoDBBackend
-
-    return DynamoDBBackend(REGION, ACCOUNT)
+    return patched_backend()
 
 
 def _create(backend: Any, name: str, range_type: str | None) -> Any:
@@ -56,20 +51,7 @@ def _create(backend: Any, name: str, range_type: str | None) -> Any:
             "Projection": {"ProjectionType": "KEYS_ONLY"},
         },
     ]
-    return backend.create_table(
-        name,
-        schema=schema,
-        throughput=None,
-        attr=attrs,
-        global_indexes=indexes,
-        indexes=[],
-        streams=None,
-        billing_mode="PAY_PER_REQUEST",
-        sse_specification=None,
-        tags=[],
-        deletion_protection_enabled=False,
-        warm_throughput=None,
-    )
+    return create_table(backend, name, schema=schema, attr=attrs, global_indexes=indexes)
 
 
 def _range_value(rng: random.Random, range_type: str) -> dict[str, str]:

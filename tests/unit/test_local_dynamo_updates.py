@@ -18,11 +18,10 @@ from typing import Any
 
 import pytest
 
-from infra.local import dynamo_items, patches
+from infra.local import dynamo_items
 from infra.local.dynamo_updates import plain_update, plan_of
+from tests.fixtures.moto_tables import create_table, patched_backend
 
-ACCOUNT = "123456789012"
-REGION = "eu-west-3"
 NAMES = ["amount", "balance_cents", "version", "label", "org_status", "status", "n2", "k"]
 """``status`` is a reserved word; ``k`` the table's key; ``org_status`` an index key."""
 NUMBERS = ["amount", "balance_cents", "version"]
@@ -31,20 +30,15 @@ NUMBERS = ["amount", "balance_cents", "version"]
 
 @pytest.fixture(scope="module")
 def backend() -> Any:
-    patches.apply_all()
-    from moto.dynamodb.models import DynamoDBBackend
-
-    b = DynamoDBBackend(REGION, ACCOUNT)
-    b.create_table(
+    b = patched_backend()
+    create_table(
+        b,
         "t",
         schema=[{"AttributeName": "k", "KeyType": "HASH"}],
         attr=[
             {"AttributeName": "k", "AttributeType": "S"},
             {"AttributeName": "org_status", "AttributeType": "S"},
         ],
-        throughput=None,
-        billing_mode="PAY_PER_REQUEST",
-        indexes=[],
         global_indexes=[
             {
                 "IndexName": "by-status",
@@ -52,11 +46,6 @@ def backend() -> Any:
                 "Projection": {"ProjectionType": "ALL"},
             }
         ],
-        streams=None,
-        sse_specification=None,
-        tags=[],
-        deletion_protection_enabled=False,
-        warm_throughput=None,
     )
     return b
 
