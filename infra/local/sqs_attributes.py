@@ -28,11 +28,12 @@ checks sends, batches, FIFO deduplication, receipts and the counts.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 _COUNTS = (
@@ -62,14 +63,21 @@ class _WithoutCounts:
         return getattr(self._queue, name)
 
 
+@contextlib.contextmanager
+def _light() -> Iterator[None]:
+    """Within: this thread's queue attributes are built without the counts."""
+    _LIGHT.depth += 1
+    try:
+        yield
+    finally:
+        _LIGHT.depth -= 1
+
+
 def _sending(method: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _LIGHT.depth += 1
-        try:
+        with _light():
             return method(*args, **kwargs)
-        finally:
-            _LIGHT.depth -= 1
 
     return wrapper
 
@@ -80,11 +88,8 @@ def _without_counts_when_not_asked(method: Callable[..., Any]) -> Callable[..., 
         names = list(attribute_names or ())
         if "All" in names or any(name in _COUNTS for name in names):
             return method(self, queue_name, names)
-        _LIGHT.depth += 1
-        try:
+        with _light():
             return method(self, queue_name, names)
-        finally:
-            _LIGHT.depth -= 1
 
     return wrapper
 
