@@ -11,6 +11,7 @@ from typing import Protocol
 
 from functions.core.api_keys import ApiKeyRecord
 from functions.core.errors import AuthenticationError, PermissionDeniedError
+from functions.core.trust_cache import TrustCache
 
 SCOPES = ("erp", "backoffice", "operator")
 KEY_PREFIX = "enc_"
@@ -38,25 +39,20 @@ class CachedKeyStore:
         max_keys: int = 1024,
     ) -> None:
         self.store = store
-        self.ttl = ttl_seconds
-        self.clock = clock
-        self.max_keys = max_keys
-        self._held: dict[str, tuple[float, ApiKeyRecord]] = {}
+        self.held: TrustCache[str, ApiKeyRecord] = TrustCache(ttl_seconds, clock, max_keys)
 
     def get(self, key_hash: str) -> ApiKeyRecord | None:
-        if self.ttl <= 0:
+        if self.held.ttl <= 0:
             return self.store.get(key_hash)
-        now = self.clock()
-        held = self._held.get(key_hash)
-        if held is not None and now < held[0]:
-            return held[1]
+        record = self.held.get(key_hash)
+        if record is not None:
+            return record
+        read_at = self.held.clock()
         record = self.store.get(key_hash)
         if record is None:
-            self._held.pop(key_hash, None)
+            self.held.forget(key_hash)
             return None
-        if len(self._held) >= self.max_keys:
-            self._held.clear()  # bounded: a full cache starts again
-        self._held[key_hash] = (now + self.ttl, record)
+        self.held.put(key_hash, record, read_at)
         return record
 
 

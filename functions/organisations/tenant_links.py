@@ -25,6 +25,7 @@ from functions.core.lease import Lease
 from functions.core.ledger import LedgerLine
 from functions.core.organisation import Organisation
 from functions.core.tenant_access import TenantGrant, issue_token, token_org, verify_token
+from functions.core.trust_cache import TrustCache
 from functions.organisations.secrets import SecretKind
 
 TENANT_LINK_DAYS = 45
@@ -76,9 +77,10 @@ class TenantLinks:
     """How long an organisation read to open a link is trusted (0: read every time)."""
     monotonic: Callable[[], float] = time.monotonic
     max_orgs: int = 1024
-    _held: dict[str, tuple[float, Organisation]] = field(
-        default_factory=dict, init=False, repr=False
-    )
+    _held: TrustCache[str, Organisation] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._held = TrustCache(self.trust_seconds, self.monotonic, self.max_orgs)
 
     def issue(self, org_id: str, lease_id: str) -> TenantLink:
         """A link for the lease's tenants, valid ``TENANT_LINK_DAYS`` days.
@@ -107,20 +109,17 @@ class TenantLinks:
     def _verify(self, token: str) -> tuple[Organisation, TenantGrant]:
         org_id = token_org(token)
         held = self._held.get(org_id)
-        if held is not None and self.monotonic() < held[0]:
+        if held is not None:
             try:
-                return held[1], self._grant(held[1], token)
+                return held, self._grant(held, token)
             except AuthenticationError:  # its secret's reference may have changed
-                self._held.pop(org_id, None)
+                self._held.forget(org_id)
         try:
             org = self.orgs.get(org_id)
         except NotFoundError as e:
             raise AuthenticationError("this link is not valid") from e
         grant = self._grant(org, token)
-        if self.trust_seconds > 0:
-            if len(self._held) >= self.max_orgs:
-                self._held.clear()  # bounded: a full cache starts again
-            self._held[org_id] = (self.monotonic() + self.trust_seconds, org)
+        self._held.put(org_id, org)
         return org, grant
 
     def _grant(self, org: Organisation, token: str) -> TenantGrant:

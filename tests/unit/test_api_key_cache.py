@@ -90,4 +90,4 @@ def test_the_cache_stays_bounded() -> None:
     for k in made:
         keys.records[hash_key(k)] = ApiKeyRecord(hash_key(k), "org-a", ("erp",))
         authenticate(cached, _bearer(k))
-    assert len(cached._held) <= 4
+    assert len(cached.held) <= 4
