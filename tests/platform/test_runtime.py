@@ -216,6 +216,11 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
             TableName=endpoints["tables"]["files"],
             Item={"org_id": {"S": "org-keep"}, "file_id": {"S": "f-1"}, "n": {"N": "42"}},
         )
+        for n in range(2, 31):  # more than one restore batch (25 items)
+            _client(endpoints, "dynamodb").put_item(
+                TableName=endpoints["tables"]["files"],
+                Item={"org_id": {"S": "org-keep"}, "file_id": {"S": f"f-{n}"}, "n": {"N": str(n)}},
+            )
         _client(endpoints, "s3").put_object(
             Bucket=endpoints["buckets"]["documents"],
             Key="org-keep/L-1/avis d'échéance.pdf",
@@ -236,6 +241,12 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
             Key={"org_id": {"S": "org-keep"}, "file_id": {"S": "f-1"}},
         )["Item"]
         assert item["n"] == {"N": "42"}
+        kept = _client(endpoints, "dynamodb").query(
+            TableName=endpoints["tables"]["files"],
+            KeyConditionExpression="org_id = :o",
+            ExpressionAttributeValues={":o": {"S": "org-keep"}},
+        )["Items"]
+        assert sorted(int(i["n"]["N"]) for i in kept) == [*range(2, 31), 42]
         got = _client(endpoints, "s3").get_object(
             Bucket=endpoints["buckets"]["documents"], Key="org-keep/L-1/avis d'échéance.pdf"
         )
