@@ -16,6 +16,7 @@ built both ways, at and over the limit.
 
 from __future__ import annotations
 
+from sys import intern
 from typing import Any
 
 from moto.dynamodb.exceptions import ItemSizeTooLarge
@@ -40,7 +41,7 @@ def build_item(self: Item, hash_key: Any, range_key: Any, attrs: dict[str, Any])
         total += bytesize(key) + typed.size()
         if total > MAX_ITEM_BYTES:
             raise ItemSizeTooLarge
-        dict.__setitem__(values, key, typed)
+        dict.__setitem__(values, intern(key), typed)
     self.attrs = values
 
 

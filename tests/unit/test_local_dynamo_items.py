@@ -197,3 +197,43 @@ def test_results_become_the_json_values_moto_gives() -> None:
     ]
     for result in results:
         assert to_dict(result) == dynamo_to_dict(result)
+
+
+def test_items_share_their_attribute_names() -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    patched_backend()
+    names = ["".join(["org", "_id"]), "".join(["amount", "_cents"])]  # built, not literals
+    first = Item(None, None, {names[0]: {"S": "o"}, names[1]: {"N": "1"}})
+    names = ["".join(["org", "_id"]), "".join(["amount", "_cents"])]
+    second = Item(None, None, {names[0]: {"S": "o"}, names[1]: {"N": "2"}})
+    assert all(a is b for a, b in zip(first.attrs, second.attrs, strict=True))
+
+
+def test_items_and_messages_are_not_kept_by_motos_instance_tracker() -> None:
+    import copy
+    import gc
+    import weakref
+
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.sqs.models import Message
+
+    backend = patched_backend()
+    table = create_table(
+        backend,
+        "t",
+        [{"AttributeName": "pk", "KeyType": "HASH"}],
+        [{"AttributeName": "pk", "AttributeType": "S"}],
+    )
+    table.put_item({"pk": {"S": "a"}, "n": {"N": "1"}})
+    (stored,) = table.all_items()
+    copy.deepcopy(stored)  # as moto's reads and transactions do
+    replaced = weakref.ref(stored)
+    del stored
+    table.put_item({"pk": {"S": "a"}, "n": {"N": "2"}})
+    gc.collect()
+    assert replaced() is None
+    assert Item.instances_tracked == []  # type: ignore[attr-defined]
+    message = weakref.ref(Message("m-1", "body"))
+    assert message() is None
+    assert Message.instances_tracked == []  # type: ignore[attr-defined]
