@@ -56,6 +56,8 @@ LOG = logging.getLogger("encaisse.local.invoke")
 # How long an invocation waits for the one before it of the same function (the longest
 # function timeout is 300 s in template.yaml; past this something is stuck rather than slow).
 LOCK_TIMEOUT_SECONDS = 900.0
+# How long a stop waits for workers to finish their invocation before killing them.
+WORKER_STOP_SECONDS = 5.0
 # The exit status of an injected crash (functions/adapters/faults.py): the machine died.
 CRASH_STATUS = 137
 ROOT = Path(__file__).resolve().parents[2]
@@ -169,8 +171,13 @@ class Invoker:
             workers = [w for pool in self._workers.values() for w in pool]
             self._workers, self._idle = {}, {}
             spawner, self._spawner = self._spawner, None
+        # Every input closed first, then one shared wait: busy workers (a batch in
+        # progress) are killed together after WORKER_STOP_SECONDS, not one after another.
         for worker in workers:
-            worker.stop()
+            worker.close_input()
+        deadline = time.monotonic() + WORKER_STOP_SECONDS
+        for worker in workers:
+            worker.stop(max(0.0, deadline - time.monotonic()))
         if spawner is not None:
             spawner.shutdown(wait=False)
 
@@ -354,6 +361,7 @@ class _Worker:
     to_worker: int
     from_worker: int
     _closed: bool = False
+    _input_closed: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @staticmethod
@@ -381,12 +389,18 @@ class _Worker:
         LOG.info("%s started in process %d", function.name, process.pid)
         return _Worker(process, event_write, reply_read)
 
-    def stop(self, timeout: float = 5.0) -> int:
+    def close_input(self) -> None:
+        """No more invocations: the worker exits once idle."""
+        with self._lock:
+            if not self._input_closed:
+                os.close(self.to_worker)
+                self._input_closed = True
+
+    def stop(self, timeout: float = WORKER_STOP_SECONDS) -> int:
         """Closes its input (it exits when idle), kills it if it does not exit in time;
         its exit status. Safe to call twice (the invoking thread and the platform's stop)."""
+        self.close_input()
         with self._lock:
-            if not self._closed:
-                os.close(self.to_worker)
             try:
                 status = self.process.wait(timeout)
             except subprocess.TimeoutExpired:
