@@ -144,18 +144,19 @@ def activate(journal: Journal | None) -> None:
 
 
 def _dynamodb_hook(original: Callable[..., Any]) -> Callable[..., Any]:
-    from infra.local.dynamo_tx import DYNAMODB_LOCK
+    from infra.local.dynamo_tx import DURABILITY, DYNAMODB_LOCK, request_action
 
     def call_action(self: Any) -> Any:
         journal = ACTIVE.journal
-        if journal is None:
-            return original(self)
+        action = request_action(self)
+        if journal is None or action not in MUTATING_DYNAMODB:
+            return original(self)  # it takes the locks its action needs
         target = self.headers.get("X-Amz-Target") or self.headers.get("x-amz-target") or ""
-        action = target.rpartition(".")[2]
         raw = self.body
-        with DYNAMODB_LOCK:
+        # Journaled in the order applied; reads that saw it answer once it is durable.
+        with DYNAMODB_LOCK, DURABILITY.journaled():
             result = original(self)
-            if action in MUTATING_DYNAMODB and _status(result) == 200:
+            if _status(result) == 200:
                 body = raw.decode() if isinstance(raw, bytes) else raw
                 journal.append(
                     {"s": "dynamodb", "target": target, "region": self.region, "body": body}
