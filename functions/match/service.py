@@ -304,7 +304,7 @@ class PaymentMatcher:
         lease = index.get(decision.allocations[0].lease_id)
         if lease is None or not lease.household_id:
             return decision
-        members = household_of(lease, list(index))
+        members = household_of(lease, index.household(lease.household_id))
         if len(members) < 2:
             return decision
         ids = [x.lease_id for x in members]

@@ -286,12 +286,16 @@ class Invoker:
                 spawner.submit(self._spawn, function, True)
 
     def _spawn(self, function: LocalFunction, idle: bool) -> _Worker | None:
-        """A new worker of the function (run on the spawner's thread, one at a time);
-        an idle one (``prestart``) only while the function has fewer than its slots."""
+        """A worker for an invocation, or an idle one (``prestart``) only while the
+        function has fewer workers than slots (run on the spawner's thread, one at a
+        time): an invocation takes a worker prestarted while it waited, if any."""
         with self._guard:
             pool = self._workers.setdefault(function.name, [])
             if idle and len(pool) >= self.concurrency(function.name):
                 return None
+            waiting = self._idle.get(function.name)
+            if not idle and waiting:  # prestarted while this call waited for the spawner
+                return waiting.pop()
         worker = _Worker.start(function, self._niceness.get(function.logical_id, 0))
         with self._guard:
             if self._spawner is None:  # cleared meanwhile

@@ -188,6 +188,22 @@ def test_prestarted_workers_are_there_before_the_first_invocation() -> None:
         invoker.clear()
 
 
+def test_an_invocation_right_after_prestart_takes_the_prestarted_worker() -> None:
+    invoker = Invoker()
+    invoker.use_processes()
+    try:
+        invoker.register(_function("solo", f"{HERE}.echo"))
+        # The spawner busy for a moment: the prestart and then the invocation's own
+        # request for a worker queue behind it, in that order.
+        assert invoker._spawner is not None
+        invoker._spawner.submit(time.sleep, 0.5)
+        invoker.prestart(["solo"])
+        pid = invoker.invoke("solo", {})["pid"]
+        assert invoker.worker_pids == [pid]  # one slot, one worker
+    finally:
+        invoker.clear()
+
+
 def test_clear_stops_every_worker(invoker: Invoker) -> None:
     invoker.register(_function("one", f"{HERE}.echo"))
     pid = invoker.invoke("one", {})["pid"]
