@@ -101,6 +101,38 @@ def share_household_payment(
     )
 
 
+def may_be_shared(decision: MatchDecision) -> bool:
+    """Whether :func:`spread_over_household` may change ``decision`` at all: a credit
+    allocated to one lease, by a method that is a payment of the tenant's own."""
+    return (
+        decision.outcome is Outcome.ALLOCATED
+        and len(decision.allocations) == 1
+        and decision.method not in _NOT_SHARED
+        and decision.allocations[0].amount_cents > 0
+    )
+
+
+def _paid_household(decision: MatchDecision, leases: Sequence[Lease]) -> list[Lease] | None:
+    """The paid lease's household (paid lease first), when one of its other leases
+    owes something; else None (the decision stays as it is)."""
+    if not may_be_shared(decision):
+        return None
+    lease_id = decision.allocations[0].lease_id
+    paid = next((x for x in leases if x.lease_id == lease_id), None)
+    if paid is None or not paid.household_id:
+        return None
+    household = household_of(paid, leases)
+    return household if any(x.balance_cents > 0 for x in household[1:]) else None
+
+
+def debts_needed(decision: MatchDecision, leases: Sequence[Lease], rule: HouseholdSplit) -> bool:
+    """Whether :func:`spread_over_household` reads the members' unpaid debts for this
+    decision: only the oldest-debt-first rule does, and only when it shares."""
+    if rule is not HouseholdSplit.OLDEST_DEBT_FIRST:
+        return False
+    return _paid_household(decision, leases) is not None
+
+
 def spread_over_household(
     decision: MatchDecision,
     leases: Sequence[Lease],
@@ -112,20 +144,10 @@ def spread_over_household(
     Unchanged unless it allocates a credit to one lease of a household whose other
     leases owe something.
     """
-    if (
-        decision.outcome is not Outcome.ALLOCATED
-        or len(decision.allocations) != 1
-        or decision.method in _NOT_SHARED
-        or decision.allocations[0].amount_cents <= 0
-    ):
+    household = _paid_household(decision, leases)
+    if household is None:
         return decision
-    alloc = decision.allocations[0]
-    paid = next((x for x in leases if x.lease_id == alloc.lease_id), None)
-    if paid is None or not paid.household_id:
-        return decision
-    household = household_of(paid, leases)
-    if not any(x.balance_cents > 0 for x in household[1:]):
-        return decision
+    alloc, paid = decision.allocations[0], household[0]
     shared = share_household_payment(alloc.amount_cents, paid, household, rule, debts)
     if shared == decision.allocations:
         return decision

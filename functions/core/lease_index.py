@@ -167,6 +167,7 @@ class LeaseIndex:
         self._pair: dict[tuple[str, str], set[str]] = {}
         self._couple: dict[str, set[str]] = {}
         self._amount: dict[int, set[str]] = {}
+        self._household: dict[str, set[str]] = {}
         self._not_viban: set[str] = set()
         for lease in leases:
             self.put(lease)
@@ -212,6 +213,8 @@ class LeaseIndex:
             self._couple.setdefault(word, set()).add(lid)
         for amount in self._amounts(lease):
             self._amount.setdefault(amount, set()).add(lid)
+        if lease.household_id:
+            self._household.setdefault(lease.household_id, set()).add(lid)
 
     def _remove(self, entry: IndexedLease) -> None:
         lid = entry.lease.lease_id
@@ -230,6 +233,8 @@ class LeaseIndex:
             _discard(self._couple, word, lid)
         for amount in self._amounts(entry.lease):
             _discard(self._amount, amount, lid)
+        if entry.lease.household_id:
+            _discard(self._household, entry.lease.household_id, lid)
 
     @staticmethod
     def _name_keys(entry: IndexedLease) -> list[tuple[str, frozenset[str]]]:
@@ -262,6 +267,10 @@ class LeaseIndex:
 
     def entry(self, lease_id: str) -> IndexedLease:
         return self._leases[lease_id]
+
+    def household(self, household_id: str) -> list[Lease]:
+        """The leases of one household (compte locataire), in no particular order."""
+        return [self._leases[lid].lease for lid in self._household.get(household_id, ())]
 
     def by_viban(self, org_id: str, iban: str) -> Lease | None:
         if org_id != self.org_id:

@@ -9,7 +9,13 @@ from typing import Protocol, runtime_checkable
 
 from functions.core.booking import Booking, Written, pack_groups, plan_booking
 from functions.core.errors import ConflictError
-from functions.core.household import household_of, spread_over_household, unpaid_debts
+from functions.core.household import (
+    debts_needed,
+    household_of,
+    may_be_shared,
+    spread_over_household,
+    unpaid_debts,
+)
 from functions.core.lease import Lease
 from functions.core.lease_index import LeaseIndex, StrongDirectory
 from functions.core.ledger import LedgerLine
@@ -18,7 +24,6 @@ from functions.core.matching import (
     Collections,
     MatchDecision,
     MatchPolicy,
-    Outcome,
     decide,
 )
 from functions.core.organisation import Organisation
@@ -299,12 +304,12 @@ class PaymentMatcher:
         Reads the members' leases and debts from the store: bookings of the batch
         that touch them are written first.
         """
-        if decision.outcome is not Outcome.ALLOCATED or len(decision.allocations) != 1:
+        if not may_be_shared(decision):
             return decision
         lease = index.get(decision.allocations[0].lease_id)
         if lease is None or not lease.household_id:
             return decision
-        members = household_of(lease, list(index))
+        members = household_of(lease, index.household(lease.household_id))
         if len(members) < 2:
             return decision
         ids = [x.lease_id for x in members]
@@ -312,9 +317,11 @@ class PaymentMatcher:
             self._write(org, self._policy(org.org_id), index, pending)
         found = self._read_leases(org.org_id, ids)
         fresh = [found[lid] for lid in ids]
+        # The members' ledgers are read only when the landlord's rule shares by debt date
+        # and another member owes something: otherwise the decision does not use them.
         debts = (
             {x.lease_id: unpaid_debts(self.ledger.lines(org.org_id, x.lease_id)) for x in fresh}
-            if self.ledger is not None
+            if self.ledger is not None and debts_needed(decision, fresh, org.household_split)
             else {}
         )
         return spread_over_household(decision, fresh, org.household_split, debts)

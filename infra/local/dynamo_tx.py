@@ -8,17 +8,27 @@ copies* taken before it started, which wipes the writes other threads made meanw
 
 Here:
 
-* every DynamoDB request, and every S3 request, of the moto server runs under one
-  lock per service (:data:`DYNAMODB_LOCK`, :data:`S3_LOCK`): requests are serialised,
+* every DynamoDB write request, and every S3 request, of the moto server runs under
+  one lock per service (:data:`DYNAMODB_LOCK`, :data:`S3_LOCK`): writes are serialised,
   so a conditional put/update/delete is atomic and a transaction is isolated, whatever
   thread sends it (API threads, pollers, the Step Functions interpreter);
+* the tables' contents have a lock of their own (:data:`TABLES_LOCK`): a read request
+  (:data:`READ_ACTIONS`) holds it from its parsing to its answer, a write only while it
+  changes the tables (a ``TransactWriteItems`` while it checks and applies, not while
+  its 100 items are parsed or journaled). A read never waits for a write's parsing or
+  its journal's fsync, and sees the tables between two writes, never inside one.
+  Under 20 account readers during a month's booking, reads spent 38 ms of their slowest
+  tenth queued behind transactions (1,000 leases; a transaction held the lock 16 ms on
+  average, up to 318 ms, 35 % of it journaling). A write the journal has not made
+  durable yet may be visible; a read that may have seen one answers only once it is
+  (:class:`Durability`): what a client was told survives a crash;
 * ``TransactWriteItems`` first checks every condition without writing anything, then
   applies the writes keeping a per-item undo log; if a write fails (a validation error
   the checks could not see), the items it touched are put back. Cost: O(items in the
   transaction), whatever the size of the tables. Plain updates (top-level ``SET`` and
   ``REMOVE``) are applied by :mod:`infra.local.dynamo_updates`, the others by moto.
 
-Point-in-time snapshots take both locks (see :func:`all_locked`).
+Point-in-time snapshots take every lock (see :func:`all_locked`).
 """
 
 from __future__ import annotations
@@ -33,15 +43,65 @@ from infra.local.dynamo_query import mark_updated
 from infra.local.dynamo_updates import plain_update, shallow_copy
 
 # Reentrant: a locked request may call backend methods that are themselves locked.
+# Always taken in this order: DYNAMODB_LOCK, TABLES_LOCK, S3_LOCK (no deadlock).
 DYNAMODB_LOCK = threading.RLock()
+TABLES_LOCK = threading.RLock()
 S3_LOCK = threading.RLock()
+
+# Requests that change nothing: they hold TABLES_LOCK only. Any other action is a write.
+READ_ACTIONS = frozenset(
+    {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DescribeTable",
+     "ListTables", "DescribeTimeToLive", "ListTagsOfResource"}
+)  # fmt: skip
 
 
 @contextlib.contextmanager
 def all_locked() -> Iterator[None]:
-    """Both services frozen (always taken in this order: no deadlock)."""
-    with DYNAMODB_LOCK, S3_LOCK:
+    """Both services frozen."""
+    with DYNAMODB_LOCK, TABLES_LOCK, S3_LOCK:
         yield
+
+
+class Durability:
+    """Reads wait for the journal's fsync of the writes they may have seen.
+
+    A journaled write (:meth:`journaled`, entered by the journal holding
+    ``DYNAMODB_LOCK``) counts itself as visible when it leaves ``TABLES_LOCK``
+    (:meth:`changed`) and as durable once journaled; a read notes the count of visible
+    writes while it holds ``TABLES_LOCK`` and waits, after releasing it, until that
+    many are durable (usually the fsync of the one write just before it).
+    """
+
+    def __init__(self) -> None:
+        self._settled = threading.Condition(threading.Lock())
+        self._local = threading.local()
+        self.visible = 0  # changed under TABLES_LOCK
+        self.durable = 0
+
+    @contextlib.contextmanager
+    def journaled(self) -> Iterator[None]:
+        self._local.journaling = True
+        try:
+            yield
+        finally:
+            self._local.journaling = False
+            with self._settled:
+                self.durable = self.visible  # writes are serialised: this one and before
+                self._settled.notify_all()
+
+    def changed(self) -> None:
+        """Called holding TABLES_LOCK, after a write changed (or tried to) the tables."""
+        if getattr(self._local, "journaling", False):
+            self.visible += 1
+
+    def wait(self, seen: int) -> None:
+        if self.durable >= seen or getattr(self._local, "journaling", False):
+            return
+        with self._settled:
+            self._settled.wait_for(lambda: self.durable >= seen)
+
+
+DURABILITY = Durability()
 
 
 def _locked(lock: threading.RLock, method: Callable[..., Any]) -> Callable[..., Any]:
@@ -53,6 +113,53 @@ def _locked(lock: threading.RLock, method: Callable[..., Any]) -> Callable[..., 
     wrapper.__doc__ = method.__doc__
     wrapper.__wrapped__ = method  # type: ignore[attr-defined]
     return wrapper
+
+
+def _changing(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A backend method that changes the tables: a write, holding both locks."""
+
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with DYNAMODB_LOCK, TABLES_LOCK:
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                DURABILITY.changed()
+
+    wrapper.__name__ = getattr(method, "__name__", "changing")
+    wrapper.__doc__ = method.__doc__
+    wrapper.__wrapped__ = method  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _dynamodb_request(call_action: Callable[..., Any]) -> Callable[..., Any]:
+    """``DynamoHandler.call_action`` under the locks its action needs."""
+
+    def wrapper(self: Any) -> Any:
+        action = request_action(self)
+        if action in READ_ACTIONS:
+            with TABLES_LOCK:
+                result = call_action(self)
+                seen = DURABILITY.visible
+            DURABILITY.wait(seen)
+            return result
+        with DYNAMODB_LOCK:
+            if action == "TransactWriteItems":  # the backend method takes TABLES_LOCK
+                return call_action(self)
+            with TABLES_LOCK:
+                try:
+                    return call_action(self)
+                finally:
+                    DURABILITY.changed()
+
+    wrapper.__name__ = "call_action"
+    wrapper.__wrapped__ = call_action  # type: ignore[attr-defined]
+    return wrapper
+
+
+def request_action(handler: Any) -> str:
+    """The DynamoDB action a request of moto's handler asks for (``Query``, …)."""
+    target = handler.headers.get("X-Amz-Target") or handler.headers.get("x-amz-target") or ""
+    return str(target).rpartition(".")[2]
 
 
 def _key_values(table: Any, key: dict[str, Any]) -> tuple[Any, Any]:
@@ -240,9 +347,9 @@ def apply() -> None:
 
     backend = dynamodb_models.DynamoDBBackend
     _require(backend, "transact_write_items")
-    backend.transact_write_items = _locked(DYNAMODB_LOCK, transact_write_items)  # type: ignore[method-assign]
-    DynamoHandler.call_action = _locked(  # type: ignore[method-assign]
-        DYNAMODB_LOCK, _require(DynamoHandler, "call_action")
+    backend.transact_write_items = _changing(transact_write_items)  # type: ignore[method-assign]
+    DynamoHandler.call_action = _dynamodb_request(  # type: ignore[method-assign]
+        _require(DynamoHandler, "call_action")
     )
     for name in ("bucket_response", "key_response", "ambiguous_response"):
         setattr(S3Response, name, _locked(S3_LOCK, _require(S3Response, name)))

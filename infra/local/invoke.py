@@ -15,7 +15,7 @@ fixture), every handler shares ``os.environ``:
 * each function has its own lock: one invocation of a function at a time (handler
   modules keep module-global state, e.g. powertools' ``BatchProcessor``), while
   different functions run concurrently (a documents batch rendering notices for minutes
-  does not hold up ingest and match) — the same in both modes;
+  does not hold up ingest and match);
 * the variables the template's functions share (its Globals) are in ``os.environ``
   for good (the platform sets them before any handler is loaded); the few that differ
   per function (``POWERTOOLS_SERVICE_NAME``, the sweeper's ``SWEEP_AFTER_MINUTES``) are
@@ -23,8 +23,14 @@ fixture), every handler shares ``os.environ``:
   is first imported, under one load lock. A running invocation never swaps the
   process environment.
 
-Handlers must not invoke their own function *synchronously*: that call would wait for
-the lock its caller holds. None of ours does (workflows and queues are asynchronous).
+With worker processes, a function may run up to its local concurrency at once
+(``use_processes(concurrency=...)``, by logical id; 1 unless set, never more than the
+template's ``ReservedConcurrentExecutions``), each invocation in a worker of its own, as
+Lambda runs concurrent invocations in separate sandboxes: a function's workers are a
+pool, started on demand up to that number and reused while warm.
+
+Handlers must not invoke their own function *synchronously*: that call could wait for
+the slot its caller holds. None of ours does (workflows and queues are asynchronous).
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +56,8 @@ LOG = logging.getLogger("encaisse.local.invoke")
 # How long an invocation waits for the one before it of the same function (the longest
 # function timeout is 300 s in template.yaml; past this something is stuck rather than slow).
 LOCK_TIMEOUT_SECONDS = 900.0
+# How long a stop waits for workers to finish their invocation before killing them.
+WORKER_STOP_SECONDS = 5.0
 # The exit status of an injected crash (functions/adapters/faults.py): the machine died.
 CRASH_STATUS = 137
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +74,8 @@ class LocalFunction:
     timeout: int = 3
     memory_size: int = 128
     environment: Mapping[str, str] = field(default_factory=dict)
+    reserved_concurrency: int | None = None
+    """The template's ``ReservedConcurrentExecutions``: the most invocations at once."""
 
 
 @dataclass
@@ -105,30 +115,50 @@ class Invoker:
     """The registry of local functions and the one place their handlers are called."""
 
     def __init__(self) -> None:
-        self._guard = threading.Lock()  # the registry, the per-function locks, counters
+        self._guard = threading.Lock()  # the registry, the slots, the pools, counters
         self._load_lock = threading.Lock()  # first imports (they see the function's env)
-        self._locks: dict[str, threading.Lock] = {}
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._functions: dict[str, LocalFunction] = {}
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
-        self._workers: dict[str, _Worker] = {}
+        self._workers: dict[str, list[_Worker]] = {}  # every live worker, by function
+        self._idle: dict[str, list[_Worker]] = {}  # those waiting for an invocation
         self._niceness: Mapping[str, int] = {}
+        self._concurrency: Mapping[str, int] = {}
         # Workers are started from one long-lived thread: PR_SET_PDEATHSIG follows the
         # thread that started a process, and a Step Functions task's thread ends early.
         self._spawner: ThreadPoolExecutor | None = None
         self.invocations = 0
 
-    def use_processes(self, niceness: Mapping[str, int] | None = None) -> None:
-        """Run each function in its own worker process from now on; ``niceness`` lowers
-        the CPU priority of some functions (by logical id) locally."""
+    def use_processes(
+        self,
+        niceness: Mapping[str, int] | None = None,
+        concurrency: Mapping[str, int] | None = None,
+    ) -> None:
+        """Run each function in worker processes from now on; ``niceness`` lowers the
+        CPU priority of some functions (by logical id) locally, ``concurrency`` lets some
+        run several invocations at once (by logical id; bounded by the template)."""
         with self._guard:
             self._niceness = dict(niceness or {})
+            self._concurrency = dict(concurrency or {})
+            self._slots.clear()  # functions not invoked yet: their next call sizes them
             if self._spawner is None:
                 self._spawner = ThreadPoolExecutor(1, thread_name_prefix="lambda-workers")
 
     @property
     def worker_pids(self) -> list[int]:
         with self._guard:
-            return [w.process.pid for w in self._workers.values()]
+            return [w.process.pid for pool in self._workers.values() for w in pool]
+
+    def concurrency(self, name_or_arn: str) -> int:
+        """How many invocations of this function may run at once here: 1 in this
+        process; with workers, its local setting bounded by its reserved concurrency."""
+        function = self.function(name_or_arn)
+        if function is None or self._spawner is None:
+            return 1
+        wanted = self._concurrency.get(function.logical_id, 1)
+        if function.reserved_concurrency is not None:
+            wanted = min(wanted, function.reserved_concurrency)
+        return max(1, wanted)
 
     def register(self, functions: Mapping[str, LocalFunction]) -> None:
         with self._guard:
@@ -138,10 +168,16 @@ class Invoker:
     def clear(self) -> None:
         with self._guard:
             self._functions.clear()
-            workers, self._workers = list(self._workers.values()), {}
+            workers = [w for pool in self._workers.values() for w in pool]
+            self._workers, self._idle = {}, {}
             spawner, self._spawner = self._spawner, None
+        # Every input closed first, then one shared wait: busy workers (a batch in
+        # progress) are killed together after WORKER_STOP_SECONDS, not one after another.
         for worker in workers:
-            worker.stop()
+            worker.close_input()
+        deadline = time.monotonic() + WORKER_STOP_SECONDS
+        for worker in workers:
+            worker.stop(max(0.0, deadline - time.monotonic()))
         if spawner is not None:
             spawner.shutdown(wait=False)
 
@@ -149,13 +185,14 @@ class Invoker:
         name = name_or_arn.rsplit(":function:", maxsplit=1)[-1].split(":", maxsplit=1)[0]
         return self._functions.get(name)
 
-    def _function_lock(self, name: str) -> threading.Lock:
+    def _function_slots(self, name: str) -> threading.BoundedSemaphore:
+        size = self.concurrency(name)
         with self._guard:
-            lock = self._locks.get(name)
-            if lock is None:
-                lock = self._locks[name] = threading.Lock()
+            slots = self._slots.get(name)
+            if slots is None:
+                slots = self._slots[name] = threading.BoundedSemaphore(size)
             self.invocations += 1
-            return lock
+            return slots
 
     def _load(self, function: LocalFunction) -> Callable[[Any, Any], Any]:
         handler = self._handlers.get(function.handler)
@@ -190,8 +227,8 @@ class Invoker:
                     "errorMessage": f"no local handler for {name_or_arn}",
                 }
             )
-        lock = self._function_lock(function.name)
-        if not lock.acquire(timeout=LOCK_TIMEOUT_SECONDS):
+        slots = self._function_slots(function.name)
+        if not slots.acquire(timeout=LOCK_TIMEOUT_SECONDS):
             raise HandlerError(
                 {
                     "errorType": "Lambda.TooManyRequestsException",
@@ -219,35 +256,78 @@ class Invoker:
                     }
                 ) from e
         finally:
-            lock.release()
+            slots.release()
 
-    def _worker(self, function: LocalFunction) -> _Worker:
+    def _take_worker(self, function: LocalFunction) -> _Worker:
+        """An idle worker of the function, or a new one (the caller holds a slot, so
+        a function never has more workers than slots)."""
         with self._guard:
-            worker = self._workers.get(function.name)
+            idle = self._idle.get(function.name)
             spawner = self._spawner
-        if worker is not None:
-            return worker
+            if idle:
+                return idle.pop()
         assert spawner is not None
-        nice = self._niceness.get(function.logical_id, 0)
-        worker = spawner.submit(_Worker.start, function, nice).result()
-        with self._guard:
-            self._workers[function.name] = worker
+        worker = spawner.submit(self._spawn, function, False).result()
+        assert worker is not None
         return worker
 
+    def prestart(self, logical_ids: Iterable[str]) -> None:
+        """Start these functions' workers now, in the background, up to their
+        concurrency: their imports are done before the first event arrives, as a busy
+        function's sandboxes are warm (the lease index is still built on first use)."""
+        wanted = set(logical_ids)
+        with self._guard:
+            spawner = self._spawner
+            functions = [f for f in self._functions.values() if f.logical_id in wanted]
+        if spawner is None:
+            return
+        for function in functions:
+            for _ in range(self.concurrency(function.name)):
+                spawner.submit(self._spawn, function, True)
+
+    def _spawn(self, function: LocalFunction, idle: bool) -> _Worker | None:
+        """A worker for an invocation, or an idle one (``prestart``) only while the
+        function has fewer workers than slots (run on the spawner's thread, one at a
+        time): an invocation takes a worker prestarted while it waited, if any."""
+        with self._guard:
+            pool = self._workers.setdefault(function.name, [])
+            if idle and len(pool) >= self.concurrency(function.name):
+                return None
+            waiting = self._idle.get(function.name)
+            if not idle and waiting:  # prestarted while this call waited for the spawner
+                return waiting.pop()
+        worker = _Worker.start(function, self._niceness.get(function.logical_id, 0))
+        with self._guard:
+            if self._spawner is None:  # cleared meanwhile
+                worker.stop(timeout=0)
+                return None if idle else worker
+            self._workers.setdefault(function.name, []).append(worker)
+            if idle:
+                self._idle.setdefault(function.name, []).append(worker)
+        return worker
+
+    def _forget_worker(self, name: str, worker: _Worker) -> None:
+        with self._guard:
+            pool = self._workers.get(name, [])
+            if worker in pool:
+                pool.remove(worker)
+
     def _invoke_worker(self, function: LocalFunction, event: Any) -> Any:
-        """One invocation in the function's worker (the caller holds its lock)."""
+        """One invocation in one of the function's workers (the caller holds a slot)."""
         from infra.local.worker import read_frame, write_frame
 
-        worker = self._worker(function)
+        worker = self._take_worker(function)
         try:
             write_frame(worker.to_worker, {"event": event})
             reply = read_frame(worker.from_worker)
         except OSError:  # the worker is gone (broken pipe)
             reply = None
-        if reply is None:
+        if reply is not None:
             with self._guard:
-                if self._workers.get(function.name) is worker:
-                    del self._workers[function.name]
+                if worker in self._workers.get(function.name, []):  # not cleared meanwhile
+                    self._idle.setdefault(function.name, []).append(worker)
+        else:
+            self._forget_worker(function.name, worker)
             status = worker.stop()
             if status == CRASH_STATUS and os.environ.get("ENCAISSE_CRASH_AT"):
                 LOG.error("%s crashed at %s: the platform dies with it", function.name,
@@ -277,7 +357,7 @@ class Invoker:
             return json.dumps({"errorType": "Runtime.MarshalError", "errorMessage": str(e)}), True
 
 
-@dataclass
+@dataclass(eq=False)  # a worker is itself: pools find it by identity
 class _Worker:
     """A function's worker process and the two ends of its pipes this process holds."""
 
@@ -285,6 +365,7 @@ class _Worker:
     to_worker: int
     from_worker: int
     _closed: bool = False
+    _input_closed: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @staticmethod
@@ -312,12 +393,18 @@ class _Worker:
         LOG.info("%s started in process %d", function.name, process.pid)
         return _Worker(process, event_write, reply_read)
 
-    def stop(self, timeout: float = 5.0) -> int:
+    def close_input(self) -> None:
+        """No more invocations: the worker exits once idle."""
+        with self._lock:
+            if not self._input_closed:
+                os.close(self.to_worker)
+                self._input_closed = True
+
+    def stop(self, timeout: float = WORKER_STOP_SECONDS) -> int:
         """Closes its input (it exits when idle), kills it if it does not exit in time;
         its exit status. Safe to call twice (the invoking thread and the platform's stop)."""
+        self.close_input()
         with self._lock:
-            if not self._closed:
-                os.close(self.to_worker)
             try:
                 status = self.process.wait(timeout)
             except subprocess.TimeoutExpired:

@@ -71,7 +71,10 @@ class Journal:
                 self._file = None
 
     def append(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, separators=(",", ":")).encode() + b"\n"
+        self.append_line(journal_line(record))
+
+    def append_line(self, line: bytes) -> None:
+        """Append a record encoded by :func:`journal_line` (encoded before a lock is taken)."""
         with self._lock:
             if self._file is None:
                 return
@@ -127,6 +130,10 @@ class Journal:
             self._file = self.path.open("ab") if reopen else None
 
 
+def journal_line(record: dict[str, Any]) -> bytes:
+    return json.dumps(record, separators=(",", ":")).encode() + b"\n"
+
+
 class _Active:
     """The journal the hooks write to: None when no platform journals (tests, benchmarks)."""
 
@@ -144,22 +151,25 @@ def activate(journal: Journal | None) -> None:
 
 
 def _dynamodb_hook(original: Callable[..., Any]) -> Callable[..., Any]:
-    from infra.local.dynamo_tx import DYNAMODB_LOCK
+    from infra.local.dynamo_tx import DURABILITY, DYNAMODB_LOCK, request_action
 
     def call_action(self: Any) -> Any:
         journal = ACTIVE.journal
-        if journal is None:
-            return original(self)
+        action = request_action(self)
+        if journal is None or action not in MUTATING_DYNAMODB:
+            return original(self)  # it takes the locks its action needs
         target = self.headers.get("X-Amz-Target") or self.headers.get("x-amz-target") or ""
-        action = target.rpartition(".")[2]
         raw = self.body
-        with DYNAMODB_LOCK:
+        body = raw.decode() if isinstance(raw, bytes) else raw
+        # Encoded before the write: reads that saw it wait only for the file's fsync.
+        line = journal_line(
+            {"s": "dynamodb", "target": target, "region": self.region, "body": body}
+        )
+        # Journaled in the order applied; reads that saw it answer once it is durable.
+        with DYNAMODB_LOCK, DURABILITY.journaled():
             result = original(self)
-            if action in MUTATING_DYNAMODB and _status(result) == 200:
-                body = raw.decode() if isinstance(raw, bytes) else raw
-                journal.append(
-                    {"s": "dynamodb", "target": target, "region": self.region, "body": body}
-                )
+            if _status(result) == 200:
+                journal.append_line(line)
         return result
 
     return call_action

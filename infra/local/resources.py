@@ -341,7 +341,13 @@ def _create_functions(res: Resources, role_arn: str, overrides: dict[str, str]) 
             timeout=int(props.get("Timeout", 3)),
             memory_size=int(props.get("MemorySize", 128)),
             environment=variables,
+            reserved_concurrency=_reserved(props),
         )
+
+
+def _reserved(props: Mapping[str, Any]) -> int | None:
+    value = props.get("ReservedConcurrentExecutions")
+    return None if value is None else int(value)
 
 
 def substitute(definition: str, substitutions: Mapping[str, Any]) -> str:

@@ -1,10 +1,16 @@
 """Event sources: what Lambda's SQS event source mappings and EventBridge schedules do.
 
 One thread per ``SQS`` event of the template long-polls its queue, builds the event a
-Lambda receives from SQS, runs the handler in-process and deletes the messages it did
-not report in ``batchItemFailures``; failed ones go back to the queue when their
-visibility timeout ends (scaled by the time factor), and moto moves them to the
-dead-letter queue after ``maxReceiveCount`` receives, as SQS does.
+Lambda receives from SQS, runs the handler and deletes the messages it did not report
+in ``batchItemFailures``; failed ones go back to the queue when their visibility
+timeout ends (scaled by the time factor), and moto moves them to the dead-letter queue
+after ``maxReceiveCount`` receives, as SQS does.
+
+A function that may run several invocations at once (:meth:`Invoker.concurrency`) gets
+that many batches in flight, each on a thread of its own: a receive's messages are
+shared into that many batches (each still at most the mapping's batch size), delivered
+as slots free up, as Lambda's several pollers would each receive part of a backlog.
+One slot: one batch at a time, on the poller's own thread.
 
 Schedules: ``rate(...)`` events fire every period / time factor, but not more often than
 every :data:`MIN_SCHEDULE_SECONDS` (a 15-minute rate at factor 3600 would otherwise fire
@@ -97,6 +103,11 @@ class SqsPoller:
         self.time_factor = time_factor
         self.invoker = invoker
         self.batches = 0
+        self.concurrency = invoker.concurrency(self.function.name)
+        self._slots = threading.Semaphore(self.concurrency)
+        # Batches of the last receive not yet delivered (their visibility timeout runs).
+        self._waiting: list[list[dict[str, Any]]] = []
+        self._count_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name=f"sqs-{source.queue}->{source.function}", daemon=True
@@ -119,22 +130,62 @@ class SqsPoller:
         )["Attributes"]
         retry_after = max(1, math.ceil(int(attributes["VisibilityTimeout"]) / self.time_factor))
         while not self._stop.is_set():
+            if not self._slots.acquire(timeout=POLL_WAIT_SECONDS):
+                continue  # every slot busy: look at the stop flag again
+            handed = False
             try:
-                self._poll_once(sqs, retry_after)
+                handed = self._poll_once(sqs, retry_after)
             except Exception:  # keep polling: a broken batch must not stop the mapping
                 LOG.exception("poller %s failed", self._thread.name)
                 self._stop.wait(1.0)
+            finally:
+                if not handed:
+                    self._slots.release()
+        # Batches still running on their threads: wait for them (stop() bounds the wait).
+        for _ in range(self.concurrency):
+            self._slots.acquire()
 
-    def _poll_once(self, sqs: Any, retry_after: int) -> None:
-        messages = sqs.receive_message(
+    def _poll_once(self, sqs: Any, retry_after: int) -> bool:
+        """Deliver one batch, received now or left by the last receive; whether it was
+        handed to a thread of its own (which then releases the caller's slot)."""
+        if self._waiting:
+            batch = self._waiting.pop(0)
+        else:
+            received = self._receive(sqs)
+            if not received:
+                return False
+            batch, *self._waiting = share(received, self.concurrency)
+        if self.concurrency == 1:
+            self._deliver(sqs, retry_after, batch)
+            return False
+        threading.Thread(
+            target=self._deliver_and_release,
+            args=(sqs, retry_after, batch),
+            name=f"{self._thread.name}-batch",
+            daemon=True,  # abandoned at exit, as in stop()
+        ).start()
+        return True
+
+    def _receive(self, sqs: Any) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = sqs.receive_message(
             QueueUrl=self.queue.url,
             MaxNumberOfMessages=max(1, min(self.source.batch_size, 10)),
             WaitTimeSeconds=POLL_WAIT_SECONDS,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         ).get("Messages", [])
-        if not messages:
-            return
+        return messages
+
+    def _deliver_and_release(self, sqs: Any, retry_after: int, messages: list[Any]) -> None:
+        try:
+            self._deliver(sqs, retry_after, messages)
+        except Exception:  # the messages come back after their visibility timeout
+            LOG.exception("poller %s failed", self._thread.name)
+        finally:
+            self._slots.release()
+
+    def _deliver(self, sqs: Any, retry_after: int, messages: list[Any]) -> None:
+        """One invocation with these messages, then delete or retry each."""
         event = {
             "Records": [sqs_record(m, self.queue.arn, self.resources.region) for m in messages]
         }
@@ -144,7 +195,8 @@ class SqsPoller:
             failed = failed_message_ids(result, ids, self.source.report_batch_item_failures)
         except HandlerError:
             failed = set(ids)  # the whole batch returns to the queue
-        self.batches += 1
+        with self._count_lock:
+            self.batches += 1
         done = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(done), 10):
             sqs.delete_message_batch(
@@ -162,6 +214,18 @@ class SqsPoller:
                     ReceiptHandle=m["ReceiptHandle"],
                     VisibilityTimeout=retry_after,
                 )
+
+
+def share(messages: list[Any], slots: int) -> list[list[Any]]:
+    """Received messages as at most ``slots`` batches of near-equal size, in order."""
+    count = max(1, min(slots, len(messages)))
+    size, extra = divmod(len(messages), count)
+    batches, start = [], 0
+    for n in range(count):
+        end = start + size + (1 if n < extra else 0)
+        batches.append(messages[start:end])
+        start = end
+    return batches
 
 
 _RATE = re.compile(r"rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)")

@@ -43,6 +43,14 @@ DEMO_FILE = "demo.json"
 STOP_GRACE_SECONDS = 3.0
 # The local CPU priority of the documents function's worker (nice); AWS runs it apart.
 BACKGROUND_NICENESS = 10
+# Invocations at once per function (logical id; 1 if absent, never above the template's
+# reserved concurrency), each in a worker process of its own (``--concurrency``). Match
+# stays at one by default: two did not book the month faster on the 2-core machine (the
+# emulator's one process serves both; docs/benchmarks.md) and cost a second lease index.
+FUNCTION_CONCURRENCY = {"MatchFunction": 1}
+# Functions on the money path whose workers start with the platform (their imports done
+# before the first statement arrives) instead of on their first event.
+PRESTARTED = ("IngestFunction", "MatchFunction")
 
 
 class Platform:
@@ -62,6 +70,7 @@ class Platform:
         snapshot_interval: float = 30.0,
         schedules: bool = True,
         function_processes: bool = True,
+        concurrency: dict[str, int] | None = None,
     ) -> None:
         if time_factor <= 0:
             raise ValueError("time_factor must be positive")
@@ -72,6 +81,7 @@ class Platform:
         self.ports = {"api": api_port, "portal": portal_port, "aws": aws_port, "sftp": sftp_port}
         self.snapshot_interval = snapshot_interval
         self.function_processes = function_processes
+        self.concurrency = FUNCTION_CONCURRENCY if concurrency is None else concurrency
         self.schedules_enabled = schedules
         self.emulator = Emulator(aws_port, host=host, time_factor=time_factor)
         self.store = StateStore(self.state_dir)
@@ -113,7 +123,10 @@ class Platform:
         INVOKER.register(resources.functions)
         if self.function_processes:
             # Rendering PDFs is background work: locally it yields the CPU to the money path.
-            INVOKER.use_processes(niceness={"DocumentsFunction": BACKGROUND_NICENESS})
+            INVOKER.use_processes(
+                niceness={"DocumentsFunction": BACKGROUND_NICENESS},
+                concurrency=self.concurrency,
+            )
         # The API's process imports and builds its clients while the state is restored
         # or seeded; it accepts connections once everything else is up.
         self.api = api_server(self.host, self.ports["api"])
@@ -165,6 +178,8 @@ class Platform:
         self.portal.start()
         self.api.serve()
         self.event_sources.start()
+        if self.function_processes:
+            INVOKER.prestart(PRESTARTED)
         self.snapshotter = Snapshotter(self.store, resources, self.snapshot_interval, self.journal)
         self.snapshotter.start()
         self.endpoints = self._endpoints(aws_url, portal_url)
@@ -370,8 +385,23 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run the functions' handlers in this process (default: one process per function)",
     )
+    parser.add_argument(
+        "--concurrency",
+        action="append",
+        type=_concurrency,
+        metavar="FUNCTION=N",
+        help="invocations at once of a function (logical id, e.g. MatchFunction=2; "
+        "repeatable; at most its reserved concurrency)",
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser
+
+
+def _concurrency(text: str) -> tuple[str, int]:
+    name, _, count = text.partition("=")
+    if not name or not count.isdigit() or int(count) < 1:
+        raise argparse.ArgumentTypeError(f"expected FUNCTION=N (N >= 1), got {text!r}")
+    return name, int(count)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -391,6 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         snapshot_interval=args.snapshot_interval,
         schedules=not args.no_schedules,
         function_processes=not args.in_process_functions,
+        concurrency={**FUNCTION_CONCURRENCY, **dict(args.concurrency or [])},
     )
     try:
         platform.run_forever()

@@ -8,7 +8,9 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +47,23 @@ def unencodable(event: dict[str, Any], context: Any) -> object:
     return {"when": object()}
 
 
-def _function(name: str, handler: str, **env: str) -> dict[str, LocalFunction]:
+def meet(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Waits (at most 60 s) until ``event["expect"]`` invocations have entered: only
+    invocations running at the same time all see each other."""
+    folder = Path(event["folder"])
+    (folder / str(os.getpid())).touch()
+    deadline = time.monotonic() + 60
+    while len(list(folder.iterdir())) < event["expect"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return {"pid": os.getpid(), "met": len(list(folder.iterdir()))}
+
+
+def _function(
+    name: str, handler: str, reserved: int | None = None, **env: str
+) -> dict[str, LocalFunction]:
     arn = f"arn:aws:lambda:eu-west-3:123456789012:function:{name}"
-    return {name: LocalFunction(name, name, arn, handler, environment=env)}
+    return {name: LocalFunction(name, name, arn, handler, environment=env,
+                                reserved_concurrency=reserved)}  # fmt: skip
 
 
 @pytest.fixture
@@ -118,6 +134,74 @@ def test_a_worker_that_dies_mid_invocation_is_an_error_and_the_next_starts_afres
     assert invoker.worker_pids == [steady]  # the dead one is forgotten, the other untouched
     invoker.register(_function("fragile", f"{HERE}.echo"))  # same name, a handler that lives
     assert invoker.invoke("fragile", {"n": 1})["event"] == {"n": 1}
+
+
+def test_two_invocations_of_one_function_run_at_once_each_in_its_own_worker(
+    tmp_path: Path,
+) -> None:
+    invoker = Invoker()
+    invoker.use_processes(concurrency={"both": 2})
+    try:
+        invoker.register(_function("both", f"{HERE}.meet", reserved=20))
+        assert invoker.concurrency("both") == 2
+        event = {"folder": str(tmp_path), "expect": 2}
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda _: invoker.invoke("both", event), range(2)))
+        assert [a["met"] for a in answers] == [2, 2]  # each saw the other one running
+        assert len({a["pid"] for a in answers}) == 2
+        assert sorted(invoker.worker_pids) == sorted(a["pid"] for a in answers)
+        # Warm: the next invocations reuse the pool, never more workers than slots.
+        again = invoker.invoke("both", {"folder": str(tmp_path), "expect": 0})
+        assert again["pid"] in {a["pid"] for a in answers}
+        assert len(invoker.worker_pids) == 2
+    finally:
+        invoker.clear()
+
+
+def test_a_function_s_concurrency_is_bounded_by_the_template_and_one_in_process() -> None:
+    invoker = Invoker()
+    invoker.register(_function("capped", f"{HERE}.echo", reserved=1))
+    invoker.register(_function("free", f"{HERE}.echo"))
+    assert invoker.concurrency("capped") == invoker.concurrency("free") == 1  # in-process
+    invoker.use_processes(concurrency={"capped": 3, "free": 3})
+    try:
+        assert (invoker.concurrency("capped"), invoker.concurrency("free")) == (1, 3)
+    finally:
+        invoker.clear()
+
+
+def test_prestarted_workers_are_there_before_the_first_invocation() -> None:
+    invoker = Invoker()
+    invoker.use_processes(concurrency={"early": 2})
+    try:
+        invoker.register(_function("early", f"{HERE}.echo"))
+        invoker.register(_function("late", f"{HERE}.echo"))
+        invoker.prestart(["early"])
+        deadline = time.monotonic() + 60
+        while len(invoker.worker_pids) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        started = set(invoker.worker_pids)
+        assert len(started) == 2  # both slots of "early", none of "late"
+        assert invoker.invoke("early", {})["pid"] in started
+        assert set(invoker.worker_pids) == started
+    finally:
+        invoker.clear()
+
+
+def test_an_invocation_right_after_prestart_takes_the_prestarted_worker() -> None:
+    invoker = Invoker()
+    invoker.use_processes()
+    try:
+        invoker.register(_function("solo", f"{HERE}.echo"))
+        # The spawner busy for a moment: the prestart and then the invocation's own
+        # request for a worker queue behind it, in that order.
+        assert invoker._spawner is not None
+        invoker._spawner.submit(time.sleep, 0.5)
+        invoker.prestart(["solo"])
+        pid = invoker.invoke("solo", {})["pid"]
+        assert invoker.worker_pids == [pid]  # one slot, one worker
+    finally:
+        invoker.clear()
 
 
 def test_clear_stops_every_worker(invoker: Invoker) -> None:

@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime
 
 from functions.core.allocation import Allocation
 from functions.core.household import (
+    debts_needed,
     household_of,
+    may_be_shared,
     share_household_payment,
     spread_over_household,
     unpaid_debts,
@@ -83,3 +85,31 @@ def test_a_decision_is_spread_only_for_a_household_with_other_debts() -> None:
     debit = replace(decision, method=Method.MANDATE)
     assert spread_over_household(debit, [FLAT, PARKING], HouseholdSplit.PRO_RATA, OLDEST) == debit
     assert household_of(other, [FLAT, PARKING, other]) == [other]
+
+
+def test_debts_are_needed_only_when_a_credit_is_shared_by_the_oldest_debt_first() -> None:
+    vib = MatchDecision(
+        Outcome.ALLOCATED, (Allocation("FLAT", 40_000),), Method.VIBAN, 1.0, ("vIBAN",)
+    )
+    oldest, pro_rata = HouseholdSplit.OLDEST_DEBT_FIRST, HouseholdSplit.PRO_RATA
+    assert may_be_shared(vib) and debts_needed(vib, [FLAT, PARKING], oldest)
+    # pro rata shares by balances; nothing to share when the other lease owes nothing
+    assert not debts_needed(vib, [FLAT, PARKING], pro_rata)
+    assert not debts_needed(vib, [FLAT, replace(PARKING, balance_cents=0)], oldest)
+    # a direct debit, a refund or a split decision is never shared
+    for decision in (
+        replace(vib, method=Method.MANDATE),
+        replace(vib, allocations=(Allocation("FLAT", -500),)),
+        replace(vib, allocations=(Allocation("FLAT", 100), Allocation("PARK", 100))),
+        replace(vib, outcome=Outcome.REVIEW),
+    ):
+        assert not may_be_shared(decision)
+        assert not debts_needed(decision, [FLAT, PARKING], oldest)
+        assert spread_over_household(decision, [FLAT, PARKING], oldest, OLDEST) == decision
+    # when the debts are not needed, the spread without them is the spread with them
+    for leases in ([FLAT, PARKING], [FLAT, replace(PARKING, balance_cents=0)]):
+        for rule in HouseholdSplit:
+            if not debts_needed(vib, leases, rule):
+                assert spread_over_household(vib, leases, rule, {}) == spread_over_household(
+                    vib, leases, rule, OLDEST
+                )

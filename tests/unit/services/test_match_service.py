@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, date, datetime
 
 import pytest
 
 from functions.core.allocation import Allocation
 from functions.core.booking import Written
 from functions.core.errors import ConflictError
+from functions.core.ledger import LedgerLine, LineKind
+from functions.core.organisation import HouseholdSplit, Organisation
 from functions.core.records import TransactionRecord
 from functions.core.transactions import TransactionStatus
 from functions.match.review import ReviewService
 from functions.match.service import PaymentMatcher
-from tests.fakes import FakeWorld
-from tests.unit.matching.helpers import ORG, RANGE, tx
+from tests.fakes import FakeWorld, fake_world
+from tests.unit.matching.helpers import COLLECTION, ORG, RANGE, lease, tx
 from tests.unit.services.conftest import clock
 
 
@@ -164,3 +167,52 @@ def test_the_booker_refuses_a_stale_group_and_writes_none_of_it(world: FakeWorld
     assert world.booker.book_group(group) == [Written.WAITING, Written.STALE]
     assert world.leases.get(ORG, "TIL-00001").version == 0
     assert world.records.get(ORG, "tx_1").status is TransactionStatus.NEW
+
+
+def _household_owing(rule: HouseholdSplit) -> tuple[FakeWorld, list[str]]:
+    """TIL-00001 and TIL-00002 of one household, each owing 560 €, the second since October."""
+    w = fake_world(clock)
+    w.organisations.put_new(
+        Organisation(ORG, "Habitat Test", COLLECTION, RANGE, household_split=rule)
+    )
+    w.leases.put_new(lease(1, "Zoé LEFÈVRE", household_id="H-1"))
+    w.leases.put_new(lease(2, "Zoé LEFÈVRE", household_id="H-1"))
+    called = datetime(2026, 11, 21, tzinfo=UTC)
+    w.ledger.put_many_new(
+        [
+            LedgerLine(ORG, "TIL-00001", "nov", LineKind.RENT_CALL, date(2026, 11, 5), 56_000,
+                       "", "", called),
+            LedgerLine(ORG, "TIL-00002", "oct", LineKind.RENT_CALL, date(2026, 10, 5), 56_000,
+                       "", "", called),
+        ]
+    )  # fmt: skip
+    read: list[str] = []
+    lines = w.ledger.lines
+
+    def counted(org_id: str, lease_id: str) -> list[LedgerLine]:
+        read.append(lease_id)
+        return lines(org_id, lease_id)
+
+    w.ledger.lines = counted  # type: ignore[method-assign]
+    w.transactions.add_new(
+        [tx(84_000, "ZOE LEFEVRE", transaction_id="tx_1", creditor_account_iban=RANGE.iban_for(1))]
+    )
+    return w, read
+
+
+def test_a_household_payment_is_shared_by_the_landlords_rule_reading_debts_only_if_it_needs() -> (
+    None
+):
+    w, read = _household_owing(HouseholdSplit.OLDEST_DEBT_FIRST)
+    [result] = matcher(w).match(ORG, ["tx_1"])
+    # October's debt of the parking first, then the flat's November
+    assert (result.lease_ids, result.booked) == (("TIL-00001", "TIL-00002"), True)
+    assert w.leases.get(ORG, "TIL-00001").balance_cents == 56_000 - 28_000
+    assert w.leases.get(ORG, "TIL-00002").balance_cents == 0
+    assert sorted(read) == ["TIL-00001", "TIL-00002"]
+
+    w, read = _household_owing(HouseholdSplit.PRO_RATA)
+    matcher(w).match(ORG, ["tx_1"])
+    assert w.leases.get(ORG, "TIL-00001").balance_cents == 56_000 - 42_000
+    assert w.leases.get(ORG, "TIL-00002").balance_cents == 56_000 - 42_000
+    assert read == []  # pro rata shares by balances: no ledger read
