@@ -115,15 +115,23 @@ def _locked(lock: threading.RLock, method: Callable[..., Any]) -> Callable[..., 
     return wrapper
 
 
+@contextlib.contextmanager
+def _changing_tables() -> Iterator[None]:
+    """The tables held for a write (``DYNAMODB_LOCK`` already held), counted as visible
+    once it has changed them (or tried to)."""
+    with TABLES_LOCK:
+        try:
+            yield
+        finally:
+            DURABILITY.changed()
+
+
 def _changing(method: Callable[..., Any]) -> Callable[..., Any]:
     """A backend method that changes the tables: a write, holding both locks."""
 
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with DYNAMODB_LOCK, TABLES_LOCK:
-            try:
-                return method(self, *args, **kwargs)
-            finally:
-                DURABILITY.changed()
+        with DYNAMODB_LOCK, _changing_tables():
+            return method(self, *args, **kwargs)
 
     wrapper.__name__ = getattr(method, "__name__", "changing")
     wrapper.__doc__ = method.__doc__
@@ -145,11 +153,8 @@ def _dynamodb_request(call_action: Callable[..., Any]) -> Callable[..., Any]:
         with DYNAMODB_LOCK:
             if action == "TransactWriteItems":  # the backend method takes TABLES_LOCK
                 return call_action(self)
-            with TABLES_LOCK:
-                try:
-                    return call_action(self)
-                finally:
-                    DURABILITY.changed()
+            with _changing_tables():
+                return call_action(self)
 
     wrapper.__name__ = "call_action"
     wrapper.__wrapped__ = call_action  # type: ignore[attr-defined]
