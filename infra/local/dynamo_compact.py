@@ -17,8 +17,12 @@ for it, then kept until the end of the request that built it (:func:`holding`), 
   plain DynamoDB JSON (a value moto holds as bytes, a number object) keeps its attrs.
 
 What reads an item whole without changing it reads the string directly: ``to_json``
-(answers, stream images, snapshots, ``ReturnValues``), ``size`` (query pages), deep
-copies (transaction undo images). Items holding a binary value anywhere are kept as
+(stream images, snapshots, ``ReturnValues``), ``describe_attrs`` (GetItem, BatchGetItem,
+TransactGetItems), ``size`` (query pages), deep copies (undo images), and the fast paths:
+a Query page hands moto's handler the decoded JSON (:class:`Answer`), index maps and
+range comparisons read the attributes they need (:func:`attribute`), a transaction's
+condition is evaluated on a detached copy (:func:`detached`), and a plain update
+(``dynamo_updates``) rewrites the JSON and encodes it once. Items holding a binary value anywhere are kept as
 moto keeps them (moto's ``to_json`` decodes nested binaries to bytes, which the string
 could not say). All table access happens under ``TABLES_LOCK`` (``dynamo_tx``), which
 :func:`holding` is entered with; an item built from its string between two requests
@@ -33,7 +37,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from sys import intern
 from typing import Any, cast
 
@@ -74,7 +78,8 @@ _GUARD = threading.Lock()  # the built list may be appended to outside a request
 # -------------------------------------------------------------------- sizes
 
 
-def _utf8(value: str) -> int:
+def utf8(value: str) -> int:
+    """``bytesize``: the UTF-8 length of a string."""
     return len(value) if value.isascii() else len(value.encode("utf-8"))
 
 
@@ -85,7 +90,7 @@ def value_size(value: Any) -> int | None:
         return None
     ((kind, inner),) = value.items()
     if kind == "S":
-        return _utf8(inner) if type(inner) is str else None
+        return utf8(inner) if type(inner) is str else None
     if kind == "N":
         return len(inner) if type(inner) is str else None
     if kind in ("BOOL", "NULL"):
@@ -93,7 +98,7 @@ def value_size(value: Any) -> int | None:
     if kind in _SETS:
         if type(inner) is not list or any(type(v) is not str for v in inner):
             return None
-        return sum(_utf8(v) for v in inner) if kind == "SS" else sum(len(v) for v in inner)
+        return sum(utf8(v) for v in inner) if kind == "SS" else sum(len(v) for v in inner)
     if kind == "L":
         if type(inner) is not list:
             return None
@@ -112,7 +117,7 @@ def value_size(value: Any) -> int | None:
             size = value_size(element)
             if size is None or type(key) is not str:
                 return None
-            total += _utf8(key) + size
+            total += utf8(key) + size
         return total
     return None  # binaries and anything unknown
 
@@ -144,7 +149,7 @@ def build(self: Item, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> N
         if size is None:
             build_item(self, hash_key, range_key, attrs)
             return
-        total += _utf8(key) + size
+        total += utf8(key) + size
         if total > MAX_ITEM_BYTES:
             raise ItemSizeTooLarge
     state = self.__dict__
@@ -155,10 +160,27 @@ def build(self: Item, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> N
     state["_attrs"] = None
 
 
+def typed(value: dict[str, Any]) -> DynamoType:
+    """``DynamoType(value)`` for a value of the compact form (plain DynamoDB JSON without
+    binaries): the same type and value, lists and maps converted, without the generic
+    constructor's copies."""
+    typed_value = DynamoType.__new__(DynamoType)
+    for kind, inner in value.items():
+        typed_value.type = kind
+        if kind == "M":
+            typed_value.value = {k: typed(v) for k, v in inner.items()}
+        elif kind == "L":
+            typed_value.value = [typed(v) for v in inner]
+        else:
+            typed_value.value = inner
+        break
+    return typed_value
+
+
 def _materialise(raw: str) -> LimitedSizeDict:
     values = LimitedSizeDict.__new__(LimitedSizeDict)
     for key, value in _DECODE(raw).items():
-        dict.__setitem__(values, intern(key), DynamoType(value))
+        dict.__setitem__(values, intern(key), typed(value))
     return values
 
 
@@ -207,7 +229,7 @@ def compact(item: Item) -> bool:
         size = value_size(value)
         if size is None:
             return False
-        total += _utf8(key) + size
+        total += utf8(key) + size
     try:
         raw = _ENCODE(wire)
     except (TypeError, ValueError):
@@ -262,6 +284,87 @@ def raw_of(item: Item) -> str | None:
     return state.get("_raw") if state.get("_attrs") is None else None
 
 
+def decoded(item: Item) -> dict[str, Any] | None:
+    """The item's attributes as DynamoDB JSON (a new dict), when it is held compact."""
+    raw = raw_of(item)
+    return None if raw is None else _DECODE(raw)
+
+
+def attribute(item: Item, name: str) -> DynamoType | None:
+    """``item.attrs.get(name)``, without building the other attributes of a compact item."""
+    raw = raw_of(item)
+    if raw is None:
+        found: DynamoType | None = item.attrs.get(name)
+        return found
+    value = _DECODE(raw).get(name)
+    return None if value is None else typed(value)
+
+
+def attributes(item: Item, names: Iterable[str]) -> dict[str, DynamoType]:
+    """The item's attributes of these names (those it has), as ``DynamoType``."""
+    raw = raw_of(item)
+    if raw is None:
+        attrs = item.attrs
+        return {name: attrs[name] for name in names if name in attrs}
+    stored = _DECODE(raw)
+    return {name: typed(stored[name]) for name in names if name in stored}
+
+
+def detached(item: Item | None) -> Item | None:
+    """An item to evaluate a condition on: a compact item's copy with its attrs built,
+    which the stored item does not keep (nothing to drop or encode when the request
+    ends); any other item itself."""
+    raw = raw_of(item) if item is not None else None
+    if raw is None:
+        return item
+    copied = cast(Item, Item.__new__(Item))
+    state = copied.__dict__
+    state["hash_key"] = item.__dict__["hash_key"]
+    state["range_key"] = item.__dict__["range_key"]
+    state["_raw"] = raw
+    state["_size"] = item.__dict__["_size"]
+    state["_attrs"] = _materialise(raw)
+    return copied
+
+
+def store(item: Item, attributes: dict[str, Any], total: int) -> None:
+    """Hold ``attributes`` (DynamoDB JSON of the compact form, of moto's size ``total``) as
+    the item's string."""
+    state = item.__dict__
+    state["_raw"] = _ENCODE(attributes)
+    state["_size"] = total
+    state["_attrs"] = None
+
+
+def wire(value: DynamoType) -> dict[str, Any] | None:
+    """A ``DynamoType`` as DynamoDB JSON of the compact form, or None (a binary …)."""
+    try:
+        converted: dict[str, Any] = _wire(value)
+    except (AttributeError, TypeError):
+        return None
+    return converted
+
+
+class Answer:
+    """A stored item as moto's Query handler reads it (``item.attrs``): its attributes as
+    DynamoDB JSON, decoded from the string; anything else is the item's."""
+
+    __slots__ = ("attrs", "item")
+
+    def __init__(self, item: Item, raw: str) -> None:
+        self.item = item
+        self.attrs = _DECODE(raw)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.item, name)
+
+
+def answer(item: Any) -> Any:
+    """What a Query page hands moto's handler for ``item``."""
+    raw = raw_of(item) if type(item) is Item else None
+    return item if raw is None else Answer(item, raw)
+
+
 def size(self: Item) -> int:
     state = self.__dict__
     if state.get("_attrs") is None and state.get("_size") is not None:
@@ -275,6 +378,18 @@ def to_json(self: Item, root_attr_name: str = "Attributes") -> dict[str, Any]:
         return {root_attr_name: _DECODE(raw)}
     result: dict[str, Any] = MOTO_METHODS["to_json"](self, root_attr_name)
     return result
+
+
+def describe_attrs(self: Item, attributes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """moto's ``describe_attrs`` (GetItem, BatchGetItem), as DynamoDB JSON from the string."""
+    raw = raw_of(self)
+    if raw is None:
+        described: dict[str, Any] = MOTO_METHODS["describe_attrs"](self, attributes)
+        return described
+    values = _DECODE(raw)
+    if attributes:
+        values = {k: v for k, v in values.items() if k in attributes}
+    return {"Item": values}
 
 
 def deep_copy(self: Item, memo: dict[int, Any]) -> Item:
@@ -303,13 +418,13 @@ def install() -> None:
 
     if "attrs" in MOTO_METHODS:
         return
-    for name in ("size", "to_json", "__deepcopy__", "__init__"):
+    for name in ("size", "to_json", "describe_attrs", "__deepcopy__", "__init__"):
         MOTO_METHODS[name] = _require(Item, name)
     if MOTO_METHODS["__init__"] is not build_item:
         raise PatchError("Item.__init__ is not infra.local.dynamo_items' build_item")
     if isinstance(Item.__dict__.get("attrs"), property):
         raise PatchError("moto changed: Item.attrs is already a property")
-    for name in ("size", "to_json", "__deepcopy__"):
+    for name in ("size", "to_json", "describe_attrs", "__deepcopy__"):
         # What the string stands in for: each reads the item through ``self.attrs``.
         if "self.attrs" not in inspect.getsource(MOTO_METHODS[name]):
             raise PatchError(f"moto changed: Item.{name} no longer reads self.attrs")
@@ -318,4 +433,5 @@ def install() -> None:
     Item.attrs = property(_get_attrs, _set_attrs)  # type: ignore[assignment]
     Item.size = size  # type: ignore[method-assign]
     Item.to_json = to_json  # type: ignore[method-assign]
+    Item.describe_attrs = describe_attrs  # type: ignore[method-assign]
     Item.__deepcopy__ = deep_copy  # type: ignore[method-assign]

@@ -33,12 +33,29 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from infra.local.dynamo_compact import answer, attribute, attributes
+
 _ORIGINAL: dict[str, Callable[..., Any]] = {}
 _SCALAR = frozenset({"S", "N", "B"})
 
 
 class _Unindexable(Exception):
     """An item's index key is not a scalar: the index cannot be kept (use moto's path)."""
+
+
+def _share_hash_key(item: Any, hash_value: Any) -> None:
+    """Let an item stored in a partition hold the partition's hash key object (the same
+    type and value as written), not one of its own: one per partition, not per item."""
+    state = getattr(item, "__dict__", None)
+    own = state.get("hash_key") if state is not None else None
+    if (
+        own is not None
+        and own is not hash_value
+        and type(own) is type(hash_value)
+        and own.type == hash_value.type
+        and own.value == hash_value.value
+    ):
+        state["hash_key"] = hash_value  # type: ignore[index]
 
 
 class _Partition(dict):  # type: ignore[type-arg]
@@ -56,6 +73,7 @@ class _Partition(dict):  # type: ignore[type-arg]
             self.owner.mark(self.hash_value, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        _share_hash_key(value, self.hash_value)
         if key not in self:
             cast = key.cast_value
             i = bisect_left(self.casts, cast)
@@ -130,13 +148,14 @@ class _Index:
     def __init__(self, signature: tuple[Any, ...]) -> None:
         self.signature = signature
         _, self.hash_attr, self.range_attrs, self.sort_attrs = signature
+        self.names = {self.hash_attr, *self.range_attrs, *self.sort_attrs}
         self.buckets: dict[Any, tuple[list[Any], list[Any]]] = {}
         self.entries: dict[tuple[Any, Any], tuple[Any, Any]] = {}
         self.dirty: set[tuple[Any, Any]] = set()
 
     def entry(self, item: Any) -> tuple[Any, Any] | None:
         """(bucket key, sort tuple) of an item, or None when the index skips it."""
-        attrs = item.attrs
+        attrs = attributes(item, self.names)
         hash_value = attrs.get(self.hash_attr)
         if not hash_value:
             return None
@@ -392,7 +411,7 @@ def _page(
         if len(results) == limit or size + item_size > RESULT_SIZE_LIMIT:
             return results, scanned, table._get_last_evaluated_key(results[-1], index_name)
         if range_comparison:
-            value = item.attrs.get(range_attr) if range_attr else item.range_key
+            value = attribute(item, range_attr) if range_attr else item.range_key
             if not value or not value.compare(range_comparison, range_objs):
                 continue
         results.append(item)
@@ -427,7 +446,8 @@ def _finish(
         results = [item for item in results if filter_expression.expr(item)]
     if projection_expressions:
         results = [r.project(projection_expressions) for r in results]
-    return results, scanned, last
+    # moto's handler reads each result's ``attrs`` only: compact items answer their string.
+    return [answer(r) for r in results], scanned, last
 
 
 def _base_query(

@@ -39,7 +39,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from infra.local.dynamo_compact import holding
+from infra.local.dynamo_compact import detached, holding
 from infra.local.dynamo_query import mark_updated
 from infra.local.dynamo_updates import plain_update, shallow_copy
 
@@ -239,7 +239,7 @@ def _check_all(
                     op.get("ExpressionAttributeNames"),
                     op.get("ExpressionAttributeValues"),
                 )
-                if not condition_op.expr(current):
+                if not condition_op.expr(detached(current)):
                     if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
                         failing_item = current.to_json()["Attributes"]
                     raise ConditionalCheckFailed(item=failing_item)

@@ -28,6 +28,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from infra.local.dynamo_compact import decoded, raw_of, store, typed, value_size, wire
+from infra.local.dynamo_compact import utf8 as _utf8
 from infra.local.dynamo_items import MAX_ITEM_BYTES
 
 MAX_CACHED = 1024
@@ -114,10 +116,15 @@ def _resolve(name: str, names: dict[str, str] | None) -> str | None:
 
 
 def _new_values(
-    plan: Plan, item: Any, names: dict[str, str] | None, values: dict[str, Any] | None
+    plan: Plan,
+    item: Any,
+    stored: dict[str, Any] | None,
+    names: dict[str, str] | None,
+    values: dict[str, Any] | None,
 ) -> list[tuple[str, Any]] | None:
-    """Each set's attribute and new value, computed from the item as it is; None if moto
-    must decide (and would raise)."""
+    """Each set's attribute and new value, computed from the item as it is (``stored``:
+    its attributes as DynamoDB JSON when it is held compact); None if moto must decide
+    (and would raise)."""
     from moto.dynamodb.models.dynamo_type import DynamoType
 
     if values is None:
@@ -131,7 +138,13 @@ def _new_values(
         value = DynamoType(raw)
         if action.operand is not None:
             operand = _resolve(action.operand, names)
-            current = item.attrs.get(operand) if operand is not None else None
+            if operand is None:
+                current = None
+            elif stored is not None:
+                found = stored.get(operand)
+                current = typed(found) if found is not None else None
+            else:
+                current = item.attrs.get(operand)
             if current is None or not (current.is_number() and value.is_number()):
                 return None
             value = current + value if action.operator == "+" else current - value
@@ -160,8 +173,42 @@ class PlainUpdate:
 
     sets: list[tuple[str, Any]]
     removes: list[str]
+    stored: dict[str, Any] | None = None  # the item's attributes, when held compact
 
     def apply_to(self, item: Any) -> None:
+        """Write into ``item`` (see :meth:`apply_to_attrs`); an item held compact is
+        written as DynamoDB JSON and encoded again, its attrs never built."""
+        if self.stored is None or raw_of(item) is None:
+            self.apply_to_attrs(item)
+            return
+        sets = [(target, wire(value)) for target, value in self.sets]
+        if any(value is None or value_size(value) is None for _, value in sets):  # binary
+            self.apply_to_attrs(item)
+            return
+        self._apply_compact(item, sets)
+
+    def _apply_compact(self, item: Any, sets: list[tuple[str, Any]]) -> None:
+        from moto.dynamodb.exceptions import ItemSizeToUpdateTooLarge
+
+        stored = self.stored
+        assert stored is not None
+        size = item.size()
+        for target, value in sets:
+            added = _utf8(target) + value_size(value)  # type: ignore[operator]
+            if size + added > MAX_ITEM_BYTES:
+                raise ItemSizeToUpdateTooLarge()
+            old = stored.get(target)
+            if old is not None:
+                size -= _utf8(target) + (value_size(old) or 0)
+            stored[target] = value
+            size += added
+        for name in self.removes:
+            old = stored.pop(name, None)
+            if old is not None:
+                size -= _utf8(name) + (value_size(old) or 0)
+        store(item, stored, size)
+
+    def apply_to_attrs(self, item: Any) -> None:
         """Write into ``item`` with moto's size rule: each set is refused when the item's
         size before it plus the new attribute's is over the limit (an overwritten value
         counts until it is replaced). The size is summed once, then kept up to date."""
@@ -195,7 +242,8 @@ def plain_update(
     plan = plan_of(expression)
     if plan is None or item is None or table.stream_shard is not None:
         return None
-    sets = _new_values(plan, item, names, values)
+    stored = decoded(item)
+    sets = _new_values(plan, item, stored, names, values)
     if sets is None:
         return None
     removes = [_resolve(name, names) for name in plan.removes]
@@ -204,7 +252,7 @@ def plain_update(
         return None
     if set(table.table_key_attrs).intersection(targets) or _index_key_refused(table, plan, sets):
         return None
-    return PlainUpdate(sets, [name for name in removes if name is not None])
+    return PlainUpdate(sets, [name for name in removes if name is not None], stored)
 
 
 def shallow_copy(item: Any) -> Any:
@@ -214,7 +262,14 @@ def shallow_copy(item: Any) -> Any:
 
     copied = object.__new__(type(item))
     copied.__dict__.update(item.__dict__)
+    if raw_of(item) is not None:  # held as its string, which an update replaces
+        return copied
     attrs = LimitedSizeDict.__new__(LimitedSizeDict)
     dict.update(attrs, item.attrs)
-    copied.attrs = attrs
+    # Not through the ``attrs`` setter: the copy is thrown away unless the transaction
+    # fails, and then it is put back as it is (its attrs are what it holds).
+    state = copied.__dict__
+    state["_attrs"] = attrs
+    state["_raw"] = None
+    state["_size"] = None
     return copied

@@ -257,6 +257,8 @@ def patch_dynamodb_projections_read_their_attributes() -> None:
     from moto.dynamodb.models.dynamo_type import Item, deserializer, serializer
     from moto.dynamodb.models.utilities import find_nested_key
 
+    from infra.local.dynamo_compact import attribute as stored_attribute
+
     _require(Item, "project")
     list_element = re.compile(r"(.+)\[(\d+)\]$")  # as find_nested_key reads a path's head
 
@@ -265,7 +267,7 @@ def patch_dynamodb_projections_read_their_attributes() -> None:
         for expr in projection_expressions:
             head = list_element.match(expr[0])
             name = head.group(1) if head else expr[0]
-            attribute = self.attrs.get(name)
+            attribute: Any = stored_attribute(self, name)
             part: dict[str, Any] = {}
             if attribute is not None:
                 part[name] = deserializer.deserialize(attribute.to_regular_json())
