@@ -49,8 +49,9 @@ from functions.ingest.parsers.render import render_camt
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "benchmarks.md"
-BEGIN = "<!-- bench-platform:begin -->"
-END = "<!-- bench-platform:end -->"
+BEGIN = "<!-- bench-platform:begin {} -->"
+END = "<!-- bench-platform:end {} -->"
+"""A section's markers: one section per portfolio (``1000``; ``50000+12`` with history)."""
 BULK = 1000
 # Leases whose tenants open their account page during the month (links issued before).
 TENANT_LINKS = 200
@@ -786,22 +787,36 @@ def report(r: Result) -> str:
     return "\n".join(lines)
 
 
+def run_key(leases: int, history: int = 0) -> str:
+    """The name of a run's section: its size, and its months of history if any."""
+    return f"{leases}+{history}" if history else str(leases)
+
+
 def write_docs(
-    body: str, leases: int, note: str = "", docs: Path = DOCS, baseline: Baseline | None = None
+    body: str,
+    leases: int,
+    note: str = "",
+    docs: Path = DOCS,
+    baseline: Baseline | None = None,
+    history: int = 0,
 ) -> None:
-    """Replace this benchmark's own section (between its markers), keep the others; the
-    flat-cost baseline (this run's, or the one the section held) is kept in it."""
+    """Replace this size's own section (between its markers), keep the others; the
+    flat-cost baseline (this run's, or the one the section held) is kept in the
+    1,000-lease section."""
     text = docs.read_text(encoding="utf-8") if docs.exists() else "# Benchmarks\n"
-    kept = baseline or read_baseline(docs)
+    key = run_key(leases, history)
+    begin, end_marker = BEGIN.format(key), END.format(key)
+    kept = (baseline or read_baseline(docs)) if key == run_key(1000) else None
+    what = f"{leases:,} leases" + (f", {history} months of history" if history else "")
     section = (
-        f"{BEGIN}\n## Platform end to end (issue 12, `make bench-platform`, {leases:,} leases)\n\n"
+        f"{begin}\n## Platform end to end (issue 12, `make bench-platform`, {what})\n\n"
         f"Written by `bench/platform/bench_platform.py`; do not edit by hand."
         f"{' ' + note if note else ''}\n\n{body}\n"
-        f"{kept.comment() + chr(10) if kept else ''}{END}"
+        f"{kept.comment() + chr(10) if kept else ''}{end_marker}"
     )
-    start, end = text.find(BEGIN), text.find(END)
+    start, end = text.find(begin), text.find(end_marker)
     if start != -1 and end != -1:
-        text = text[:start] + section + text[end + len(END) :]
+        text = text[:start] + section + text[end + len(end_marker) :]
     else:
         text = text.rstrip("\n") + "\n\n" + section
     docs.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
@@ -855,7 +870,7 @@ def main(argv: list[str] | None = None) -> int:
     body = report(result)
     print(body)
     if not args.no_write:
-        write_docs(body, args.leases, args.note, baseline=new_baseline)
+        write_docs(body, args.leases, args.note, baseline=new_baseline, history=args.history)
     return 0
 
 

@@ -39,6 +39,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from infra.local.dynamo_compact import holding
 from infra.local.dynamo_query import mark_updated
 from infra.local.dynamo_updates import plain_update, shallow_copy
 
@@ -121,7 +122,8 @@ def _changing_tables() -> Iterator[None]:
     once it has changed them (or tried to)."""
     with TABLES_LOCK:
         try:
-            yield
+            with holding(reading=False):
+                yield
         finally:
             DURABILITY.changed()
 
@@ -146,7 +148,8 @@ def _dynamodb_request(call_action: Callable[..., Any]) -> Callable[..., Any]:
         action = request_action(self)
         if action in READ_ACTIONS:
             with TABLES_LOCK:
-                result = call_action(self)
+                with holding(reading=True):
+                    result = call_action(self)
                 seen = DURABILITY.visible
             DURABILITY.wait(seen)
             return result

@@ -231,6 +231,15 @@ def patch_dynamodb_items_sized_once() -> None:
     dynamo_items.install()
 
 
+def patch_dynamodb_items_compact() -> None:
+    """A stored item is kept as its DynamoDB JSON string; moto's attribute objects are
+    built when moto's code asks for them, for one request (``infra/local/dynamo_compact.py``).
+    """
+    from infra.local import dynamo_compact
+
+    dynamo_compact.install()
+
+
 def patch_dynamodb_projections_read_their_attributes() -> None:
     """A projection converts only the attributes it names, once per path.
 
@@ -344,6 +353,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "dynamodb_update_expressions_parsed_once": patch_dynamodb_update_expressions_parsed_once,
     "dynamodb_projections_read_their_attributes": patch_dynamodb_projections_read_their_attributes,
     "dynamodb_items_sized_once": patch_dynamodb_items_sized_once,
+    "dynamodb_items_compact": patch_dynamodb_items_compact,
     "dynamodb_query_by_partition": patch_dynamodb_query_by_partition,
     "dynamodb_serialisable": patch_dynamodb_serialisable,
     "sqs_attributes_counted_only_when_asked": patch_sqs_attributes_counted_only_when_asked,

@@ -87,8 +87,16 @@ def test_the_report_marks_targets_and_replaces_only_its_section(tmp_path: Path) 
     write_docs("first", 10, docs=docs)
     write_docs("second", 10, docs=docs)
     out = docs.read_text(encoding="utf-8")
-    assert out.count(BEGIN) == 1 and out.count(END) == 1
+    assert out.count(BEGIN.format(10)) == 1 and out.count(END.format(10)) == 1
     assert "## Matching\n\nkept" in out and "second" in out and "first" not in out
+    # each size keeps its own section; a run with history is a size of its own
+    write_docs("big", 50_000, docs=docs)
+    write_docs("big with history", 50_000, docs=docs, history=12)
+    write_docs("third", 10, docs=docs)
+    out = docs.read_text(encoding="utf-8")
+    assert "third" in out and "second" not in out and "big\n" in out and "big with history" in out
+    assert "(issue 12, `make bench-platform`, 50,000 leases, 12 months of history)" in out
+    assert out.index("third") < out.index("big\n") < out.index("big with history")
 
 
 def test_the_flat_cost_baseline_is_kept_across_runs(tmp_path: Path) -> None:
@@ -96,8 +104,11 @@ def test_the_flat_cost_baseline_is_kept_across_runs(tmp_path: Path) -> None:
     keeps it and prints its ratio against it."""
     docs = tmp_path / "benchmarks.md"
     write_docs("1,000 leases", 1000, docs=docs, baseline=Baseline(40.0, 1000, "2026-12-03"))
-    write_docs("50,000 leases", 50_000, docs=docs)
+    write_docs("50,000 leases", 50_000, docs=docs, history=12)
     assert read_baseline(docs) == Baseline(40.0, 1000, "2026-12-03")
+    write_docs("1,000 leases, no month", 1000, docs=docs)
+    assert read_baseline(docs) == Baseline(40.0, 1000, "2026-12-03")
+    assert docs.read_text(encoding="utf-8").count("bench-platform:baseline") == 1
     r = Result(50_000, history_months=12, baseline=read_baseline(docs))
     r.stages = [Stage(MONTH_STAGE, 1000, 50.0)]
     assert r.ms_per_payment == 50.0 and r.flat_ratio == 1.25

@@ -1,0 +1,321 @@
+"""Stored DynamoDB items kept as one JSON string; moto's attribute objects built on use.
+
+moto keeps each item as an ``Item`` holding a ``LimitedSizeDict`` of ``DynamoType``
+objects: one object (and its ``__dict__``) per attribute, more for each map and list
+element. A stored ledger line or accounting entry weighed ~4.2 KB in the emulator,
+most of the platform's memory at 50,000 leases.
+
+Here an ``Item`` built from DynamoDB JSON (a Put, a batch write, a restored snapshot)
+keeps that JSON encoded once, as a compact ASCII ``str`` (``_raw``), and its size in
+moto's accounting (``_size``). Its ``attrs`` (moto's ``LimitedSizeDict`` of
+``DynamoType``) is a property: built from the string the first time moto's code asks
+for it, then kept until the end of the request that built it (:func:`holding`), when:
+
+* after a read (GetItem, Query, Scan …), it is dropped: a read never changes an item;
+* after a write, or outside any request, it is encoded again (an update may have
+  changed it in place) and dropped; an item moto changed into something that is not
+  plain DynamoDB JSON (a value moto holds as bytes, a number object) keeps its attrs.
+
+What reads an item whole without changing it reads the string directly: ``to_json``
+(answers, stream images, snapshots, ``ReturnValues``), ``size`` (query pages), deep
+copies (transaction undo images). Items holding a binary value anywhere are kept as
+moto keeps them (moto's ``to_json`` decodes nested binaries to bytes, which the string
+could not say). All table access happens under ``TABLES_LOCK`` (``dynamo_tx``), which
+:func:`holding` is entered with; an item built from its string between two requests
+(a snapshot, a test reading the backend) keeps its attrs until the next request ends.
+
+``tests/unit/test_local_dynamo_compact.py`` runs random requests against moto's own
+items and these, and compares every answer, item, size and error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from sys import intern
+from typing import Any, cast
+
+from moto.dynamodb.exceptions import ItemSizeTooLarge
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+
+from infra.local.dynamo_items import MAX_ITEM_BYTES, build_item
+
+_ENCODE = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+_DECODE = json.JSONDecoder().decode
+_SCALARS = frozenset({"S", "N", "BOOL", "NULL"})
+_SETS = frozenset({"SS", "NS"})
+
+MOTO_METHODS: dict[str, Any] = {}
+"""moto's own ``Item`` methods replaced here, by name."""
+
+
+class Switch:
+    """On by default; the equivalence test turns it off to build items as moto does."""
+
+    enabled = True
+
+
+class _Hold:
+    """The outermost request holding the tables, and the items built since it began."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.reading = False
+        self.owner = 0  # the thread holding it
+        self.built: list[tuple[Any, bool]] = []  # (item, built from its string in a read)
+
+
+_HOLD = _Hold()
+_GUARD = threading.Lock()  # the built list may be appended to outside a request
+
+
+# -------------------------------------------------------------------- sizes
+
+
+def _utf8(value: str) -> int:
+    return len(value) if value.isascii() else len(value.encode("utf-8"))
+
+
+def value_size(value: Any) -> int | None:
+    """moto's ``DynamoType(value).size()`` of a DynamoDB JSON value, without building it;
+    None for what the compact form does not hold (binaries, shapes moto would refuse)."""
+    if type(value) is not dict or len(value) != 1:
+        return None
+    ((kind, inner),) = value.items()
+    if kind == "S":
+        return _utf8(inner) if type(inner) is str else None
+    if kind == "N":
+        return len(inner) if type(inner) is str else None
+    if kind in ("BOOL", "NULL"):
+        return 1 if type(inner) is bool else None
+    if kind in _SETS:
+        if type(inner) is not list or any(type(v) is not str for v in inner):
+            return None
+        return sum(_utf8(v) for v in inner) if kind == "SS" else sum(len(v) for v in inner)
+    if kind == "L":
+        if type(inner) is not list:
+            return None
+        total = 0
+        for element in inner:
+            size = value_size(element)
+            if size is None:
+                return None
+            total += size
+        return total
+    if kind == "M":
+        if type(inner) is not dict:
+            return None
+        total = 0
+        for key, element in inner.items():
+            size = value_size(element)
+            if size is None or type(key) is not str:
+                return None
+            total += _utf8(key) + size
+        return total
+    return None  # binaries and anything unknown
+
+
+def _wire(value: Any) -> Any:
+    """A ``DynamoType`` back as DynamoDB JSON (raises on anything else)."""
+    kind = value.type
+    if kind in _SCALARS or kind in _SETS:
+        return {kind: value.value}
+    if kind == "M":
+        return {"M": {k: _wire(v) for k, v in value.value.items()}}
+    if kind == "L":
+        return {"L": [_wire(v) for v in value.value]}
+    raise TypeError(kind)
+
+
+# -------------------------------------------------------------------- the item
+
+
+def build(self: Item, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+    """``Item.__init__``: the attributes as one string when they are plain DynamoDB JSON,
+    moto's objects otherwise; moto's 400 KB check either way."""
+    if not Switch.enabled:
+        build_item(self, hash_key, range_key, attrs)
+        return
+    total = 0
+    for key, value in attrs.items():
+        size = value_size(value) if type(key) is str else None
+        if size is None:
+            build_item(self, hash_key, range_key, attrs)
+            return
+        total += _utf8(key) + size
+        if total > MAX_ITEM_BYTES:
+            raise ItemSizeTooLarge
+    state = self.__dict__
+    state["hash_key"] = hash_key
+    state["range_key"] = range_key
+    state["_raw"] = _ENCODE(attrs)
+    state["_size"] = total
+    state["_attrs"] = None
+
+
+def _materialise(raw: str) -> LimitedSizeDict:
+    values = LimitedSizeDict.__new__(LimitedSizeDict)
+    for key, value in _DECODE(raw).items():
+        dict.__setitem__(values, intern(key), DynamoType(value))
+    return values
+
+
+def _get_attrs(self: Item) -> Any:
+    state = self.__dict__
+    attrs = state.get("_attrs")
+    if attrs is None:
+        raw = state.get("_raw")
+        if raw is None:
+            if "attrs" in state:  # built before this module was installed
+                return state["attrs"]
+            raise AttributeError("attrs")
+        attrs = state["_attrs"] = _materialise(raw)
+        hold = _HOLD
+        _note(self, hold.reading and hold.depth > 0 and hold.owner == threading.get_ident())
+    return attrs
+
+
+def _set_attrs(self: Item, attrs: Any) -> None:
+    state = self.__dict__
+    state["_attrs"] = attrs
+    state["_raw"] = None
+    state["_size"] = None
+    _note(self, False)
+
+
+def _note(item: Item, from_read: bool) -> None:
+    with _GUARD:
+        _HOLD.built.append((item, from_read))
+
+
+def compact(item: Item) -> bool:
+    """Encode ``item``'s attrs as its string again and drop them; False if it cannot be."""
+    state = item.__dict__
+    attrs = state.get("_attrs")
+    if attrs is None:
+        return state.get("_raw") is not None
+    if not Switch.enabled:
+        return False
+    try:
+        wire = {k: _wire(v) for k, v in attrs.items()}
+    except (AttributeError, TypeError):
+        return False
+    total = 0
+    for key, value in wire.items():
+        size = value_size(value)
+        if size is None:
+            return False
+        total += _utf8(key) + size
+    try:
+        raw = _ENCODE(wire)
+    except (TypeError, ValueError):
+        return False
+    state["_raw"] = raw
+    state["_size"] = total
+    state["_attrs"] = None
+    return True
+
+
+def settle() -> None:
+    """Drop (after a read) or re-encode (otherwise) the attrs built since the last call."""
+    with _GUARD:
+        built = _HOLD.built
+        _HOLD.built = []
+    for item, from_read in built:
+        state = item.__dict__
+        if from_read and state.get("_raw") is not None:
+            state["_attrs"] = None
+        else:
+            compact(item)
+
+
+@contextlib.contextmanager
+def holding(*, reading: bool) -> Iterator[None]:
+    """A request holding ``TABLES_LOCK``: the items it built attrs for are settled when
+    the outermost such request ends."""
+    hold = _HOLD
+    outermost = hold.depth == 0
+    if outermost:
+        hold.reading = reading
+        hold.owner = threading.get_ident()
+    hold.depth += 1
+    try:
+        yield
+    finally:
+        hold.depth -= 1
+        if outermost:
+            hold.reading = False
+            settle()
+
+
+def is_compact(item: Item) -> bool:
+    """Whether ``item`` is held as its string only (no attrs built)."""
+    state = item.__dict__
+    return state.get("_attrs") is None and state.get("_raw") is not None
+
+
+def raw_of(item: Item) -> str | None:
+    """The item's DynamoDB JSON string, when that is all it holds."""
+    state = item.__dict__
+    return state.get("_raw") if state.get("_attrs") is None else None
+
+
+def size(self: Item) -> int:
+    state = self.__dict__
+    if state.get("_attrs") is None and state.get("_size") is not None:
+        return int(state["_size"])
+    return int(MOTO_METHODS["size"](self))
+
+
+def to_json(self: Item, root_attr_name: str = "Attributes") -> dict[str, Any]:
+    raw = raw_of(self)
+    if raw is not None:
+        return {root_attr_name: _DECODE(raw)}
+    result: dict[str, Any] = MOTO_METHODS["to_json"](self, root_attr_name)
+    return result
+
+
+def deep_copy(self: Item, memo: dict[int, Any]) -> Item:
+    raw = raw_of(self)
+    if raw is None:
+        copied: Item = MOTO_METHODS["__deepcopy__"](self, memo)
+        return copied
+    import copy
+
+    result = cast(Item, Item.__new__(Item))
+    memo[id(self)] = result
+    state = result.__dict__
+    state["hash_key"] = copy.deepcopy(self.hash_key, memo)
+    state["range_key"] = copy.deepcopy(self.range_key, memo)
+    state["_raw"] = raw  # an immutable string: shared
+    state["_size"] = self.__dict__["_size"]
+    state["_attrs"] = None
+    return result
+
+
+def install() -> None:
+    """Make ``Item.attrs`` the lazy property (after ``dynamo_items.install``)."""
+    import inspect
+
+    from infra.local.patches import PatchError, _require
+
+    if "attrs" in MOTO_METHODS:
+        return
+    for name in ("size", "to_json", "__deepcopy__", "__init__"):
+        MOTO_METHODS[name] = _require(Item, name)
+    if MOTO_METHODS["__init__"] is not build_item:
+        raise PatchError("Item.__init__ is not infra.local.dynamo_items' build_item")
+    if isinstance(Item.__dict__.get("attrs"), property):
+        raise PatchError("moto changed: Item.attrs is already a property")
+    for name in ("size", "to_json", "__deepcopy__"):
+        # What the string stands in for: each reads the item through ``self.attrs``.
+        if "self.attrs" not in inspect.getsource(MOTO_METHODS[name]):
+            raise PatchError(f"moto changed: Item.{name} no longer reads self.attrs")
+    MOTO_METHODS["attrs"] = None
+    Item.__init__ = build  # type: ignore[method-assign]
+    Item.attrs = property(_get_attrs, _set_attrs)  # type: ignore[assignment]
+    Item.size = size  # type: ignore[method-assign]
+    Item.to_json = to_json  # type: ignore[method-assign]
+    Item.__deepcopy__ = deep_copy  # type: ignore[method-assign]
