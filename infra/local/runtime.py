@@ -3,8 +3,9 @@
 moto on 127.0.0.1 with our patches → every resource of template.yaml → the saved
 state (or the demo seed on a fresh folder) → SQS pollers and schedules feeding the
 real handlers, each function in its own worker process (:mod:`infra.local.worker`;
-``--in-process-functions`` keeps them in this one) → the Chalice API (in a process of
-its own, :mod:`infra.local.api_process`), the portal (with the outbox) and SFTP →
+``--in-process-functions`` keeps them in this one) → the Chalice API and the portal (in
+a process of their own, :mod:`infra.local.api_process`; the outbox and schedules pages
+they forward stay here) and SFTP →
 ``endpoints.json``. Ctrl-C (SIGINT) or SIGTERM saves the state and stops everything,
 workers and API included.
 
@@ -87,8 +88,8 @@ class Platform:
         self.store = StateStore(self.state_dir)
         self.resources: Resources | None = None
         self.event_sources: EventSources | None = None
-        self.api: ApiProcess | None = None
-        self.portal: ServerThread | None = None
+        self.api: ApiProcess | None = None  # the API's process serves the portal too
+        self.local_pages: ServerThread | None = None  # the outbox and schedules, in this process
         self.sftp: SftpService | None = None
         self.snapshotter: Snapshotter | None = None
         self.journal: Journal | None = None
@@ -112,9 +113,16 @@ class Platform:
             raise
 
     def _start_rest(self, aws_url: str) -> dict[str, Any]:
-        # The portal is bound first: its URL is PORTAL_BASE_URL in the functions' env.
-        self.portal = portal_server(self.host, self.ports["portal"])
-        portal_url = f"http://{self.host}:{self.portal.port}"
+        # The pages that read this process's state (the outbox: moto's SES and SNS; the
+        # schedules), on loopback for the portal's server to forward its /_local/* to.
+        self.local_pages = portal_server("127.0.0.1", 0)
+        local_url = f"http://127.0.0.1:{self.local_pages.port}"
+        # The API and the portal, served by the API's process (infra.local.api_process),
+        # are bound first: the portal's URL is PORTAL_BASE_URL in the functions' env.
+        self.api = api_server(
+            self.host, self.ports["api"], portal_port=self.ports["portal"], local_url=local_url
+        )
+        portal_url = f"http://{self.host}:{self.api.portal_port}"
         resources = create_resources(aws_url, environment_overrides={"PORTAL_BASE_URL": portal_url})
         self.resources = resources
         # One environment for every in-process handler, set before any handler import.
@@ -129,7 +137,6 @@ class Platform:
             )
         # The API's process imports and builds its clients while the state is restored
         # or seeded; it accepts connections once everything else is up.
-        self.api = api_server(self.host, self.ports["api"])
         self.api.start()
 
         fresh = not self.store.exists()
@@ -166,8 +173,7 @@ class Platform:
             resources, time_factor=self.time_factor, schedules_enabled=self.schedules_enabled
         )
         scheduler = self.event_sources.scheduler
-        handler = self.portal.server.RequestHandlerClass
-        handler.api_url = self.api_url
+        handler = self.local_pages.server.RequestHandlerClass
         handler.schedules = staticmethod(scheduler.describe)
         handler.trigger = staticmethod(scheduler.trigger)
         # A point-in-time snapshot of what was restored (or seeded), then every write
@@ -175,7 +181,7 @@ class Platform:
         self.store.save(resources, self.journal)
         self.journal.open()
         activate_journal(self.journal)
-        self.portal.start()
+        self.local_pages.start()
         self.api.serve()
         self.event_sources.start()
         if self.function_processes:
@@ -274,7 +280,7 @@ class Platform:
             ("event sources", self._stop_event_sources if self.event_sources else None),
             ("sftp", self.sftp.stop if self.sftp and self.sftp.port else None),
             ("api", self.api.stop if self.api else None),
-            ("portal", self.portal.stop if self.portal else None),
+            ("local pages", self.local_pages.stop if self.local_pages else None),
         ]
         for name, stop in steps:
             if stop is None:
