@@ -78,19 +78,16 @@ class ApiProcess:
         portal_port: int | None = None,
         local_url: str = "",
         ready_timeout: float = 120.0,
+        sockets: list[socket.socket] | None = None,
     ) -> None:
-        self._socket = socket.create_server((host, port), backlog=BACKLOG)
+        """``sockets``: another one's (the API's, then the portal's, if any), served
+        by this one's child too, instead of binding ``port`` and ``portal_port``."""
+        self._sockets = sockets if sockets is not None else _bind(host, port, portal_port)
+        self._socket = self._sockets[0]
         self._port = int(self._socket.getsockname()[1])  # still known once it is closed
-        self._sockets = [self._socket]
         self._portal_port: int | None = None
-        if portal_port is not None:
-            try:
-                portal = socket.create_server((host, portal_port), backlog=BACKLOG)
-            except OSError:
-                self._socket.close()
-                raise
-            self._sockets.append(portal)
-            self._portal_port = int(portal.getsockname()[1])
+        if len(self._sockets) > 1:
+            self._portal_port = int(self._sockets[1].getsockname()[1])
         self.api_url = f"http://{host}:{self._port}"
         self.local_url = local_url
         self.ready_timeout = ready_timeout
@@ -237,6 +234,65 @@ class ApiProcess:
     def _close_sockets(self) -> None:
         for sock in self._sockets:
             sock.close()
+
+
+class ApiProcesses:
+    """The API (and the portal) served by ``count`` children on the same sockets, each
+    an :class:`ApiProcess` (started, replaced and ended alike): the kernel hands each
+    connection to one of them, as API Gateway hands concurrent requests to several
+    Lambda instances, instead of one interpreter lock for every client."""
+
+    def __init__(self, host: str, port: int, *, count: int, **options: Any) -> None:
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        first = ApiProcess(host, port, **options)
+        options.pop("portal_port", None)
+        self.members = [first] + [
+            ApiProcess(host, port, sockets=first._sockets, **options) for _ in range(count - 1)
+        ]
+
+    @property
+    def port(self) -> int:
+        return self.members[0].port
+
+    @property
+    def portal_port(self) -> int | None:
+        return self.members[0].portal_port
+
+    @property
+    def pid(self) -> int | None:
+        return self.members[0].pid
+
+    @property
+    def pids(self) -> list[int | None]:
+        return [member.pid for member in self.members]
+
+    @property
+    def restarts(self) -> int:
+        return sum(member.restarts for member in self.members)
+
+    def start(self) -> None:
+        for member in self.members:
+            member.start()
+
+    def serve(self) -> None:
+        for member in self.members:
+            member.serve()
+
+    def stop(self) -> None:
+        for member in self.members:
+            member.stop()
+
+
+def _bind(host: str, port: int, portal_port: int | None) -> list[socket.socket]:
+    sockets = [socket.create_server((host, port), backlog=BACKLOG)]
+    if portal_port is not None:
+        try:
+            sockets.append(socket.create_server((host, portal_port), backlog=BACKLOG))
+        except OSError:
+            sockets[0].close()
+            raise
+    return sockets
 
 
 def _end(child: subprocess.Popen[bytes]) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
-from infra.local.api_process import ApiProcess, ApiProcessError
+from infra.local.api_process import ApiProcess, ApiProcessError, ApiProcesses
 from infra.local.emulator import Emulator, reset_backends
 from infra.local.invoke import INVOKER
 from infra.local.journal import Journal, replay
@@ -52,6 +52,10 @@ FUNCTION_CONCURRENCY = {"MatchFunction": 1}
 # Functions on the money path whose workers start with the platform (their imports done
 # before the first statement arrives) instead of on their first event.
 PRESTARTED = ("IngestFunction", "MatchFunction")
+# Processes serving the API and the portal on the same sockets (``--api-processes``): two
+# on the 2-core machine, as Lambda runs concurrent requests in instances of their own
+# rather than 20 clients' requests on one interpreter lock.
+API_PROCESSES = 2
 
 
 class Platform:
@@ -72,6 +76,7 @@ class Platform:
         schedules: bool = True,
         function_processes: bool = True,
         concurrency: dict[str, int] | None = None,
+        api_processes: int = API_PROCESSES,
     ) -> None:
         if time_factor <= 0:
             raise ValueError("time_factor must be positive")
@@ -83,12 +88,13 @@ class Platform:
         self.snapshot_interval = snapshot_interval
         self.function_processes = function_processes
         self.concurrency = FUNCTION_CONCURRENCY if concurrency is None else concurrency
+        self.api_processes = api_processes
         self.schedules_enabled = schedules
         self.emulator = Emulator(aws_port, host=host, time_factor=time_factor)
         self.store = StateStore(self.state_dir)
         self.resources: Resources | None = None
         self.event_sources: EventSources | None = None
-        self.api: ApiProcess | None = None  # the API's process serves the portal too
+        self.api: ApiProcess | ApiProcesses | None = None  # they serve the portal too
         self.local_pages: ServerThread | None = None  # the outbox and schedules, in this process
         self.sftp: SftpService | None = None
         self.snapshotter: Snapshotter | None = None
@@ -120,7 +126,11 @@ class Platform:
         # The API and the portal, served by the API's process (infra.local.api_process),
         # are bound first: the portal's URL is PORTAL_BASE_URL in the functions' env.
         self.api = api_server(
-            self.host, self.ports["api"], portal_port=self.ports["portal"], local_url=local_url
+            self.host,
+            self.ports["api"],
+            portal_port=self.ports["portal"],
+            local_url=local_url,
+            processes=self.api_processes,
         )
         portal_url = f"http://{self.host}:{self.api.portal_port}"
         resources = create_resources(aws_url, environment_overrides={"PORTAL_BASE_URL": portal_url})
@@ -399,6 +409,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="invocations at once of a function (logical id, e.g. MatchFunction=2; "
         "repeatable; at most its reserved concurrency)",
     )
+    parser.add_argument(
+        "--api-processes",
+        type=int,
+        default=API_PROCESSES,
+        help=f"processes serving the API and the portal (default {API_PROCESSES})",
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser
 
@@ -428,6 +444,7 @@ def main(argv: list[str] | None = None) -> int:
         schedules=not args.no_schedules,
         function_processes=not args.in_process_functions,
         concurrency={**FUNCTION_CONCURRENCY, **dict(args.concurrency or [])},
+        api_processes=args.api_processes,
     )
     try:
         platform.run_forever()

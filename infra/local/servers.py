@@ -36,7 +36,7 @@ from functions.api import headers as security
 from infra.local.template import ACCOUNT_ID, REGION, ROOT
 
 if TYPE_CHECKING:
-    from infra.local.api_process import ApiProcess
+    from infra.local.api_process import ApiProcess, ApiProcesses
 
 LOG = logging.getLogger("encaisse.local.servers")
 
@@ -69,14 +69,22 @@ class ServerThread:
 
 
 def api_server(
-    host: str, port: int, *, portal_port: int | None = None, local_url: str = ""
-) -> ApiProcess:
+    host: str,
+    port: int,
+    *,
+    portal_port: int | None = None,
+    local_url: str = "",
+    processes: int = 1,
+) -> ApiProcess | ApiProcesses:
     """The Chalice app over HTTP on ``host:port`` (bound here), served by a process of
-    its own (:mod:`infra.local.api_process`) once started; with ``portal_port``, the
-    portal too (bound here), its ``/_local/*`` pages forwarded to ``local_url``."""
-    from infra.local.api_process import ApiProcess
+    its own (:mod:`infra.local.api_process`) once started, or by ``processes`` of them;
+    with ``portal_port``, the portal too (bound here), its ``/_local/*`` pages forwarded
+    to ``local_url``."""
+    from infra.local.api_process import ApiProcess, ApiProcesses
 
-    return ApiProcess(host, port, portal_port=portal_port, local_url=local_url)
+    if processes == 1:
+        return ApiProcess(host, port, portal_port=portal_port, local_url=local_url)
+    return ApiProcesses(host, port, count=processes, portal_port=portal_port, local_url=local_url)
 
 
 @functools.cache

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from infra.local.api_process import ApiProcess, ApiProcessError
+from infra.local.api_process import ApiProcess, ApiProcessError, ApiProcesses
 from infra.local.servers import api_server
 from tests.fixtures.processes import alive, kill_and_expect_gone
 
@@ -245,6 +246,35 @@ def test_the_api_process_serves_the_portal_and_forwards_only_the_local_pages(
     finally:
         api.stop()
         local.stop()
+    for port in (api.port, api.portal_port):
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+
+def test_several_processes_serve_the_same_ports_each_replaced_alone(emulator: Any) -> None:
+    """Two children accept on the same sockets (the kernel spreads the connections); one
+    that dies is replaced while the other keeps serving; all end on stop."""
+    api = api_server("127.0.0.1", 0, portal_port=0, processes=2)
+    assert isinstance(api, ApiProcesses)
+    api.start()
+    try:
+        api.serve()
+        first, second = api.pids
+        assert first is not None and second is not None and first != second
+        for _ in range(4):
+            assert _health(api.port) == 200
+            assert _get(f"http://127.0.0.1:{api.portal_port}/v1/health")[0] == 200
+        os.kill(second, signal.SIGKILL)
+        assert _health(api.port) == 200  # the other one, or the next one from the backlog
+        deadline = time.monotonic() + 60
+        while api.restarts < 1 or None in api.pids:
+            assert time.monotonic() < deadline, "the dead child was not replaced"
+            time.sleep(0.05)
+        assert api.pids[0] == first and api.pids[1] not in (None, second)
+        children = [pid for pid in api.pids if pid is not None]
+    finally:
+        api.stop()
+    assert not any(alive(pid) for pid in children)
     for port in (api.port, api.portal_port):
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=5).close()
