@@ -39,6 +39,13 @@ class Policies(Protocol):
     def matching_policy(self, org_id: str) -> MatchPolicy: ...
 
 
+@runtime_checkable
+class OrganisationsWithPolicies(Organisations, Policies, Protocol):
+    def get_with_policy(self, org_id: str) -> tuple[Organisation, MatchPolicy]:
+        """Both from one read."""
+        ...
+
+
 class Leases(StrongDirectory, Protocol):
     def get(self, org_id: str, lease_id: str) -> Lease: ...
     def find_many(self, org_id: str, lease_ids: Sequence[str]) -> dict[str, Lease]: ...
@@ -169,8 +176,12 @@ class PaymentMatcher:
             self.policies = self.orgs
 
     def match(self, org_id: str, transaction_ids: Sequence[str]) -> list[MatchResult]:
-        org = self.orgs.get(org_id)
-        policy = self.policies.matching_policy(org_id) if self.policies else MatchPolicy()
+        orgs: object = self.orgs
+        if orgs is self.policies and isinstance(orgs, OrganisationsWithPolicies):
+            org, policy = orgs.get_with_policy(org_id)
+        else:
+            org = self.orgs.get(org_id)
+            policy = self.policies.matching_policy(org_id) if self.policies else MatchPolicy()
         assert self.indexes is not None
         index = self.indexes.get(org_id)
         if org.collection_iban:  # the generic account: never a new lease's vIBAN

@@ -78,6 +78,12 @@ def test_matching_policy_defaults_then_stored(stores: Stores, org: Organisation)
     )
     assert stores.organisations.matching_policy(org.org_id) == changed
     assert changed.learn_payer_ibans is not default.learn_payer_ibans
+    assert stores.organisations.get_with_policy(org.org_id) == (
+        stores.organisations.get(org.org_id),
+        changed,
+    )
+    with pytest.raises(NotFoundError):
+        stores.organisations.get_with_policy("org-absent")
 
 
 # ---------------------------------------------------------------- leases

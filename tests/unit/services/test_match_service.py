@@ -13,6 +13,7 @@ from functions.core.booking import Booking, Written
 from functions.core.errors import ConflictError
 from functions.core.lease import Lease
 from functions.core.ledger import LedgerLine, LineKind
+from functions.core.matching import MatchPolicy
 from functions.core.organisation import HouseholdSplit, Organisation
 from functions.core.records import TransactionRecord
 from functions.core.transactions import TransactionStatus
@@ -271,3 +272,22 @@ def test_the_leases_credited_before_a_failed_write_are_still_sent() -> None:
     with pytest.raises(ConnectionError):
         m.match(ORG, ["tx_3", "tx_1", "tx_4"])
     assert told == [["TIL-00003", "TIL-00001", "TIL-00002"]]
+
+
+def test_the_organisation_and_its_policy_are_one_read_a_message(world: FakeWorld) -> None:
+    world.transactions.add_new(
+        [tx(56_000, "X", transaction_id="tx_1", creditor_account_iban=RANGE.iban_for(2))]
+    )
+    reads: list[str] = []
+    get, policy = world.organisations.get, world.organisations.matching_policy
+
+    def counted(org_id: str) -> tuple[Organisation, MatchPolicy]:
+        reads.append(org_id)
+        return get(org_id), policy(org_id)
+
+    world.organisations.get_with_policy = counted  # type: ignore[method-assign]
+    world.organisations.get = world.organisations.matching_policy = None  # type: ignore[assignment]
+
+    [result] = matcher(world).match(ORG, ["tx_1"])
+
+    assert result.booked and reads == [ORG]
