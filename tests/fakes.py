@@ -160,6 +160,9 @@ class FakeOrganisationRepository:
     def matching_policy(self, org_id: str) -> MatchPolicy:
         return MatchPolicy.from_dict(self.t.matching_policies.get(org_id))
 
+    def get_with_policy(self, org_id: str) -> tuple[Organisation, MatchPolicy]:
+        return self.get(org_id), self.matching_policy(org_id)
+
     def set_matching_policy(self, org_id: str, settings: dict[str, Any]) -> MatchPolicy:
         policy = MatchPolicy.from_dict(settings)
         if org_id not in self.t.organisations:

@@ -24,8 +24,9 @@ from functions.core.transactions import BankTransaction, bank_transactions
 
 # Above this size a file is streamed (see the module docstring).
 WHOLE_FILE_BYTES = 32 * 1024 * 1024
-# Transactions recorded (and handed to matching) per batch of a streamed file.
-RECORD_BATCH = 500
+# Transactions recorded (one TransactWriteItems) and handed to matching (one message)
+# per batch: matching starts on a file's first 100 while the rest is being written.
+RECORD_BATCH = 100
 
 
 class FileStore(Protocol):

@@ -39,6 +39,13 @@ class Policies(Protocol):
     def matching_policy(self, org_id: str) -> MatchPolicy: ...
 
 
+@runtime_checkable
+class OrganisationsWithPolicies(Organisations, Policies, Protocol):
+    def get_with_policy(self, org_id: str) -> tuple[Organisation, MatchPolicy]:
+        """Both from one read."""
+        ...
+
+
 class Leases(StrongDirectory, Protocol):
     def get(self, org_id: str, lease_id: str) -> Lease: ...
     def find_many(self, org_id: str, lease_ids: Sequence[str]) -> dict[str, Lease]: ...
@@ -169,8 +176,12 @@ class PaymentMatcher:
             self.policies = self.orgs
 
     def match(self, org_id: str, transaction_ids: Sequence[str]) -> list[MatchResult]:
-        org = self.orgs.get(org_id)
-        policy = self.policies.matching_policy(org_id) if self.policies else MatchPolicy()
+        orgs: object = self.orgs
+        if orgs is self.policies and isinstance(orgs, OrganisationsWithPolicies):
+            org, policy = orgs.get_with_policy(org_id)
+        else:
+            org = self.orgs.get(org_id)
+            policy = self.policies.matching_policy(org_id) if self.policies else MatchPolicy()
         assert self.indexes is not None
         index = self.indexes.get(org_id)
         if org.collection_iban:  # the generic account: never a new lease's vIBAN
@@ -191,23 +202,32 @@ class PaymentMatcher:
         collections = _BatchCollections(self.transactions)
         pending: list[_Planned] = []
         results: list[MatchResult | _Planned] = []
-        for tx in self.transactions.get_many(org.org_id, transaction_ids):
-            if tx.status is not TransactionStatus.NEW:
-                results.append(MatchResult(tx.transaction_id, tx.status.value, booked=False))
-                continue
-            decision = decide(tx, index, policy, collections)
-            decision = self._shared_by_household(org, decision, index, pending)
-            leases = self._planned_leases(org.org_id, decision.lease_ids, index)
-            booking = plan_booking(
-                org, tx, decision, leases, self.clock(), policy.learn_payer_ibans
-            )
-            planned = _Planned(tx, decision, booking, leases)
-            pending.append(planned)
-            results.append(planned)
-            collections.plan(booking)
-            for lease in booked_leases(booking, leases):
-                index.put(lease)  # the next decisions see it as booked
-        self._write(org, policy, index, pending)
+        credited: list[str] = []
+        try:
+            for tx in self.transactions.get_many(org.org_id, transaction_ids):
+                if tx.status is not TransactionStatus.NEW:
+                    results.append(MatchResult(tx.transaction_id, tx.status.value, booked=False))
+                    continue
+                decision = decide(tx, index, policy, collections)
+                decision = self._shared_by_household(
+                    org, policy, decision, index, pending, credited
+                )
+                leases = self._planned_leases(org.org_id, decision.lease_ids, index)
+                booking = plan_booking(
+                    org, tx, decision, leases, self.clock(), policy.learn_payer_ibans
+                )
+                planned = _Planned(tx, decision, booking, leases)
+                pending.append(planned)
+                results.append(planned)
+                collections.plan(booking)
+                for lease in booked_leases(booking, leases):
+                    index.put(lease)  # the next decisions see it as booked
+            self._write(org, policy, index, pending, credited)
+        finally:
+            # One message for the whole batch (a household's payment writes the bookings
+            # before it early, which sent one each): sent also when a later write failed.
+            if credited and self.on_booked is not None:
+                self.on_booked(org.org_id, list(dict.fromkeys(credited)))
         return [r if isinstance(r, MatchResult) else _result(r) for r in results]
 
     def _planned_leases(
@@ -228,9 +248,15 @@ class PaymentMatcher:
         return found
 
     def _write(
-        self, org: Organisation, policy: MatchPolicy, index: LeaseIndex, pending: list[_Planned]
+        self,
+        org: Organisation,
+        policy: MatchPolicy,
+        index: LeaseIndex,
+        pending: list[_Planned],
+        credited: list[str],
     ) -> None:
-        """Books the planned transactions in order, group by group, then empties ``pending``."""
+        """Books the planned transactions in order, group by group, then empties ``pending``;
+        adds to ``credited`` the leases booked credits went to."""
         planned, pending[:] = list(pending), []
         if not planned:
             return
@@ -259,15 +285,12 @@ class PaymentMatcher:
         if left:  # the index holds what these bookings would have written: re-read
             for lease in self._read_leases(org.org_id, left).values():
                 index.put(lease)
-        if self.on_booked is not None:
-            credited = [
-                lid
-                for p in planned
-                if p.booked and p.tx.amount_cents > 0
-                for lid in p.decision.lease_ids
-            ]
-            if credited:
-                self.on_booked(org.org_id, list(dict.fromkeys(credited)))
+        credited += [
+            lid
+            for p in planned
+            if p.booked and p.tx.amount_cents > 0
+            for lid in p.decision.lease_ids
+        ]
 
     def _book_alone(
         self, org: Organisation, policy: MatchPolicy, index: LeaseIndex, p: _Planned
@@ -295,9 +318,11 @@ class PaymentMatcher:
     def _shared_by_household(
         self,
         org: Organisation,
+        policy: MatchPolicy,
         decision: MatchDecision,
         index: LeaseIndex,
         pending: list[_Planned],
+        credited: list[str],
     ) -> MatchDecision:
         """A household's lump payment shared over its leases by the landlord's rule.
 
@@ -314,7 +339,7 @@ class PaymentMatcher:
             return decision
         ids = [x.lease_id for x in members]
         if any(lid in p.leases for p in pending for lid in ids):
-            self._write(org, self._policy(org.org_id), index, pending)
+            self._write(org, policy, index, pending, credited)
         found = self._read_leases(org.org_id, ids)
         fresh = [found[lid] for lid in ids]
         # The members' ledgers are read only when the landlord's rule shares by debt date
@@ -325,9 +350,6 @@ class PaymentMatcher:
             else {}
         )
         return spread_over_household(decision, fresh, org.household_split, debts)
-
-    def _policy(self, org_id: str) -> MatchPolicy:
-        return self.policies.matching_policy(org_id) if self.policies else MatchPolicy()
 
 
 def _result(p: _Planned) -> MatchResult:

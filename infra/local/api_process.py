@@ -18,6 +18,15 @@ serving is replaced at once; one that fails before it is ready (the app does not
 a setting is missing) is an :class:`ApiProcessError` naming why, at start-up, and after
 :data:`MAX_FAILED_STARTS` failed restarts the platform stops listening on the port
 (connections refused) and logs why.
+
+Given a portal port, the same child serves the tenant portal on a second socket bound
+the same way, as CloudFront sits in front of API Gateway: its ``/v1/*`` are answered by
+the app in the child itself, without an HTTP hop, and only the local pages
+(``/_local/*``: the outbox and the schedules, which live in the platform's process) are
+forwarded to the platform. Served from the platform's process, each tenant page's
+request waited for that process's interpreter lock before its hop to the API: 257-503
+ms at the 95th percentile under the benchmark's 20 clients during a month's run, against
+281 ms for the same call sent to the API directly.
 """
 
 from __future__ import annotations
@@ -53,15 +62,34 @@ class ApiProcessError(RuntimeError):
 
 
 class ApiProcess:
-    """The API on ``host:port``, served by a child process between ``start`` and ``stop``.
+    """The API on ``host:port`` (and the portal on ``host:portal_port`` if given, its
+    local pages forwarded to ``local_url``), served by a child process between ``start``
+    and ``stop``.
 
-    ``start`` binds nothing new (the socket is bound on construction) and returns at
+    ``start`` binds nothing new (the sockets are bound on construction) and returns at
     once; ``serve`` waits until the child is ready and lets it accept connections.
     """
 
-    def __init__(self, host: str, port: int, *, ready_timeout: float = 120.0) -> None:
-        self._socket = socket.create_server((host, port), backlog=BACKLOG)
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        portal_port: int | None = None,
+        local_url: str = "",
+        ready_timeout: float = 120.0,
+        sockets: list[socket.socket] | None = None,
+    ) -> None:
+        """``sockets``: another one's (the API's, then the portal's, if any), served
+        by this one's child too, instead of binding ``port`` and ``portal_port``."""
+        self._sockets = sockets if sockets is not None else _bind(host, port, portal_port)
+        self._socket = self._sockets[0]
         self._port = int(self._socket.getsockname()[1])  # still known once it is closed
+        self._portal_port: int | None = None
+        if len(self._sockets) > 1:
+            self._portal_port = int(self._sockets[1].getsockname()[1])
+        self.api_url = f"http://{host}:{self._port}"
+        self.local_url = local_url
         self.ready_timeout = ready_timeout
         self.restarts = 0
         self._lock = threading.Lock()
@@ -76,6 +104,11 @@ class ApiProcess:
     @property
     def port(self) -> int:
         return self._port
+
+    @property
+    def portal_port(self) -> int | None:
+        """The portal's port, if this process serves it."""
+        return self._portal_port
 
     @property
     def pid(self) -> int | None:
@@ -112,7 +145,7 @@ class ApiProcess:
             _end(child)
         if self._watcher is not None and self._watcher is not threading.current_thread():
             self._watcher.join(10)
-        self._socket.close()
+        self._close_sockets()
 
     # ------------------------------------------------------------ the child
 
@@ -141,18 +174,21 @@ class ApiProcess:
         """A new child, once ready (None) or why it is not (its last words, its status)."""
         control_read, control_write = os.pipe()
         status_read, status_write = os.pipe()
-        fd = self._socket.fileno()
+        fds = [sock.fileno() for sock in self._sockets]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}  # fmt: skip
         command = [
-            sys.executable, "-m", "infra.local.api_process", "--socket-fd", str(fd),
+            sys.executable, "-m", "infra.local.api_process", "--socket-fd", str(fds[0]),
             "--control-fd", str(control_read), "--status-fd", str(status_write),
             "--parent", str(os.getpid()),
             "--log-level", logging.getLevelName(logging.getLogger().getEffectiveLevel()),
         ]  # fmt: skip
+        if len(fds) > 1:
+            command += ["--portal-fd", str(fds[1]), "--api-url", self.api_url]
+            command += ["--local-url", self.local_url] if self.local_url else []
         try:
             child = subprocess.Popen(  # noqa: S603 - this interpreter, our module
-                command, env=env, pass_fds=(fd, control_read, status_write)
+                command, env=env, pass_fds=(*fds, control_read, status_write)
             )
         finally:
             os.close(control_read)
@@ -193,7 +229,70 @@ class ApiProcess:
         self._failure = failure
         self._ready.set()
         if self._go.is_set():  # serving already: refuse connections rather than hang them
-            self._socket.close()
+            self._close_sockets()
+
+    def _close_sockets(self) -> None:
+        for sock in self._sockets:
+            sock.close()
+
+
+class ApiProcesses:
+    """The API (and the portal) served by ``count`` children on the same sockets, each
+    an :class:`ApiProcess` (started, replaced and ended alike): the kernel hands each
+    connection to one of them, as API Gateway hands concurrent requests to several
+    Lambda instances, instead of one interpreter lock for every client."""
+
+    def __init__(self, host: str, port: int, *, count: int, **options: Any) -> None:
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        first = ApiProcess(host, port, **options)
+        options.pop("portal_port", None)
+        self.members = [first] + [
+            ApiProcess(host, port, sockets=first._sockets, **options) for _ in range(count - 1)
+        ]
+
+    @property
+    def port(self) -> int:
+        return self.members[0].port
+
+    @property
+    def portal_port(self) -> int | None:
+        return self.members[0].portal_port
+
+    @property
+    def pid(self) -> int | None:
+        return self.members[0].pid
+
+    @property
+    def pids(self) -> list[int | None]:
+        return [member.pid for member in self.members]
+
+    @property
+    def restarts(self) -> int:
+        return sum(member.restarts for member in self.members)
+
+    def start(self) -> None:
+        for member in self.members:
+            member.start()
+
+    def serve(self) -> None:
+        for member in self.members:
+            member.serve()
+
+    def stop(self) -> None:
+        for member in self.members:
+            member.stop()
+
+
+def _bind(host: str, port: int, portal_port: int | None) -> list[socket.socket]:
+    sockets = [socket.create_server((host, port), backlog=BACKLOG)]
+    if portal_port is not None:
+        try:
+            sockets.append(socket.create_server((host, portal_port), backlog=BACKLOG))
+        except OSError:
+            sockets[0].close()
+            raise
+    return sockets
 
 
 def _end(child: subprocess.Popen[bytes]) -> None:
@@ -227,12 +326,23 @@ def _exit_when_closed(control: int) -> None:
     os._exit(0)
 
 
-def _prepare(args: argparse.Namespace) -> Any:
-    from infra.local.servers import chalice_server
+def _prepare(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The API's server and the portal's (None without ``--portal-fd``), ready to serve."""
+    from infra.local.servers import chalice_server, gateway_forward, http_forward, portal_server
 
     server = chalice_server(socket.socket(fileno=args.socket_fd))
+    portal = None
+    if args.portal_fd is not None:
+        portal = portal_server(
+            "", 0,
+            sock=socket.socket(fileno=args.portal_fd),
+            api_url=args.api_url,
+            api=gateway_forward(),
+            # A schedule run on demand answers once it has run: as long as a Lambda may.
+            local=http_forward(args.local_url, timeout=900) if args.local_url else None,
+        )  # fmt: skip
     _warm()
-    return server
+    return server, portal
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -241,6 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--control-fd", type=int, required=True)
     parser.add_argument("--status-fd", type=int, required=True)
     parser.add_argument("--parent", type=int, required=True)
+    parser.add_argument("--portal-fd", type=int, help="bound, listening: serve the portal")
+    parser.add_argument("--api-url", default="", help="the API's URL, for the portal's pages")
+    parser.add_argument("--local-url", default="", help="where the portal's /_local/ pages are")
     parser.add_argument("--log-level", default="INFO")
     return parser
 
@@ -256,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     with os.fdopen(args.status_fd, "wb") as status:
         try:
-            server = _prepare(args)
+            server, portal = _prepare(args)
         except Exception as e:
             LOG.exception("the API cannot start")
             status.write(f"{type(e).__name__}: {e}".encode())
@@ -266,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     if os.read(args.control_fd, 1) != GO:
         return 0
     threading.Thread(target=_exit_when_closed, args=(args.control_fd,), daemon=True).start()
+    if portal is not None:
+        portal.start()
     server.serve_forever()
     return 0
 

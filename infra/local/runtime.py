@@ -3,8 +3,9 @@
 moto on 127.0.0.1 with our patches → every resource of template.yaml → the saved
 state (or the demo seed on a fresh folder) → SQS pollers and schedules feeding the
 real handlers, each function in its own worker process (:mod:`infra.local.worker`;
-``--in-process-functions`` keeps them in this one) → the Chalice API (in a process of
-its own, :mod:`infra.local.api_process`), the portal (with the outbox) and SFTP →
+``--in-process-functions`` keeps them in this one) → the Chalice API and the portal (in
+a process of their own, :mod:`infra.local.api_process`; the outbox and schedules pages
+they forward stay here) and SFTP →
 ``endpoints.json``. Ctrl-C (SIGINT) or SIGTERM saves the state and stops everything,
 workers and API included.
 
@@ -24,7 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
-from infra.local.api_process import ApiProcess, ApiProcessError
+from infra.local.api_process import ApiProcess, ApiProcessError, ApiProcesses
 from infra.local.emulator import Emulator, reset_backends
 from infra.local.invoke import INVOKER
 from infra.local.journal import Journal, replay
@@ -51,6 +52,10 @@ FUNCTION_CONCURRENCY = {"MatchFunction": 1}
 # Functions on the money path whose workers start with the platform (their imports done
 # before the first statement arrives) instead of on their first event.
 PRESTARTED = ("IngestFunction", "MatchFunction")
+# Processes serving the API and the portal on the same sockets (``--api-processes``): two
+# on the 2-core machine, as Lambda runs concurrent requests in instances of their own
+# rather than 20 clients' requests on one interpreter lock.
+API_PROCESSES = 2
 
 
 class Platform:
@@ -71,6 +76,7 @@ class Platform:
         schedules: bool = True,
         function_processes: bool = True,
         concurrency: dict[str, int] | None = None,
+        api_processes: int = API_PROCESSES,
     ) -> None:
         if time_factor <= 0:
             raise ValueError("time_factor must be positive")
@@ -82,13 +88,14 @@ class Platform:
         self.snapshot_interval = snapshot_interval
         self.function_processes = function_processes
         self.concurrency = FUNCTION_CONCURRENCY if concurrency is None else concurrency
+        self.api_processes = api_processes
         self.schedules_enabled = schedules
         self.emulator = Emulator(aws_port, host=host, time_factor=time_factor)
         self.store = StateStore(self.state_dir)
         self.resources: Resources | None = None
         self.event_sources: EventSources | None = None
-        self.api: ApiProcess | None = None
-        self.portal: ServerThread | None = None
+        self.api: ApiProcess | ApiProcesses | None = None  # they serve the portal too
+        self.local_pages: ServerThread | None = None  # the outbox and schedules, in this process
         self.sftp: SftpService | None = None
         self.snapshotter: Snapshotter | None = None
         self.journal: Journal | None = None
@@ -112,9 +119,20 @@ class Platform:
             raise
 
     def _start_rest(self, aws_url: str) -> dict[str, Any]:
-        # The portal is bound first: its URL is PORTAL_BASE_URL in the functions' env.
-        self.portal = portal_server(self.host, self.ports["portal"])
-        portal_url = f"http://{self.host}:{self.portal.port}"
+        # The pages that read this process's state (the outbox: moto's SES and SNS; the
+        # schedules), on loopback for the portal's server to forward its /_local/* to.
+        self.local_pages = portal_server("127.0.0.1", 0)
+        local_url = f"http://127.0.0.1:{self.local_pages.port}"
+        # The API and the portal, served by the API's process (infra.local.api_process),
+        # are bound first: the portal's URL is PORTAL_BASE_URL in the functions' env.
+        self.api = api_server(
+            self.host,
+            self.ports["api"],
+            portal_port=self.ports["portal"],
+            local_url=local_url,
+            processes=self.api_processes,
+        )
+        portal_url = f"http://{self.host}:{self.api.portal_port}"
         resources = create_resources(aws_url, environment_overrides={"PORTAL_BASE_URL": portal_url})
         self.resources = resources
         # One environment for every in-process handler, set before any handler import.
@@ -129,7 +147,6 @@ class Platform:
             )
         # The API's process imports and builds its clients while the state is restored
         # or seeded; it accepts connections once everything else is up.
-        self.api = api_server(self.host, self.ports["api"])
         self.api.start()
 
         fresh = not self.store.exists()
@@ -166,8 +183,7 @@ class Platform:
             resources, time_factor=self.time_factor, schedules_enabled=self.schedules_enabled
         )
         scheduler = self.event_sources.scheduler
-        handler = self.portal.server.RequestHandlerClass
-        handler.api_url = self.api_url
+        handler = self.local_pages.server.RequestHandlerClass
         handler.schedules = staticmethod(scheduler.describe)
         handler.trigger = staticmethod(scheduler.trigger)
         # A point-in-time snapshot of what was restored (or seeded), then every write
@@ -175,7 +191,7 @@ class Platform:
         self.store.save(resources, self.journal)
         self.journal.open()
         activate_journal(self.journal)
-        self.portal.start()
+        self.local_pages.start()
         self.api.serve()
         self.event_sources.start()
         if self.function_processes:
@@ -274,7 +290,7 @@ class Platform:
             ("event sources", self._stop_event_sources if self.event_sources else None),
             ("sftp", self.sftp.stop if self.sftp and self.sftp.port else None),
             ("api", self.api.stop if self.api else None),
-            ("portal", self.portal.stop if self.portal else None),
+            ("local pages", self.local_pages.stop if self.local_pages else None),
         ]
         for name, stop in steps:
             if stop is None:
@@ -393,6 +409,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="invocations at once of a function (logical id, e.g. MatchFunction=2; "
         "repeatable; at most its reserved concurrency)",
     )
+    parser.add_argument(
+        "--api-processes",
+        type=int,
+        default=API_PROCESSES,
+        help=f"processes serving the API and the portal (default {API_PROCESSES})",
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser
 
@@ -422,6 +444,7 @@ def main(argv: list[str] | None = None) -> int:
         schedules=not args.no_schedules,
         function_processes=not args.in_process_functions,
         concurrency={**FUNCTION_CONCURRENCY, **dict(args.concurrency or [])},
+        api_processes=args.api_processes,
     )
     try:
         platform.run_forever()

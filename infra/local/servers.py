@@ -5,11 +5,15 @@ by ``chalice.local`` (which routes like API Gateway REST and builds the same eve
 a process of its own (:mod:`infra.local.api_process`).
 The portal server serves ``portal/`` as CloudFront would, plus pages that only exist
 locally under ``/_local/``: the outbox (e-mails and SMS the platform "sent", read from
-moto's backends) and the schedules (cron jobs run on demand).
+moto's backends) and the schedules (cron jobs run on demand). On the platform, the
+API's process serves the portal too, its ``/v1/*`` answered by the app in that process
+(:func:`gateway_forward`, as CloudFront hands them to API Gateway), and forwards
+``/_local/*`` to the platform's process, which holds the outbox and the schedules.
 """
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import functools
@@ -32,7 +36,7 @@ from functions.api import headers as security
 from infra.local.template import ACCOUNT_ID, REGION, ROOT
 
 if TYPE_CHECKING:
-    from infra.local.api_process import ApiProcess
+    from infra.local.api_process import ApiProcess, ApiProcesses
 
 LOG = logging.getLogger("encaisse.local.servers")
 
@@ -64,21 +68,47 @@ class ServerThread:
 # ------------------------------------------------------------------ API
 
 
-def api_server(host: str, port: int) -> ApiProcess:
+def api_server(
+    host: str,
+    port: int,
+    *,
+    portal_port: int | None = None,
+    local_url: str = "",
+    processes: int = 1,
+) -> ApiProcess | ApiProcesses:
     """The Chalice app over HTTP on ``host:port`` (bound here), served by a process of
-    its own (:mod:`infra.local.api_process`) once started."""
-    from infra.local.api_process import ApiProcess
+    its own (:mod:`infra.local.api_process`) once started, or by ``processes`` of them;
+    with ``portal_port``, the portal too (bound here), its ``/_local/*`` pages forwarded
+    to ``local_url``."""
+    from infra.local.api_process import ApiProcess, ApiProcesses
 
-    return ApiProcess(host, port)
+    if processes == 1:
+        return ApiProcess(host, port, portal_port=portal_port, local_url=local_url)
+    return ApiProcesses(host, port, count=processes, portal_port=portal_port, local_url=local_url)
+
+
+@functools.cache
+def _local_app() -> tuple[Any, Any]:
+    """The Chalice app made a local one (its current request kept per thread) and its
+    configuration (imports the app: the environment must be set)."""
+    from chalice.config import Config
+    from chalice.local import create_local_server
+
+    from functions.api.app import app
+
+    config = Config(chalice_stage="local")
+    # create_local_server makes the app a local one; the server it makes is closed at
+    # once, ours serve the given sockets.
+    create_local_server(app, config, "127.0.0.1", 0).server.server_close()
+    return app, config
 
 
 def chalice_server(sock: socket.socket) -> Any:
     """The Chalice app served on ``sock`` (bound and listening), a thread per connection
     (imports the app: the environment must be set)."""
-    from chalice.config import Config
-    from chalice.local import ChaliceRequestHandler, ThreadedHTTPServer, create_local_server
+    from chalice.local import ChaliceRequestHandler, ThreadedHTTPServer
 
-    from functions.api.app import app
+    app, config = _local_app()
 
     class Handler(ChaliceRequestHandler):
         """Chalice's handler, its answer sent in one segment and its access log kept
@@ -98,19 +128,85 @@ def chalice_server(sock: socket.socket) -> Any:
         def log_message(self, format: str, *args: Any) -> None:
             LOG.debug("%s %s", self.address_string(), format % args)
 
-    config = Config(chalice_stage="local")
-    # create_local_server makes the app a local one (its current request kept per
-    # thread); the server it makes is closed at once, ours serves the given socket.
-    create_local_server(app, config, "127.0.0.1", 0).server.server_close()
-    server = ThreadedHTTPServer(
-        sock.getsockname()[:2],
-        functools.partial(Handler, app_object=app, config=config),
-        bind_and_activate=False,
+    return _on_socket(
+        ThreadedHTTPServer, sock, functools.partial(Handler, app_object=app, config=config)
     )
+
+
+def _on_socket(server_class: Any, sock: socket.socket, handler: Any) -> Any:
+    """A ``server_class`` (a socketserver TCP server) serving ``sock``, bound and listening."""
+    server = server_class(sock.getsockname()[:2], handler, bind_and_activate=False)
     server.socket.close()
     server.socket = sock
-    server.server_name, server.server_port = server.server_address
+    server.server_name, server.server_port = server.server_address[:2]
     return server
+
+
+# ------------------------------------------------------------------ forwarding
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the portal sends back for a request it hands on: the status, the body's
+    type and the body (the API's other headers are not passed on: the portal sends
+    the API's security headers itself, see ``PortalHandler.end_headers``)."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+# (method, path with its query, the request's headers kept, body) -> the answer
+Forward = Callable[[str, str, dict[str, str], bytes | None], Answer]
+# The request headers the portal passes on to the API (CloudFront's origin request policy).
+FORWARDED_HEADERS = ("Authorization", "Content-Type", "Accept", "Idempotency-Key")
+
+
+def http_forward(base_url: str, timeout: float = 60.0) -> Forward:
+    """Hands requests on to the server at ``base_url`` over HTTP."""
+
+    def forward(method: str, path: str, headers: dict[str, str], body: bytes | None) -> Answer:
+        request = urllib.request.Request(  # noqa: S310 (a local server on loopback)
+            base_url.rstrip("/") + path, data=body, method=method, headers=headers
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310
+                status, data = resp.status, resp.read()
+                content_type = resp.headers.get("Content-Type", "application/json")
+        except urllib.error.HTTPError as e:
+            status, data = e.code, e.read()
+            content_type = e.headers.get("Content-Type", "application/json")
+        return Answer(status, content_type, data)
+
+    return forward
+
+
+def gateway_forward() -> Forward:
+    """Hands requests to the Chalice app in this process, through ``chalice.local``'s
+    gateway as its HTTP server does (routing, authorizers, binary bodies): no HTTP hop
+    (imports the app: the environment must be set)."""
+    from chalice.local import LocalGateway, LocalGatewayException
+
+    app, config = _local_app()
+    gateway = LocalGateway(app, config)
+
+    def forward(method: str, path: str, headers: dict[str, str], body: bytes | None) -> Answer:
+        try:
+            response = gateway.handle_request(method=method, path=path, headers=headers, body=body)
+        except LocalGatewayException as e:
+            return Answer(e.CODE, "application/json", e.body or b"")
+        data = response.get("body")
+        if data is None:
+            data = b""
+        elif response.get("isBase64Encoded"):
+            data = base64.b64decode(data)
+        elif isinstance(data, str):
+            data = data.encode("utf-8")
+        headers = {name.lower(): value for name, value in response["headers"].items()}
+        content_type = headers.get("content-type", "application/json")
+        return Answer(int(response["statusCode"]), content_type, data)
+
+    return forward
 
 
 # ------------------------------------------------------------------ outbox
@@ -225,8 +321,12 @@ LOCAL_PAGES_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestor
 class PortalHandler(SimpleHTTPRequestHandler):
     """Static files of portal/ plus the local-only pages under /_local/."""
 
+    disable_nagle_algorithm = True  # headers and body are two writes: send each at once
+
     # Set on the subclass built by portal_server().
-    api_url = ""
+    api_url = ""  # what /config.json tells the pages
+    api: Forward | None = None  # where /v1/* goes (http_forward(api_url) if None)
+    local: Forward | None = None  # where /_local/* goes (answered here if None)
     schedules: Callable[[], list[dict[str, Any]]] = staticmethod(list)
     trigger: Callable[[str], str] | None = None
 
@@ -256,30 +356,39 @@ class PortalHandler(SimpleHTTPRequestHandler):
     def _json(self, status: int, data: Any) -> None:
         self._send(status, json.dumps(data, ensure_ascii=False, indent=2), "application/json")
 
-    def _proxy_api(self) -> None:
-        """``/v1/*`` goes to the API, as CloudFront routes it in AWS: the portal's pages
-        call the API on their own origin (no CORS, and the tenant token stays first-party)."""
+    def _forward(self, forward: Forward, names: tuple[str, ...] | None) -> None:
+        """Hands the request on to ``forward`` with its headers in ``names`` (all if
+        None) and sends its answer."""
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
-        request = urllib.request.Request(  # noqa: S310 (the local API on loopback)
-            type(self).api_url.rstrip("/") + self.path, data=body, method=self.command
-        )
-        for name in ("Authorization", "Content-Type", "Accept", "Idempotency-Key"):
-            if self.headers.get(name):
-                request.add_header(name, self.headers[name])
-        try:
-            with urllib.request.urlopen(request, timeout=60) as resp:  # noqa: S310
-                status, data = resp.status, resp.read()
-                content_type = resp.headers.get("Content-Type", "application/json")
-        except urllib.error.HTTPError as e:
-            status, data = e.code, e.read()
-            content_type = e.headers.get("Content-Type", "application/json")
-        self._send(status, data, content_type)
+        headers = {
+            name: value
+            for name, value in self.headers.items()
+            if (names is None or name.title() in names) and name.lower() != "host"
+        }
+        answer = forward(self.command, self.path, headers, body)
+        self._send(answer.status, answer.body, answer.content_type)
+
+    def _proxy_api(self) -> bool:
+        """``/v1/*`` goes to the API, as CloudFront routes it in AWS: the portal's pages
+        call the API on their own origin (no CORS, and the tenant token stays first-party)."""
+        cls = type(self)
+        if not urlsplit(self.path).path.startswith("/v1/") or not (cls.api or cls.api_url):
+            return False
+        self._forward(cls.api or http_forward(cls.api_url), FORWARDED_HEADERS)
+        return True
+
+    def _proxy_local(self) -> bool:
+        """``/_local/*`` goes to the platform's process when this server is not in it."""
+        local = type(self).local
+        if local is None or not urlsplit(self.path).path.startswith("/_local/"):
+            return False
+        self._forward(local, ("Content-Type", "Accept"))
+        return True
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
-        if url.path.startswith("/v1/") and type(self).api_url:
-            self._proxy_api()
+        if self._proxy_api() or self._proxy_local():
             return
         if url.path in ("/_local/outbox", "/_local/outbox/"):
             messages = outbox_messages()
@@ -299,8 +408,7 @@ class PortalHandler(SimpleHTTPRequestHandler):
 
     def do_POST(self) -> None:
         url = urlsplit(self.path)
-        if url.path.startswith("/v1/") and type(self).api_url:
-            self._proxy_api()
+        if self._proxy_api() or self._proxy_local():
             return
         prefix = "/_local/schedules/"
         trigger = type(self).trigger
@@ -324,7 +432,13 @@ def portal_server(
     api_url: str = "",
     schedules: Callable[[], list[dict[str, Any]]] | None = None,
     trigger: Callable[[str], str] | None = None,
+    sock: socket.socket | None = None,
+    api: Forward | None = None,
+    local: Forward | None = None,
 ) -> ServerThread:
+    """The portal on ``host:port``, or on ``sock`` (bound and listening) if given;
+    ``api`` answers ``/v1/*`` (else ``api_url`` over HTTP), ``local`` ``/_local/*``
+    (else this process's outbox and ``schedules``)."""
     directory.mkdir(parents=True, exist_ok=True)
 
     class Handler(PortalHandler):
@@ -332,8 +446,13 @@ def portal_server(
             super().__init__(*args, directory=str(directory), **kwargs)
 
     Handler.api_url = api_url
+    Handler.api = staticmethod(api) if api else None
+    Handler.local = staticmethod(local) if local else None
     Handler.schedules = staticmethod(schedules or list)
     Handler.trigger = staticmethod(trigger) if trigger else None
-    server = ThreadingHTTPServer((host, port), Handler)
+    if sock is None:
+        server = ThreadingHTTPServer((host, port), Handler)
+    else:
+        server = _on_socket(ThreadingHTTPServer, sock, Handler)
     server.daemon_threads = True
     return ServerThread(server, "portal")

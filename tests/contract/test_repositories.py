@@ -78,6 +78,12 @@ def test_matching_policy_defaults_then_stored(stores: Stores, org: Organisation)
     )
     assert stores.organisations.matching_policy(org.org_id) == changed
     assert changed.learn_payer_ibans is not default.learn_payer_ibans
+    assert stores.organisations.get_with_policy(org.org_id) == (
+        stores.organisations.get(org.org_id),
+        changed,
+    )
+    with pytest.raises(NotFoundError):
+        stores.organisations.get_with_policy("org-absent")
 
 
 # ---------------------------------------------------------------- leases
@@ -196,6 +202,22 @@ def test_waiting_since_lists_what_stays_new_only(stores: Stores, org: Organisati
 
     assert list(stores.waiting.waiting_since(org.org_id, later)) == ["tx_2"]
     assert list(stores.waiting.waiting_since(org.org_id, later - timedelta(hours=1))) == []
+
+
+def test_a_decided_transaction_recorded_again_is_neither_written_nor_sent_to_matching(
+    stores: Stores, org: Organisation
+) -> None:
+    stores.leases.put_new(_lease(org, 1))
+    stores.transactions.add_new([_tx(org, "tx_1"), _tx(org, "tx_2")])
+    booking, leases = _booking(stores, org, "tx_1", "TIL-00001")
+    stores.booker.book(booking, leases)
+
+    written, waiting = stores.transactions.add_new(
+        [_tx(org, "tx_1"), _tx(org, "tx_2"), _tx(org, "tx_3")]
+    )
+
+    assert (written, waiting) == (["tx_3"], ["tx_2", "tx_3"])
+    assert stores.records.get(org.org_id, "tx_1").status.value == "allocated"
 
 
 # ---------------------------------------------------------------- booking

@@ -138,9 +138,9 @@ def test_a_redriven_file_never_resets_a_decided_transaction(
         TableName=settings.files_table,
         Key={"org_id": {"S": org}, "file_id": {"S": str(first.file_id)}},
     )
-    # And its read of the stored records raced the decision (saw nothing):
-    # only the conditional write stands between it and a reset to "new".
-    monkeypatch.setattr(dynamo_transactions, "_batch_get", lambda *_: [])
+    # And any read of the stored records saw nothing: only the conditional write
+    # stands between it and a reset to "new".
+    monkeypatch.setattr(dynamo_transactions, "_batch_get", lambda *_, **__: [])
     again = _ingest(emulator, org, "decided.xml", body)
     assert (again.status, again.new_transactions) == ("ingested", 0)
     item = ddb.get_item(TableName=settings.transactions_table, Key=key, ConsistentRead=True)

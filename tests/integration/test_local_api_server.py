@@ -1,5 +1,6 @@
 """The local API server (``infra.local.servers.api_server``): Chalice's app over HTTP,
-served by a child process (``infra.local.api_process``) on a socket the platform binds."""
+served by a child process (``infra.local.api_process``) on a socket the platform binds,
+and the portal served by the same child on a second one."""
 
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from infra.local.api_process import ApiProcess, ApiProcessError
+from infra.local.api_process import ApiProcess, ApiProcessError, ApiProcesses
 from infra.local.servers import api_server
 from tests.fixtures.processes import alive, kill_and_expect_gone
 
@@ -189,3 +193,88 @@ def test_a_child_that_cannot_be_replaced_closes_the_port(
         assert "the API is not served" in caplog.text and "LEDGER_TABLE" in caplog.text
     finally:
         api.stop()
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+def test_the_api_process_serves_the_portal_and_forwards_only_the_local_pages(
+    emulator: Any,
+) -> None:
+    """The portal's static files and its /v1/* (answered by the app in the API's
+    process, no hop) come from the API's child; /_local/* from the platform's process."""
+    from functions.api.headers import PORTAL_CSP
+    from infra.local.servers import LOCAL_PAGES_CSP, outbox_messages, portal_server
+
+    local = portal_server("127.0.0.1", 0, schedules=lambda: [{"name": "Every.Day"}])
+    local.start()
+    api = api_server("127.0.0.1", 0, portal_port=0, local_url=f"http://127.0.0.1:{local.port}")
+    assert api.portal_port is not None and api.portal_port != api.port
+    portal = f"http://127.0.0.1:{api.portal_port}"
+    api.start()
+    try:
+        api.serve()
+        status, headers, body = _get(portal + "/")
+        assert status == 200 and headers["content-security-policy"] == PORTAL_CSP
+        assert b"<html" in body.lower()
+        status, headers, body = _get(portal + "/config.json")
+        assert json.loads(body) == {"api_url": f"http://127.0.0.1:{api.port}"}
+        status, headers, body = _get(portal + "/v1/health")
+        assert status == 200 and json.loads(body) == {"status": "ok", "service": "encaisse"}
+        assert headers["cache-control"] == "no-store"
+        # errors of the gateway and of the routes, as the API answers them
+        assert _get(portal + "/v1/nowhere")[0] in (403, 404)
+        status, _, body = _get(portal + "/v1/tenant/account", {"Authorization": "Tenant v1.e30.x"})
+        assert status == 401 and json.loads(body)["status"] == 401
+        status, headers, body = _get(portal + "/_local/schedules")
+        assert json.loads(body) == {"schedules": [{"name": "Every.Day"}]}
+        assert headers["content-security-policy"] == LOCAL_PAGES_CSP
+        # what the emulator of this process (the platform's, here) sent in earlier tests
+        sent = {"messages": [m.as_dict() for m in outbox_messages()]}
+        assert json.loads(_get(portal + "/_local/outbox?format=json")[2]) == sent
+        child = api.pid
+        assert child is not None and child != os.getpid()
+        os.kill(child, signal.SIGKILL)  # a new child serves both ports
+        assert _get(portal + "/v1/health")[0] == 200
+        assert api.pid not in (None, child)
+    finally:
+        api.stop()
+        local.stop()
+    for port in (api.port, api.portal_port):
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+
+def test_several_processes_serve_the_same_ports_each_replaced_alone(emulator: Any) -> None:
+    """Two children accept on the same sockets (the kernel spreads the connections); one
+    that dies is replaced while the other keeps serving; all end on stop."""
+    api = api_server("127.0.0.1", 0, portal_port=0, processes=2)
+    assert isinstance(api, ApiProcesses)
+    api.start()
+    try:
+        api.serve()
+        first, second = api.pids
+        assert first is not None and second is not None and first != second
+        for _ in range(4):
+            assert _health(api.port) == 200
+            assert _get(f"http://127.0.0.1:{api.portal_port}/v1/health")[0] == 200
+        os.kill(second, signal.SIGKILL)
+        assert _health(api.port) == 200  # the other one, or the next one from the backlog
+        deadline = time.monotonic() + 60
+        while api.restarts < 1 or None in api.pids:
+            assert time.monotonic() < deadline, "the dead child was not replaced"
+            time.sleep(0.05)
+        assert api.pids[0] == first and api.pids[1] not in (None, second)
+        children = [pid for pid in api.pids if pid is not None]
+    finally:
+        api.stop()
+    assert not any(alive(pid) for pid in children)
+    for port in (api.port, api.portal_port):
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()

@@ -220,6 +220,17 @@ class DynamoOrganisationRepository:
             return MatchPolicy.from_dict(None)
         return MatchPolicy.from_dict(plain_map(stored.matching_policy))
 
+    def get_with_policy(self, org_id: str) -> tuple[Organisation, MatchPolicy]:
+        """The organisation and its matching settings from one read (the matcher's, once
+        per message); raises ``NotFoundError``."""
+        from functions.core.matching import MatchPolicy
+
+        try:
+            stored = self.model.get(org_id, consistent_read=True)
+        except self.model.DoesNotExist as e:
+            raise NotFoundError("organisation", org_id) from e
+        return stored.to_domain(), MatchPolicy.from_dict(plain_map(stored.matching_policy))
+
     def set_matching_policy(self, org_id: str, settings: dict[str, Any]) -> MatchPolicy:
         from functions.core.matching import MatchPolicy
 

@@ -324,6 +324,10 @@ class DynamoTransactionRepository:
         still waiting for a decision (written now, or stored by an earlier delivery
         that stopped before the match queue heard of it). Re-delivered transactions
         keep their stored record and status untouched.
+
+        The items are written first, each on condition that it is not there (a new
+        file's transactions are new: one request per 100 instead of a read and a
+        write); only the ids found there already have their status read.
         """
         batch: dict[str, BankTransaction] = {}
         for tx in transactions:
@@ -331,24 +335,26 @@ class DynamoTransactionRepository:
         if not batch:
             return [], []
         ddb = client("dynamodb")
-        keys = [
-            {"org_id": {"S": tx.org_id}, "transaction_id": {"S": tx_id}}
-            for tx_id, tx in batch.items()
-        ]
-        stored = {i["transaction_id"]: i["status"] for i in _batch_get(ddb, self.table, keys)}
         # When it was recorded: the sweeper re-drives what stays ``new`` too long.
         recorded = {"recorded_at": datetime.now(UTC).isoformat()}
-        fresh = [tx for tx_id, tx in batch.items() if tx_id not in stored]
-        items = {tx.transaction_id: to_ddb(transaction_to_item(tx) | recorded) for tx in fresh}
-        # Conditional: a concurrent delivery may have written (and matching decided)
-        # one since the read; its record is never reset to new.
-        for tx_id in put_new_transactions(ddb, self.table, items):
-            stored[tx_id] = "written by another delivery"
-        new = [tx for tx in fresh if tx.transaction_id not in stored]
+        items = {tx_id: to_ddb(transaction_to_item(tx) | recorded) for tx_id, tx in batch.items()}
+        there = put_new_transactions(ddb, self.table, items)  # never reset to new
+        stored: dict[str, str] = {}
+        if there:
+            keys = [
+                {"org_id": {"S": batch[tx_id].org_id}, "transaction_id": {"S": tx_id}}
+                for tx_id in batch
+                if tx_id in there
+            ]
+            status = {"ProjectionExpression": "transaction_id, #s"} | {
+                "ExpressionAttributeNames": {"#s": "status"}
+            }
+            found = _batch_get(ddb, self.table, keys, **status)
+            stored = {i["transaction_id"]: i["status"] for i in found}
         waiting = TransactionStatus.NEW.value
-        to_match = [t for t in batch if stored.get(t, waiting) == waiting]
+        to_match = [t for t in batch if t not in there or stored.get(t) == waiting]
         crash_point("ingest.recorded")
-        return [tx.transaction_id for tx in new], to_match
+        return [t for t in batch if t not in there], to_match
 
     def get_many(self, org_id: str, transaction_ids: Sequence[str]) -> list[BankTransaction]:
         found = self.model.batch_get(

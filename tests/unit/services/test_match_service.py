@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
 from functions.core.allocation import Allocation
-from functions.core.booking import Written
+from functions.core.booking import Booking, Written
 from functions.core.errors import ConflictError
+from functions.core.lease import Lease
 from functions.core.ledger import LedgerLine, LineKind
+from functions.core.matching import MatchPolicy
 from functions.core.organisation import HouseholdSplit, Organisation
 from functions.core.records import TransactionRecord
 from functions.core.transactions import TransactionStatus
@@ -216,3 +219,75 @@ def test_a_household_payment_is_shared_by_the_landlords_rule_reading_debts_only_
     assert w.leases.get(ORG, "TIL-00001").balance_cents == 56_000 - 42_000
     assert w.leases.get(ORG, "TIL-00002").balance_cents == 56_000 - 42_000
     assert read == []  # pro rata shares by balances: no ledger read
+
+
+def _household_and_another() -> FakeWorld:
+    """The household owing, tx_3 to a lease of its own, then tx_4 to the household again:
+    tx_4's share writes tx_3 and tx_1 first (two groups)."""
+    w, _ = _household_owing(HouseholdSplit.PRO_RATA)
+    w.leases.put_new(lease(3, "Léa MARTIN"))
+    w.transactions.add_new(
+        [
+            tx(
+                20_000, "LEA MARTIN", transaction_id="tx_3", creditor_account_iban=RANGE.iban_for(3)
+            ),
+            tx(
+                20_000,
+                "ZOE LEFEVRE",
+                transaction_id="tx_4",
+                creditor_account_iban=RANGE.iban_for(1),
+            ),
+        ]
+    )
+    return w
+
+
+def test_the_leases_credited_by_a_message_are_sent_once_even_across_a_household_write() -> None:
+    w = _household_and_another()
+    told: list[tuple[str, list[str]]] = []
+    m = matcher(w)
+    m.on_booked = lambda org_id, lease_ids: told.append((org_id, list(lease_ids)))
+
+    results = m.match(ORG, ["tx_3", "tx_1", "tx_4"])
+
+    assert [r.booked for r in results] == [True, True, True]
+    assert w.booker.groups == 2
+    assert told == [(ORG, ["TIL-00003", "TIL-00001", "TIL-00002"])]
+
+
+def test_the_leases_credited_before_a_failed_write_are_still_sent() -> None:
+    w = _household_and_another()
+    told: list[list[str]] = []
+    m = matcher(w)
+    m.on_booked = lambda org_id, lease_ids: told.append(list(lease_ids))
+    book_group = w.booker.book_group
+
+    def second_fails(group: Sequence[tuple[Booking, Mapping[str, Lease]]]) -> list[Written]:
+        if w.booker.groups:
+            raise ConnectionError("store down")
+        return book_group(group)
+
+    w.booker.book_group = second_fails  # type: ignore[method-assign]
+
+    with pytest.raises(ConnectionError):
+        m.match(ORG, ["tx_3", "tx_1", "tx_4"])
+    assert told == [["TIL-00003", "TIL-00001", "TIL-00002"]]
+
+
+def test_the_organisation_and_its_policy_are_one_read_a_message(world: FakeWorld) -> None:
+    world.transactions.add_new(
+        [tx(56_000, "X", transaction_id="tx_1", creditor_account_iban=RANGE.iban_for(2))]
+    )
+    reads: list[str] = []
+    get, policy = world.organisations.get, world.organisations.matching_policy
+
+    def counted(org_id: str) -> tuple[Organisation, MatchPolicy]:
+        reads.append(org_id)
+        return get(org_id), policy(org_id)
+
+    world.organisations.get_with_policy = counted  # type: ignore[method-assign]
+    world.organisations.get = world.organisations.matching_policy = None  # type: ignore[assignment]
+
+    [result] = matcher(world).match(ORG, ["tx_1"])
+
+    assert result.booked and reads == [ORG]
