@@ -22,14 +22,16 @@ TransactGetItems), ``size`` (query pages), deep copies (undo images), and the fa
 a Query page hands moto's handler the decoded JSON (:class:`Answer`), index maps and
 range comparisons read the attributes they need (:func:`attribute`), a transaction's
 condition is evaluated on a detached copy (:func:`detached`), and a plain update
-(``dynamo_updates``) rewrites the JSON and encodes it once. Items holding a binary value anywhere are kept as
-moto keeps them (moto's ``to_json`` decodes nested binaries to bytes, which the string
-could not say). All table access happens under ``TABLES_LOCK`` (``dynamo_tx``), which
-:func:`holding` is entered with; an item built from its string between two requests
-(a snapshot, a test reading the backend) keeps its attrs until the next request ends.
+(``dynamo_updates``) rewrites the JSON and encodes it once. Items holding a binary
+value anywhere are kept as moto keeps them (moto's ``to_json`` decodes nested binaries
+to bytes, which the string could not say). All table access happens under
+``TABLES_LOCK`` (``dynamo_tx``), which :func:`holding` is entered with; an item built
+from its string between two requests (a snapshot, a test reading the backend) keeps its
+attrs until the next request ends.
 
-``tests/unit/test_local_dynamo_compact.py`` runs random requests against moto's own
-items and these, and compares every answer, item, size and error.
+``tests/integration/test_emulator_compact_items.py`` sends random requests to tables of
+moto's own items and of these, and compares every answer, the stored items, their sizes
+and the stream images.
 """
 
 from __future__ import annotations
