@@ -274,10 +274,18 @@ def history_items(
                 )
 
 
+HISTORY_CLIENTS = 4
+"""Clients writing the history at once (one alone left the platform idle between calls)."""
+
+
 def load_history(
     endpoints: dict[str, Any], org: Organisation, leases: list[Lease], months: int
 ) -> History:
-    """Write the history with BatchWriteItem (25 items a call) to the platform's endpoint."""
+    """Write the history with BatchWriteItem (25 items a call) to the platform's endpoint,
+    from :data:`HISTORY_CLIENTS` clients; the next chunk is made while one is written."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor, wait
+
     import boto3
 
     from functions.adapters.dynamo.base import batch_write, to_ddb
@@ -288,23 +296,39 @@ def load_history(
         "transactions": env["TRANSACTIONS_TABLE"],
         "entries": env["ENTRIES_TABLE"],
     }
-    ddb = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoints["aws_endpoint_url"],
-        region_name=endpoints["region"],
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106 (the emulator takes any)
-    )
+    local = threading.local()
+
+    def write(table: str, requests: list[dict[str, Any]]) -> None:
+        if not hasattr(local, "ddb"):
+            local.ddb = boto3.client(
+                "dynamodb",
+                endpoint_url=endpoints["aws_endpoint_url"],
+                region_name=endpoints["region"],
+                aws_access_key_id="local",
+                aws_secret_access_key="local",  # noqa: S106 (the emulator takes any)
+            )
+        batch_write(local.ddb, table, requests)
+
     done = History()
     t0 = time.perf_counter()
     items = history_items(org, leases, months)
-    while chunk := list(itertools.islice(items, 2_500)):
-        by_table: dict[str, list[dict[str, Any]]] = {}
-        for role, item in chunk:
-            by_table.setdefault(role, []).append({"PutRequest": {"Item": to_ddb(item)}})
-        for role, requests in by_table.items():
-            for i in range(0, len(requests), 25):
-                batch_write(ddb, tables[role], requests[i : i + 25])
-        done.items += len(chunk)
+    with ThreadPoolExecutor(HISTORY_CLIENTS) as pool:
+        running: list[Any] = []
+        while chunk := list(itertools.islice(items, 2_500)):
+            by_table: dict[str, list[dict[str, Any]]] = {}
+            for role, item in chunk:
+                by_table.setdefault(role, []).append({"PutRequest": {"Item": to_ddb(item)}})
+            for f in wait(running).done:
+                f.result()  # a failed write stops the load
+            running = [
+                pool.submit(write, tables[role], requests[i : i + 25])
+                for role, requests in by_table.items()
+                for i in range(0, len(requests), 25)
+            ]
+            done.items += len(chunk)
+            if done.items % 250_000 < len(chunk):
+                print(f"  history: {done.items:,} items made", file=sys.stderr, flush=True)
+        for f in wait(running).done:
+            f.result()
     done.seconds = time.perf_counter() - t0
     return done
