@@ -8,7 +8,6 @@ and to the second with them on, and the two answers are compared (table names as
 
 from __future__ import annotations
 
-import base64
 import http.client
 import json
 import random
@@ -20,39 +19,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from infra.local.dynamo_answers import Switch
+from tests.integration.dynamo_values import random_value
 from tests.integration.test_emulator_http import send_dynamodb
 
 pytestmark = pytest.mark.integration
 
 IGNORED_HEADERS = {"date", "x-amzn-requestid", "x-amz-crc32", "content-length", "server"}
-
-
-def _value(rng: random.Random, depth: int = 0) -> dict[str, Any]:
-    kinds = ["S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS"] + (["L", "M"] if depth < 3 else [])
-    kind = rng.choice(kinds)
-    if kind == "S":
-        return {"S": rng.choice(["", "loyer", "Émilie Dupré", "a" * 50, "#:,.()"])}
-    if kind == "N":
-        return {"N": rng.choice(["0", "-12", "123456789012", "3.14", "1E+3"])}
-    if kind == "B":
-        return {"B": base64.b64encode(rng.randbytes(rng.randint(1, 12))).decode()}
-    if kind == "BOOL":
-        return {"BOOL": rng.random() < 0.5}
-    if kind == "NULL":
-        return {"NULL": True}
-    if kind == "SS":
-        return {"SS": sorted({rng.choice("abcdef") for _ in range(3)})}
-    if kind == "NS":
-        return {"NS": sorted({str(rng.randint(-5, 5)) for _ in range(3)})}
-    if kind == "BS":
-        return {
-            "BS": sorted(
-                {base64.b64encode(bytes([rng.randint(0, 255)])).decode() for _ in range(2)}
-            )
-        }
-    if kind == "L":
-        return {"L": [_value(rng, depth + 1) for _ in range(rng.randint(0, 3))]}
-    return {"M": {f"k{i}": _value(rng, depth + 1) for i in range(rng.randint(0, 3))}}
 
 
 def _items(count: int) -> list[dict[str, Any]]:
@@ -66,7 +38,7 @@ def _items(count: int) -> list[dict[str, Any]]:
             "amount": {"N": str(rng.randint(-5000, 90000))},
         }
         for a in range(rng.randint(0, 6)):
-            item[f"attr{a}"] = _value(rng)
+            item[f"attr{a}"] = random_value(rng)
         out.append(item)
     return out
 

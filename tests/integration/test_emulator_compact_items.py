@@ -12,7 +12,6 @@ so must the stored items, their sizes in moto's accounting and the stream record
 
 from __future__ import annotations
 
-import base64
 import http.client
 import json
 import random
@@ -23,38 +22,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from infra.local import dynamo_compact
+from tests.integration.dynamo_values import random_value
 from tests.integration.test_emulator_http import send_dynamodb
 
 pytestmark = pytest.mark.integration
 
 LIMIT = 405_000
 T = "@TABLE"
-
-
-def _value(rng: random.Random, depth: int = 0) -> dict[str, Any]:
-    kinds = ["S", "S", "N", "N", "BOOL", "NULL", "SS", "NS"]
-    kinds += ["B", "BS"] if rng.random() < 0.1 else []
-    kinds += ["L", "M"] if depth < 3 else []
-    kind = rng.choice(kinds)
-    if kind == "S":
-        return {"S": rng.choice(["", "loyer", "Émilie Dupré", "a" * 50, '#:,."()\\', "€ 12"])}
-    if kind == "N":
-        return {"N": rng.choice(["0", "-12", "123456789012", "3.14", "1E+3", "56000"])}
-    if kind == "B":
-        return {"B": base64.b64encode(rng.randbytes(rng.randint(1, 12))).decode()}
-    if kind == "BOOL":
-        return {"BOOL": rng.random() < 0.5}
-    if kind == "NULL":
-        return {"NULL": True}
-    if kind == "SS":
-        return {"SS": sorted({rng.choice("abcdéf") for _ in range(3)})}
-    if kind == "NS":
-        return {"NS": sorted({str(rng.randint(-5, 5)) for _ in range(3)})}
-    if kind == "BS":
-        return {"BS": sorted({base64.b64encode(bytes([rng.randint(0, 9)])).decode()})}
-    if kind == "L":
-        return {"L": [_value(rng, depth + 1) for _ in range(rng.randint(0, 3))]}
-    return {"M": {f"k{i}": _value(rng, depth + 1) for i in range(rng.randint(0, 3))}}
 
 
 def _key(rng: random.Random) -> dict[str, Any]:
@@ -66,7 +40,7 @@ def _item(rng: random.Random) -> dict[str, Any]:
     if rng.random() < 0.8:
         item["status"] = {"S": rng.choice(["new", "matched", "review"])}
     for a in range(rng.randint(0, 5)):
-        item[f"attr{a}"] = _value(rng)
+        item[f"attr{a}"] = random_value(rng, binaries=0.1)
     if rng.random() < 0.05:  # at, or just over, moto's limit
         used = len(json.dumps(item))
         item["blob"] = {"S": "x" * (LIMIT - used + rng.randint(-400, 400))}
