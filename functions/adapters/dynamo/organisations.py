@@ -177,8 +177,12 @@ class DynamoOrganisationRepository:
             raise StorageError(str(e)) from e
 
     def get(self, org_id: str) -> Organisation:
+        return self._stored(org_id).to_domain()
+
+    def _stored(self, org_id: str) -> OrganisationModel:
+        """The organisation's item (a consistent read); raises ``NotFoundError``."""
         try:
-            return self.model.get(org_id, consistent_read=True).to_domain()
+            return self.model.get(org_id, consistent_read=True)
         except self.model.DoesNotExist as e:
             raise NotFoundError("organisation", org_id) from e
 
@@ -225,10 +229,7 @@ class DynamoOrganisationRepository:
         per message); raises ``NotFoundError``."""
         from functions.core.matching import MatchPolicy
 
-        try:
-            stored = self.model.get(org_id, consistent_read=True)
-        except self.model.DoesNotExist as e:
-            raise NotFoundError("organisation", org_id) from e
+        stored = self._stored(org_id)
         return stored.to_domain(), MatchPolicy.from_dict(plain_map(stored.matching_policy))
 
     def set_matching_policy(self, org_id: str, settings: dict[str, Any]) -> MatchPolicy:
