@@ -153,6 +153,19 @@ def test_bound_models_use_the_clients_endpoint_and_region(
     assert OrganisationModel.Meta.table_name == ""  # the declaration stays unbound
 
 
+def test_a_cleared_client_cache_rebinds_the_models_at_the_same_endpoint(
+    emulator: Any, settings: Settings
+) -> None:
+    # The CLI's commands clear the client cache and come back to the same endpoint: the
+    # models must follow the process's new client, not keep the one it let go of.
+    before = bound(OrganisationModel, settings.organisations_table)
+    client.cache_clear()
+    after = bound(OrganisationModel, settings.organisations_table)
+    assert after is not before
+    assert after._get_connection().connection.client is client("dynamodb")
+    assert after.Meta.host == before.Meta.host
+
+
 def test_bound_models_share_the_process_client_across_threads(
     emulator: Any, settings: Settings
 ) -> None:

@@ -67,22 +67,22 @@ def bound(model: type[M], table: str) -> type[M]:
 
     Endpoint and region are those of ``client("dynamodb")``, so PynamoDB and the raw
     clients always talk to the same DynamoDB (``AWS_ENDPOINT_URL`` locally); a new
-    endpoint (the client cache cleared) gives a new binding.
+    client (the client cache cleared, whatever the endpoint) gives a new binding, so a
+    model never keeps the client the process let go of.
     """
-    ddb = client("dynamodb")
-    return _bound(model, table, ddb.meta.endpoint_url, ddb.meta.region_name)
+    return _bound(model, table, client("dynamodb"))
 
 
 @cache
-def _bound(model: type[M], table: str, host: str, region: str) -> type[M]:
-    bound_model = _model_on(model, table, host, region)
+def _bound(model: type[M], table: str, ddb: Any) -> type[M]:
+    bound_model = _model_on(model, table, ddb.meta.endpoint_url, ddb.meta.region_name)
     # PynamoDB builds a connection's botocore client on first use, from a session it
     # keeps per thread: threads that start together (the API serves each request on its
     # own thread) each build one, loading botocore's endpoint and service files again
     # (~23 % of the API's time under the bench's 20 clients). The process's own client
     # is thread-safe and configured alike (standard retries, 5 attempts, no client-side
     # validation): the model's connection uses it from the start.
-    bound_model._get_connection().connection._client = client("dynamodb")
+    bound_model._get_connection().connection._client = ddb
     return bound_model
 
 
