@@ -49,7 +49,9 @@ def issue_notices(svc: DocumentService, body: dict[str, Any]) -> dict[str, int]:
 
 def record_handler(record: SQSRecord) -> None:
     counts = issue_notices(service, record.json_body)
-    logger.info("notices issued", extra=counts)
+    # Not ``extra=counts``: "created" is a LogRecord attribute, and logging refuses to
+    # overwrite it (KeyError), which failed every message after its documents were made.
+    logger.info("documents issued", extra={f"documents_{k}": n for k, n in counts.items()})
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

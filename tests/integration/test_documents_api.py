@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import urllib.request
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -395,6 +396,33 @@ def test_a_payment_completing_a_period_brings_its_quittance_once(
     r = client.http.get(f"/v1/leases/{lease_id}/documents", headers=_h(key))
     kinds = sorted((i["kind"], i["period"]) for i in json.loads(r.body)["items"])
     assert kinds == [("avis_echeance", "2026-09"), ("quittance", "2026-09")]
+
+
+def test_the_handler_answers_a_quittance_check_without_failing_it(
+    client: Client, settings: Settings
+) -> None:
+    """The function logs its counts at INFO (the template's level): a message whose
+    documents were made must not come back as a failure (it did: the log's extra
+    named "created", which logging refuses to overwrite, and SQS redelivered it)."""
+    from functions.documents.handler import lambda_handler
+
+    org_id, key = _new_org(settings, ["erp"])
+    lease_id = f"Q-{uuid.uuid4().hex[:6]}"
+    _lease(client, key, lease_id)
+    _rent_call(client, key, lease_id, "2026-10")
+    _pay(settings, org_id, lease_id, 35_350, "tx-c")
+    body = json.dumps({"org_id": org_id, "quittance_checks": [lease_id]})
+    record = {
+        "messageId": "m-1", "receiptHandle": "r-1", "body": body, "attributes": {},
+        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:eu-west-3:123456789012:notices", "awsRegion": "eu-west-3",
+    }  # fmt: skip
+    assert os.environ["POWERTOOLS_LOG_LEVEL"] == "INFO"
+    assert lambda_handler({"Records": [record]}, None) == {"batchItemFailures": []}
+    r = client.http.get(f"/v1/leases/{lease_id}/documents", headers=_h(key))
+    assert ("quittance", "2026-10") in {
+        (i["kind"], i["period"]) for i in json.loads(r.body)["items"]
+    }
 
 
 def _campaign_links(to: str) -> list[str]:

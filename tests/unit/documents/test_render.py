@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from functions.core.documents import DocumentKind, Settlement, document_id
 from functions.core.epc_qr import epc_payload
 from functions.core.lease import PaymentMethod, Tenant
@@ -182,3 +184,22 @@ def test_dunning_letter_uses_the_same_renderer(tmp_path: Path) -> None:
     pdf = render_letter_pdf(letter, ORG.name, payload)
     assert decode_qr(pdf, tmp_path) == [payload]
     assert "1 234,56" in " ".join(pdf_text(pdf, tmp_path).split()).replace("\u202f", " ")
+
+
+def test_documents_share_one_font_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeasyPrint makes a font configuration for each document it is not given one, and
+    Fontconfig and Pango keep a few hundred KB of each: a worker issuing thousands of
+    quittances grew without bound. The renderer builds one per process and reuses it."""
+    from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped]
+
+    built: list[object] = []
+    original = FontConfiguration.__init__
+
+    def counting(self: object) -> None:
+        built.append(self)
+        original(self)
+
+    monkeypatch.setattr(FontConfiguration, "__init__", counting)
+    pdfs = [_avis(), _avis(previous=1_000), _avis({"payment_method": PaymentMethod.DIRECT_DEBIT})]
+    assert all(pdf.startswith(b"%PDF") for pdf in pdfs)
+    assert len(built) <= 1  # none when an earlier test already rendered in this process
