@@ -6,10 +6,12 @@ element. A stored ledger line or accounting entry weighed ~4.2 KB in the emulato
 most of the platform's memory at 50,000 leases.
 
 Here an ``Item`` built from DynamoDB JSON (a Put, a batch write, a restored snapshot)
-keeps that JSON encoded once, as a compact ASCII ``str`` (``_raw``), and its size in
-moto's accounting (``_size``). Its ``attrs`` (moto's ``LimitedSizeDict`` of
-``DynamoType``) is a property: built from the string the first time moto's code asks
-for it, then kept until the end of the request that built it (:func:`holding`), when:
+keeps that JSON encoded once, as a compact ASCII string deflated against a preset
+dictionary of earlier items (``_raw``, :class:`_Packer`: 527 bytes a stored 18-attribute
+item in all, 1,143 with the plain string), and its size in moto's accounting
+(``_size``). Its ``attrs`` (moto's ``LimitedSizeDict`` of ``DynamoType``) is a
+property: built from the string the first time moto's code asks for it, then kept until
+the end of the request that built it (:func:`holding`), when:
 
 * after a read (GetItem, Query, Scan …), it is dropped: a read never changes an item;
 * after a write, or outside any request, it is encoded again (an update may have
@@ -39,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import zlib
 from collections.abc import Iterable, Iterator
 from sys import intern
 from typing import Any, cast
@@ -52,6 +55,73 @@ _ENCODE = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 _DECODE = json.JSONDecoder().decode
 _SCALARS = frozenset({"S", "N", "BOOL", "NULL"})
 _SETS = frozenset({"SS", "NS"})
+
+
+class _Packer:
+    """Items' JSON strings deflated against a preset dictionary of earlier items.
+
+    Stored items of one table repeat the same attribute names, type tags and many values
+    (organisation, dates, kinds, labels): against a dictionary holding a few items of the
+    same shapes, a 380-1,040-byte ledger line, entry or transaction deflates to 70-250
+    bytes. The dictionary only grows, by appending an item that deflated poorly (a shape
+    it did not know), up to :attr:`LIMIT` bytes; a packed item starts with the length of
+    the dictionary it was packed against (two bytes), which names that prefix for ever.
+    Deflating costs ~13-18 us an item written, inflating ~2 us an item read (a raw
+    deflate stream, level 1, a dictionary of a few KB: measured on the month's items).
+    """
+
+    LIMIT = 4096
+    SAMPLE = 1536  # a longer item is never taken as a sample
+    POOR = 3  # taken as a sample when it deflated to more than a third of its length
+
+    def __init__(self) -> None:
+        self.dictionary = b""
+        self.prefixes: dict[int, bytes] = {0: b""}
+        self._lock = threading.Lock()
+
+    def pack(self, text: str) -> bytes:
+        data = text.encode("ascii")  # _ENCODE escapes everything else
+        zdict = self.dictionary
+        packed = self._deflate(data, zdict)
+        if len(packed) * self.POOR > len(data) and len(data) <= self.SAMPLE:
+            with self._lock:
+                if len(self.dictionary) + len(data) <= self.LIMIT:
+                    zdict = self.dictionary = self.dictionary + data
+                    self.prefixes[len(zdict)] = zdict
+                    packed = self._deflate(data, zdict)
+        return len(zdict).to_bytes(2, "little") + packed
+
+    # A raw deflate stream (no header) with a 4 KB window, which holds the whole
+    # dictionary, and a small hash table: cheaper to set up for a few hundred bytes.
+    WBITS = -12
+    MEMLEVEL = 4
+
+    @classmethod
+    def _deflate(cls, data: bytes, zdict: bytes) -> bytes:
+        level, method, strategy = 1, zlib.DEFLATED, zlib.Z_DEFAULT_STRATEGY
+        if zdict:
+            deflater = zlib.compressobj(level, method, cls.WBITS, cls.MEMLEVEL, strategy, zdict)
+        else:
+            deflater = zlib.compressobj(level, method, cls.WBITS, cls.MEMLEVEL, strategy)
+        return deflater.compress(data) + deflater.flush()
+
+    def unpack(self, packed: bytes) -> str:
+        zdict = self.prefixes[int.from_bytes(packed[:2], "little")]
+        wbits = self.WBITS
+        inflater = zlib.decompressobj(wbits, zdict) if zdict else zlib.decompressobj(wbits)
+        return (inflater.decompress(packed[2:]) + inflater.flush()).decode("ascii")
+
+
+PACKER = _Packer()
+
+
+def _pack(text: str) -> bytes:
+    return PACKER.pack(text)
+
+
+def _text(raw: bytes) -> str:
+    return PACKER.unpack(raw)
+
 
 MOTO_METHODS: dict[str, Any] = {}
 """moto's own ``Item`` methods replaced here, by name."""
@@ -157,7 +227,7 @@ def build(self: Item, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> N
     state = self.__dict__
     state["hash_key"] = hash_key
     state["range_key"] = range_key
-    state["_raw"] = _ENCODE(attrs)
+    state["_raw"] = _pack(_ENCODE(attrs))
     state["_size"] = total
     state["_attrs"] = None
 
@@ -195,7 +265,7 @@ def _get_attrs(self: Item) -> Any:
             if "attrs" in state:  # built before this module was installed
                 return state["attrs"]
             raise AttributeError("attrs")
-        attrs = state["_attrs"] = _materialise(raw)
+        attrs = state["_attrs"] = _materialise(_text(raw))
         hold = _HOLD
         _note(self, hold.reading and hold.depth > 0 and hold.owner == threading.get_ident())
     return attrs
@@ -233,7 +303,7 @@ def compact(item: Item) -> bool:
             return False
         total += utf8(key) + size
     try:
-        raw = _ENCODE(wire)
+        raw = _pack(_ENCODE(wire))
     except (TypeError, ValueError):
         return False
     state["_raw"] = raw
@@ -283,7 +353,10 @@ def is_compact(item: Item) -> bool:
 def raw_of(item: Item) -> str | None:
     """The item's DynamoDB JSON string, when that is all it holds."""
     state = item.__dict__
-    return state.get("_raw") if state.get("_attrs") is None else None
+    if state.get("_attrs") is not None:
+        return None
+    raw = state.get("_raw")
+    return None if raw is None else _text(raw)
 
 
 def decoded(item: Item) -> dict[str, Any] | None:
@@ -323,7 +396,7 @@ def detached(item: Item | None) -> Item | None:
     state = copied.__dict__
     state["hash_key"] = item.__dict__["hash_key"]
     state["range_key"] = item.__dict__["range_key"]
-    state["_raw"] = raw
+    state["_raw"] = item.__dict__["_raw"]
     state["_size"] = item.__dict__["_size"]
     state["_attrs"] = _materialise(raw)
     return copied
@@ -333,7 +406,7 @@ def store(item: Item, attributes: dict[str, Any], total: int) -> None:
     """Hold ``attributes`` (DynamoDB JSON of the compact form, of moto's size ``total``) as
     the item's string."""
     state = item.__dict__
-    state["_raw"] = _ENCODE(attributes)
+    state["_raw"] = _pack(_ENCODE(attributes))
     state["_size"] = total
     state["_attrs"] = None
 
@@ -395,8 +468,7 @@ def describe_attrs(self: Item, attributes: dict[str, Any] | None = None) -> dict
 
 
 def deep_copy(self: Item, memo: dict[int, Any]) -> Item:
-    raw = raw_of(self)
-    if raw is None:
+    if not is_compact(self):
         copied: Item = MOTO_METHODS["__deepcopy__"](self, memo)
         return copied
     import copy
@@ -406,7 +478,7 @@ def deep_copy(self: Item, memo: dict[int, Any]) -> Item:
     state = result.__dict__
     state["hash_key"] = copy.deepcopy(self.hash_key, memo)
     state["range_key"] = copy.deepcopy(self.range_key, memo)
-    state["_raw"] = raw  # an immutable string: shared
+    state["_raw"] = self.__dict__["_raw"]  # immutable bytes: shared
     state["_size"] = self.__dict__["_size"]
     state["_attrs"] = None
     return result

@@ -28,7 +28,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from infra.local.dynamo_compact import decoded, raw_of, store, typed, value_size, wire
+from infra.local.dynamo_compact import decoded, is_compact, store, typed, value_size, wire
 from infra.local.dynamo_compact import utf8 as _utf8
 from infra.local.dynamo_items import MAX_ITEM_BYTES
 
@@ -178,7 +178,7 @@ class PlainUpdate:
     def apply_to(self, item: Any) -> None:
         """Write into ``item`` (see :meth:`apply_to_attrs`); an item held compact is
         written as DynamoDB JSON and encoded again, its attrs never built."""
-        if self.stored is None or raw_of(item) is None:
+        if self.stored is None or not is_compact(item):
             self.apply_to_attrs(item)
             return
         sets = [(target, wire(value)) for target, value in self.sets]
@@ -262,7 +262,7 @@ def shallow_copy(item: Any) -> Any:
 
     copied = object.__new__(type(item))
     copied.__dict__.update(item.__dict__)
-    if raw_of(item) is not None:  # held as its string, which an update replaces
+    if is_compact(item):  # held as its string, which an update replaces
         return copied
     attrs = LimitedSizeDict.__new__(LimitedSizeDict)
     dict.update(attrs, item.attrs)

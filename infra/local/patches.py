@@ -347,6 +347,14 @@ def patch_data_models_not_kept_forever() -> None:
         model.instances_tracked = []  # type: ignore[attr-defined]
 
 
+def patch_s3_bodies_on_disk() -> None:
+    """S3 object bodies live in one temporary file, not in the emulator's memory
+    (``infra/local/s3_bodies.py``)."""
+    from infra.local import s3_bodies
+
+    s3_bodies.install()
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "data_models_not_kept_forever": patch_data_models_not_kept_forever,
     "dynamodb_answers_as_json": patch_dynamodb_answers_as_json,
@@ -364,6 +372,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "wait_states_honour_time_factor": patch_wait_states_honour_time_factor,
     "retry_intervals_honour_time_factor": patch_retry_intervals_honour_time_factor,
     "s3_notification_records_complete": patch_s3_notification_records_complete,
+    "s3_bodies_on_disk": patch_s3_bodies_on_disk,
 }
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
+from infra.local import heap
 from infra.local.api_process import ApiProcess, ApiProcessError, ApiProcesses
 from infra.local.emulator import Emulator, reset_backends
 from infra.local.invoke import INVOKER
@@ -428,6 +429,7 @@ def _concurrency(text: str) -> tuple[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    heap.limit_arenas()  # before the emulator's threads exist (infra/local/heap.py)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -28,6 +28,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from infra.local import heap
 from infra.local.dynamo_tx import S3_LOCK, all_locked
 from infra.local.journal import (
     SQS_LOCK,
@@ -282,6 +283,8 @@ class Snapshotter:
                     self.store.save(self.resources, self.journal)
             except Exception:  # the final snapshot on stop still runs
                 LOG.exception("periodic snapshot failed")
+            # The requests' (and a snapshot's) freed memory back to the kernel.
+            heap.trim()
 
 
 def _write_table(resources: Resources, name: str, path: Path) -> tuple[int, int]:
