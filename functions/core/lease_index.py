@@ -9,9 +9,10 @@ amount due. Leases that end stay in it: a former tenant may pay off arrears.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+import sys
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, cast
 
 from functions.core.lease import Lease
 from functions.core.names import PersonName, fold, parse_person, tokens
@@ -25,15 +26,83 @@ class StrongDirectory(Protocol):
     def by_rf(self, org_id: str, reference: str) -> Lease | None: ...
 
 
-K = TypeVar("K")
+K = TypeVar("K", bound=Hashable)
+H = TypeVar("H", bound=Hashable)
 
 
-def _discard(index: dict[K, set[str]], key: K, lid: str) -> None:
-    ids = index.get(key)
-    if ids is not None:
+class Postings(Generic[K]):
+    """Lease ids by key. Most keys (a payer IBAN, a lease number, a first name
+    with a surname) belong to one lease: such a key holds the id itself, not a
+    set of one (a set costs 216 bytes, 50,000 leases have ~600,000 keys)."""
+
+    __slots__ = ("_ids",)
+
+    def __init__(self) -> None:
+        self._ids: dict[K, str | set[str]] = {}
+
+    def __contains__(self, key: K) -> bool:
+        return key in self._ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(self, key: K, lid: str) -> None:
+        ids = self._ids.get(key)
+        if ids is None:
+            self._ids[key] = lid
+        elif isinstance(ids, str):
+            if ids != lid:
+                self._ids[key] = {ids, lid}
+        else:
+            ids.add(lid)
+
+    def discard(self, key: K, lid: str) -> None:
+        ids = self._ids.get(key)
+        if ids is None:
+            return
+        if isinstance(ids, str):
+            if ids == lid:
+                del self._ids[key]
+            return
         ids.discard(lid)
-        if not ids:
-            del index[key]
+        if len(ids) == 1:
+            self._ids[key] = next(iter(ids))
+
+    def get(self, key: K) -> set[str]:
+        """The ids under ``key``: a set the caller must not change."""
+        ids = self._ids.get(key)
+        if ids is None:
+            return set()
+        return {ids} if isinstance(ids, str) else ids
+
+
+class _Shared:
+    """One copy of each equal word and word set of an index: 50,000 leases name a
+    few thousand first names and surnames, each otherwise held once per tenant."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, Hashable] = {}
+
+    def one(self, value: H) -> H:
+        """The first value equal to ``value`` this index was given."""
+        return cast(H, self._values.setdefault(value, value))
+
+    def words(self, values: Iterable[str]) -> frozenset[str]:
+        return self.one(frozenset(sys.intern(v) for v in values))
+
+    def person(self, p: PersonName) -> PersonName:
+        return PersonName(
+            first=self.words(p.first),
+            surname=self.one(tuple(sys.intern(w) for w in p.surname)),
+            other_surnames=self.one(
+                tuple(tuple(sys.intern(w) for w in name) for name in p.other_surnames)
+            ),
+            initials=self.words(p.initials),
+            surname_keys=self.one(tuple(self.words(k) for k in p.surname_keys)),
+            surname_parts=self.words(p.surname_parts),
+        )
 
 
 def compact(value: str) -> str:
@@ -92,7 +161,7 @@ def prefixed_numbers(words: Sequence[str]) -> Iterator[str]:
 class IndexedLease:
     lease: Lease
     persons: tuple[PersonName, ...]
-    tenant_key: frozenset[str]
+    tenant_key: str
     """The same tenant(s) on several leases (a flat and its parking) share this key."""
     couples: frozenset[str]
     """Surname words shared by two tenants of the lease (a married couple)."""
@@ -100,11 +169,12 @@ class IndexedLease:
     """Every name word of the lease's tenants (first names, surnames, glued forms)."""
 
 
-def _tenant_key(lease: Lease) -> frozenset[str]:
-    """The household (compte locataire) when the ERP gives it, else the tenants' names."""
+def _tenant_key(lease: Lease) -> str:
+    """The household (compte locataire) when the ERP gives it, else the tenants'
+    names (folded, sorted, one per line: equal keys are the same people)."""
     if lease.household_id:
-        return frozenset({f"household {lease.household_id}"})
-    return frozenset(fold(t.name) for t in lease.tenants)
+        return f"household {lease.household_id}"
+    return "\n".join(sorted({fold(t.name) for t in lease.tenants}))
 
 
 def _numbers(lease: Lease) -> tuple[set[str], set[str]]:
@@ -129,14 +199,14 @@ def known_ibans(lease: Lease) -> tuple[str, ...]:
     return lease.payer_ibans
 
 
-def _indexed(lease: Lease) -> IndexedLease:
-    persons = tuple(parse_person(t.name) for t in lease.tenants)
+def _indexed(lease: Lease, shared: _Shared) -> IndexedLease:
+    persons = tuple(shared.person(parse_person(t.name)) for t in lease.tenants)
     key = _tenant_key(lease)
     seen: dict[str, int] = {}
     for p in persons:
         for w in p.surname_parts:
             seen[w] = seen.get(w, 0) + 1
-    couples = frozenset(w for w, n in seen.items() if n > 1)
+    couples = shared.words(w for w, n in seen.items() if n > 1)
     explained: set[str] = set()
     for p in persons:
         explained |= p.first | p.surname_parts
@@ -155,19 +225,20 @@ class LeaseIndex:
         self.org_id = org_id
         self.fallback = fallback
         self._leases: dict[str, IndexedLease] = {}
+        self._shared = _Shared()
         self._viban: dict[str, str] = {}
         self._rf: dict[str, str] = {}
         self._mandate: dict[str, str] = {}
-        self._ref: dict[str, set[str]] = {}
-        self._short_ref: dict[str, set[str]] = {}
+        self._ref: Postings[str] = Postings()
+        self._short_ref: Postings[str] = Postings()
         self._three_part = False
         """Some lease number is written in three parts ("OPH-0010666-02")."""
-        self._payer: dict[str, set[str]] = {}
-        self._surname: dict[str, set[str]] = {}
-        self._pair: dict[tuple[str, str], set[str]] = {}
-        self._couple: dict[str, set[str]] = {}
-        self._amount: dict[int, set[str]] = {}
-        self._household: dict[str, set[str]] = {}
+        self._payer: Postings[str] = Postings()
+        self._surname: Postings[str] = Postings()
+        self._pair: Postings[tuple[str, str]] = Postings()
+        self._couple: Postings[str] = Postings()
+        self._amount: Postings[int] = Postings()
+        self._household: Postings[str] = Postings()
         self._not_viban: set[str] = set()
         for lease in leases:
             self.put(lease)
@@ -187,7 +258,7 @@ class LeaseIndex:
         old = self._leases.get(lease.lease_id)
         if old is not None:
             self._remove(old)
-        entry = _indexed(lease)
+        entry = _indexed(lease, self._shared)
         self._leases[lease.lease_id] = entry
         lid = lease.lease_id
         if lease.viban:
@@ -200,41 +271,63 @@ class LeaseIndex:
         if lease.external_id and len(tokens(lease.external_id)) > 2:
             self._three_part = True
         for ref in refs:
-            self._ref.setdefault(ref, set()).add(lid)
+            self._ref.add(ref, lid)
         for short in shorts:
-            self._short_ref.setdefault(short, set()).add(lid)
+            self._short_ref.add(short, lid)
         for iban in known_ibans(lease):
-            self._payer.setdefault(compact(iban), set()).add(lid)
+            self._payer.add(compact(iban), lid)
         for word, pair in self._name_keys(entry):
-            self._surname.setdefault(word, set()).add(lid)
+            self._surname.add(word, lid)
             for p in pair:
-                self._pair.setdefault((word, p), set()).add(lid)
+                self._pair.add((word, p), lid)
         for word in entry.couples:
-            self._couple.setdefault(word, set()).add(lid)
+            self._couple.add(word, lid)
         for amount in self._amounts(lease):
-            self._amount.setdefault(amount, set()).add(lid)
+            self._amount.add(amount, lid)
         if lease.household_id:
-            self._household.setdefault(lease.household_id, set()).add(lid)
+            self._household.add(lease.household_id, lid)
+
+    def refresh(self, leases: Iterable[Lease]) -> None:
+        """Bring the index to the store's leases, in place: only the leases that
+        changed are indexed again, and the index never exists twice in memory."""
+        seen: set[str] = set()
+        for lease in leases:
+            if lease.org_id != self.org_id:
+                continue
+            seen.add(lease.lease_id)
+            old = self._leases.get(lease.lease_id)
+            # A stale read (an older version than a booking left here) changes nothing.
+            if old is None or (old.lease != lease and lease.version >= old.lease.version):
+                self.put(lease)
+        for lid in [lid for lid in self._leases if lid not in seen]:
+            self._remove(self._leases.pop(lid))
 
     def _remove(self, entry: IndexedLease) -> None:
         lid = entry.lease.lease_id
+        for keys, value in (
+            (self._viban, entry.lease.viban),
+            (self._rf, entry.lease.rf_reference),
+            (self._mandate, entry.lease.mandate_id),
+        ):
+            if value and keys.get(compact(value)) == lid:
+                del keys[compact(value)]
         refs, shorts = _numbers(entry.lease)
         for ref in refs:
-            _discard(self._ref, ref, lid)
+            self._ref.discard(ref, lid)
         for short in shorts:
-            _discard(self._short_ref, short, lid)
+            self._short_ref.discard(short, lid)
         for iban in known_ibans(entry.lease):
-            _discard(self._payer, compact(iban), lid)
+            self._payer.discard(compact(iban), lid)
         for word, pair in self._name_keys(entry):
-            _discard(self._surname, word, lid)
+            self._surname.discard(word, lid)
             for p in pair:
-                _discard(self._pair, (word, p), lid)
+                self._pair.discard((word, p), lid)
         for word in entry.couples:
-            _discard(self._couple, word, lid)
+            self._couple.discard(word, lid)
         for amount in self._amounts(entry.lease):
-            _discard(self._amount, amount, lid)
+            self._amount.discard(amount, lid)
         if entry.lease.household_id:
-            _discard(self._household, entry.lease.household_id, lid)
+            self._household.discard(entry.lease.household_id, lid)
 
     @staticmethod
     def _name_keys(entry: IndexedLease) -> list[tuple[str, frozenset[str]]]:
@@ -270,7 +363,7 @@ class LeaseIndex:
 
     def household(self, household_id: str) -> list[Lease]:
         """The leases of one household (compte locataire), in no particular order."""
-        return [self._leases[lid].lease for lid in self._household.get(household_id, ())]
+        return [self._leases[lid].lease for lid in self._household.get(household_id)]
 
     def by_viban(self, org_id: str, iban: str) -> Lease | None:
         if org_id != self.org_id:
@@ -305,41 +398,41 @@ class LeaseIndex:
         return self._leases[lid].lease if lid else None
 
     def by_ref(self, ref: str) -> set[str]:
-        return self._ref.get(ref, set())
+        return self._ref.get(ref)
 
     def by_payer_iban(self, iban: str) -> set[str]:
-        return self._payer.get(compact(iban), set())
+        return self._payer.get(compact(iban))
 
     def by_surname(self, word: str) -> set[str]:
-        return self._surname.get(word, set())
+        return self._surname.get(word)
 
     def by_name_pair(self, surname_word: str, first_or_initial: str) -> set[str]:
-        return self._pair.get((surname_word, first_or_initial), set())
+        return self._pair.get((surname_word, first_or_initial))
 
     def couples_named(self, surname_word: str) -> set[str]:
         """Leases of a couple sharing this surname ("M OU MME DUPONT")."""
-        return self._couple.get(surname_word, set())
+        return self._couple.get(surname_word)
 
     def is_surname(self, word: str) -> bool:
         return word in self._surname
 
     def by_amount(self, amount_cents: int) -> set[str]:
-        return self._amount.get(amount_cents, set())
+        return self._amount.get(amount_cents)
 
     def refs_in(self, words: Sequence[str]) -> set[str]:
         """Lease ids written in a text's words ("TIL-00042", "TIL 42", "til00042")."""
         found: set[str] = set()
         for i, w in enumerate(words):
-            found |= self._ref.get(w, set())
+            found |= self._ref.get(w)
             if i + 1 < len(words):
-                found |= self._ref.get(w + words[i + 1], set())
+                found |= self._ref.get(w + words[i + 1])
             if self._three_part and i + 2 < len(words):  # "OPH-0010666-02"
-                found |= self._ref.get(w + words[i + 1] + words[i + 2], set())
+                found |= self._ref.get(w + words[i + 1] + words[i + 2])
         return found
 
     def prefixed_refs_in(self, words: Sequence[str]) -> set[str]:
         """Numeric lease numbers quoted with a short prefix, leading zeros or not."""
         found: set[str] = set()
         for number in prefixed_numbers(words):
-            found |= self._ref.get(number, set()) | self._short_ref.get(number.lstrip("0"), set())
+            found |= self._ref.get(number) | self._short_ref.get(number.lstrip("0"))
         return found

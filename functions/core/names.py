@@ -189,7 +189,6 @@ def _split_first(words: list[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-@lru_cache(maxsize=131_072)
 def parse_person(text: str) -> PersonName:
     """A tenant's name from the ERP: capitalised words are the surname.
 

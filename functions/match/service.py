@@ -77,7 +77,8 @@ class MatchResult:
 
 @dataclass
 class LeaseIndexCache:
-    """One index per organisation, loaded once and refreshed after ``ttl``.
+    """One index per organisation, loaded once and refreshed in place after ``ttl``
+    (the leases that changed are indexed again; two copies never coexist).
 
     Bookings update it in place (balances, versions, learned IBANs), and a vIBAN or
     RF reference it does not know is looked up in the store (a lease created since
@@ -94,9 +95,13 @@ class LeaseIndexCache:
     def get(self, org_id: str) -> LeaseIndex:
         now = self.clock()
         hit = self._cache.get(org_id)
-        if hit is not None and now - hit[0] < self.ttl:
+        if hit is None:
+            index = LeaseIndex(org_id, self.leases.iter_all(org_id), fallback=self.leases)
+        elif now - hit[0] < self.ttl:
             return hit[1]
-        index = LeaseIndex(org_id, self.leases.iter_all(org_id), fallback=self.leases)
+        else:
+            index = hit[1]
+            index.refresh(self.leases.iter_all(org_id))
         self._cache[org_id] = (now, index)
         return index
 

@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import copy
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from infra.local.dynamo_compact import answer, attribute, attributes
+from infra.local.sorted_pairs import SortedPairs
 
 _ORIGINAL: dict[str, Callable[..., Any]] = {}
 _SCALAR = frozenset({"S", "N", "B"})
@@ -65,8 +66,9 @@ class _Partition(dict):  # type: ignore[type-arg]
         super().__init__()
         self.owner = owner
         self.hash_value = hash_value
-        self.casts: list[Any] = []  # sorted cast values of the range keys
-        self.keys_sorted: list[Any] = []  # the DynamoType keys, in the same order
+        self.sorted = SortedPairs()  # cast values of the range keys → the DynamoType keys
+        self.casts = self.sorted.casts
+        self.keys_sorted = self.sorted.keys
 
     def _changed(self, key: Any) -> None:
         if self.owner is not None:
@@ -75,22 +77,12 @@ class _Partition(dict):  # type: ignore[type-arg]
     def __setitem__(self, key: Any, value: Any) -> None:
         _share_hash_key(value, self.hash_value)
         if key not in self:
-            cast = key.cast_value
-            i = bisect_left(self.casts, cast)
-            self.casts.insert(i, cast)
-            self.keys_sorted.insert(i, key)
+            self.sorted.insert(key.cast_value, key)
         dict.__setitem__(self, key, value)
         self._changed(key)
 
     def _forget(self, key: Any) -> None:
-        cast = key.cast_value
-        i = bisect_left(self.casts, cast)
-        while i < len(self.casts) and self.casts[i] == cast:
-            if self.keys_sorted[i] == key:
-                del self.casts[i]
-                del self.keys_sorted[i]
-                return
-            i += 1
+        self.sorted.remove(key.cast_value, key)
 
     def __delitem__(self, key: Any) -> None:
         dict.__delitem__(self, key)
@@ -149,7 +141,7 @@ class _Index:
         self.signature = signature
         _, self.hash_attr, self.range_attrs, self.sort_attrs = signature
         self.names = {self.hash_attr, *self.range_attrs, *self.sort_attrs}
-        self.buckets: dict[Any, tuple[list[Any], list[Any]]] = {}
+        self.buckets: dict[Any, SortedPairs] = {}
         self.entries: dict[tuple[Any, Any], tuple[Any, Any]] = {}
         self.dirty: set[tuple[Any, Any]] = set()
 
@@ -177,10 +169,10 @@ class _Index:
         if found is None:
             return
         bucket_key, sort = found
-        casts, keys = self.buckets.setdefault(bucket_key, ([], []))
-        i = bisect_right(casts, sort)
-        casts.insert(i, sort)
-        keys.insert(i, key)
+        bucket = self.buckets.get(bucket_key)
+        if bucket is None:
+            bucket = self.buckets[bucket_key] = SortedPairs()
+        bucket.insert(sort, key, right=True)
         self.entries[key] = found
 
     def remove(self, key: tuple[Any, Any]) -> None:
@@ -188,15 +180,9 @@ class _Index:
         if found is None:
             return
         bucket_key, sort = found
-        casts, keys = self.buckets[bucket_key]
-        i = bisect_left(casts, sort)
-        while i < len(casts) and casts[i] == sort:
-            if keys[i] == key:
-                del casts[i]
-                del keys[i]
-                break
-            i += 1
-        if not casts:
+        bucket = self.buckets[bucket_key]
+        bucket.remove(sort, key)
+        if not bucket:
             del self.buckets[bucket_key]
 
     def refresh(self, items: _Items) -> None:
@@ -351,7 +337,7 @@ class _Items(dict):  # type: ignore[type-arg]
 
 
 def _bounds(
-    casts: list[Any],
+    casts: Sequence[Any],
     comparison: str | None,
     values: list[Any],
     key: Callable[[Any], Any] | None = None,
@@ -586,7 +572,8 @@ def _index_query(
     expected = hash_key_conditions[0][1]
     if expected.type not in _SCALAR:
         return None
-    casts, keys = index.buckets.get((expected.type, expected.cast_value), ([], []))
+    bucket = index.buckets.get((expected.type, expected.cast_value)) or SortedPairs()
+    casts, keys = bucket.casts, bucket.keys
     n = len(casts)
     if range_comparison:
         lo, hi = _bounds(

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from infra.local import dynamo_query
+from infra.local import dynamo_query, sorted_pairs
 from tests.fixtures.moto_tables import create_table, patched_backend
 
 
@@ -170,10 +170,17 @@ def _query(rng: random.Random, range_type: str | None) -> dict[str, Any]:
     return request
 
 
+@pytest.mark.parametrize("load", [None, 3], ids=["chunks-default", "chunks-of-3-to-6"])
 @pytest.mark.parametrize("range_type", ["S", "N", None])
-def test_query_answers_as_moto(backend: Any, range_type: str | None) -> None:
+def test_query_answers_as_moto(
+    backend: Any, range_type: str | None, load: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also with tiny chunks of sorted keys, so that partitions and index buckets
+    span many chunks (inserts, deletes and bisections across their bounds)."""
+    if load:
+        monkeypatch.setattr(sorted_pairs, "LOAD", load)
     rng = random.Random(f"query-{range_type}")
-    fast_name, moto_name = f"fast-{range_type}", f"moto-{range_type}"
+    fast_name, moto_name = f"fast-{range_type}-{load}", f"moto-{range_type}-{load}"
     fast = _create(backend, fast_name, range_type)
     reference = _create(backend, moto_name, range_type)
     reference.items = defaultdict(dict)  # moto's storage: the original query runs
