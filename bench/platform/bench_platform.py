@@ -320,17 +320,22 @@ def _rss_kb(pid: int, key: str = "VmRSS") -> int:
 
 
 class RssSampler(threading.Thread):
-    """The platform's peak resident memory (its process and its children)."""
+    """The platform's peak resident memory (its process and its children; the
+    process alone with ``children=False``)."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, children: bool = True) -> None:
         super().__init__(daemon=True)
         self.pid, self.peak_kb, self.done = pid, 0, threading.Event()
+        self.children = children
 
     def run(self) -> None:
         while not self.done.wait(0.5):
             self.sample()
 
     def sample(self) -> None:
+        if not self.children:
+            self.peak_kb = max(self.peak_kb, _rss_kb(self.pid))
+            return
         total = sum(_rss_kb(p) for p in _tree(self.pid))
         self.peak_kb = max(self.peak_kb, total, _rss_kb(self.pid, "VmHWM"))
 

@@ -30,25 +30,12 @@ import argparse
 import gc
 import json
 import sys
-import threading
 import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from bench.platform.bench_platform import Options, Result, _month, _rss_kb
-
-
-class _OwnRss(threading.Thread):
-    """The peak VmRSS of one process (not its children)."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.peak_kb, self.done = pid, 0, threading.Event()
-
-    def run(self) -> None:
-        while not self.done.wait(0.5):
-            self.peak_kb = max(self.peak_kb, _rss_kb(self.pid))
+from bench.platform.bench_platform import Options, Result, RssSampler, _month, _rss_kb
 
 
 def run_month(leases: int, state_dir: Path) -> dict[str, Any]:
@@ -61,7 +48,7 @@ def run_month(leases: int, state_dir: Path) -> dict[str, Any]:
         timeout=300,
     )  # fmt: skip
     pid = platform.process.pid
-    sampler = _OwnRss(pid)
+    sampler = RssSampler(pid, children=False)
     sampler.start()
     result = Result(leases)
     try:
