@@ -587,17 +587,12 @@ def run(o: Options) -> Result:
 
 
 def _on_the_platform(o: Options, result: Result) -> None:
-    from infra.local.launcher import start_platform_process
+    from infra.local.launcher import BARE, start_platform_process
 
     with tempfile.TemporaryDirectory(prefix="bench-platform-") as tmp:
         state_dir = Path(tmp) / ".encaisse"
         t0 = time.perf_counter()
-        platform = start_platform_process(
-            state_dir,
-            "--no-seed", "--api-port", "0", "--portal-port", "0", "--aws-port", "0",
-            "--sftp-port", "0", "--no-schedules", *o.platform_args,
-            timeout=300,
-        )  # fmt: skip
+        platform = start_platform_process(state_dir, *BARE, *o.platform_args, timeout=300)
         result.add(Stage("start the platform", 1, time.perf_counter() - t0))
         sampler = RssSampler(platform.process.pid)
         sampler.start()

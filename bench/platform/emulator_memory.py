@@ -39,14 +39,9 @@ from bench.platform.bench_platform import Options, Result, RssSampler, _month, _
 
 
 def run_month(leases: int, state_dir: Path) -> dict[str, Any]:
-    from infra.local.launcher import start_platform_process
+    from infra.local.launcher import BARE, start_platform_process
 
-    platform = start_platform_process(
-        state_dir,
-        "--no-seed", "--api-port", "0", "--portal-port", "0", "--aws-port", "0",
-        "--sftp-port", "0", "--no-schedules",
-        timeout=300,
-    )  # fmt: skip
+    platform = start_platform_process(state_dir, *BARE, timeout=300)
     pid = platform.process.pid
     sampler = RssSampler(pid, children=False)
     sampler.start()

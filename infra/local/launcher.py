@@ -88,6 +88,14 @@ class PlatformProcess:
         return int(self.process.returncode)
 
 
+BARE = (
+    "--no-seed", "--api-port", "0", "--portal-port", "0", "--aws-port", "0",
+    "--sftp-port", "0", "--no-schedules",
+)  # fmt: skip
+"""Arguments of a bare platform: no demo landlord, every port chosen by the system, no
+schedules (benchmarks, and tests that onboard their own landlord)."""
+
+
 def start_platform_process(
     state_dir: Path,
     *args: str,

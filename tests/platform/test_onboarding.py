@@ -33,15 +33,10 @@ ICS = f"FR{ics_check_digits('FR', 'OPH001')}ZZZOPH001"
 
 @pytest.fixture(scope="module")
 def bare_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from infra.local.launcher import start_platform_process
+    from infra.local.launcher import BARE, start_platform_process
 
     state_dir: Path = tmp_path_factory.mktemp("bare") / ".encaisse"
-    platform = start_platform_process(
-        state_dir,
-        "--no-seed", "--api-port", "0", "--portal-port", "0", "--aws-port", "0",
-        "--sftp-port", "0", "--no-schedules",
-        timeout=120,
-    )  # fmt: skip
+    platform = start_platform_process(state_dir, *BARE, timeout=120)
     try:
         yield platform.endpoints
     finally:
