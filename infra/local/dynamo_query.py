@@ -67,8 +67,6 @@ class _Partition(dict):  # type: ignore[type-arg]
         self.owner = owner
         self.hash_value = hash_value
         self.sorted = SortedPairs()  # cast values of the range keys → the DynamoType keys
-        self.casts = self.sorted.casts
-        self.keys_sorted = self.sorted.keys
 
     def _changed(self, key: Any) -> None:
         if self.owner is not None:
@@ -121,7 +119,7 @@ class _Partition(dict):  # type: ignore[type-arg]
             del self[key]
 
     def ordered(self) -> Iterator[Any]:
-        for key in self.keys_sorted:
+        for key in self.sorted.keys:
             yield dict.__getitem__(self, key)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> _Partition:
@@ -461,7 +459,7 @@ def _base_query(
         return [], 0, None
     if not isinstance(partition, _Partition):
         return None
-    casts = partition.casts
+    casts, keys = partition.sorted.casts, partition.sorted.keys
     n = len(casts)
     lo, hi = _bounds(casts, range_comparison, [o.cast_value for o in range_objs])
     if exclusive_start_key is not None:
@@ -477,7 +475,6 @@ def _base_query(
         else:
             hi = min(hi, bisect_left(casts, start))
     hi = max(hi, lo)
-    keys = partition.keys_sorted
     if forward:
         order = list(range(lo, hi))
         beyond_position = max(hi, lo)
