@@ -359,6 +359,21 @@ def raw_of(item: Item) -> str | None:
     return None if raw is None else _text(raw)
 
 
+def packed_of(item: Item) -> bytes | None:
+    """The item's packed string, when that is all it holds: immutable (a write gives the
+    item a new one), so a snapshot can take it under the locks and unpack it later."""
+    state = item.__dict__
+    if state.get("_attrs") is not None:
+        return None
+    raw = state.get("_raw")
+    return raw if isinstance(raw, bytes) else None
+
+
+def unpacked(packed: bytes) -> str:
+    """The DynamoDB JSON string of a packed item (:func:`packed_of`)."""
+    return PACKER.unpack(packed)
+
+
 def decoded(item: Item) -> dict[str, Any] | None:
     """The item's attributes as DynamoDB JSON (a new dict), when it is held compact."""
     raw = raw_of(item)

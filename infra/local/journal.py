@@ -13,12 +13,14 @@ Every mutating request the emulator answers with success is appended to
   and every message deleted: messages in flight survive a crash.
 
 Snapshots (:mod:`infra.local.state`) are numbered: snapshot E is followed by
-``journal-E.jsonl``. A snapshot is taken under the emulator's locks, then switched to
-(its ``snapshot.json`` written), then the next journal started: a crash at any point
-leaves a snapshot and the journal that follows it. On start the platform loads the
-snapshot, replays its journal, and takes a new snapshot before serving anything. A
-torn last line (the crash hit during the append, before anything was acknowledged) is
-ignored.
+``journal-E.jsonl``. Snapshot E+1 is captured under the emulator's locks, and
+``journal-(E+1)`` started at that same point (:meth:`Journal.rotate`); the locks are
+then released, the snapshot written and switched to (its ``snapshot.json``), and only
+then are the older journals and their blobs deleted (:meth:`Journal.release`). A crash
+at any point leaves a snapshot and every journal written since: on start the platform
+loads the snapshot, replays the journals from its epoch on, in order, and takes a new
+snapshot before serving anything. A torn last line (the crash hit during the append,
+before anything was acknowledged) is ignored.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class Journal:
         self._lock = threading.Lock()
         self._file: Any = None
         self.appended = 0
+        # The blobs put since the last rotation: what release() must keep.
+        self._current_blobs: set[str] = set()
 
     @property
     def path(self) -> Path:
@@ -85,6 +89,8 @@ class Journal:
 
     def put_blob(self, data: bytes) -> str:
         digest = hashlib.sha256(data).hexdigest()
+        with self._lock:
+            self._current_blobs.add(digest)
         path = self.blobs / digest[:2] / digest
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,35 +105,61 @@ class Journal:
     def blob(self, digest: str) -> bytes:
         return (self.blobs / digest[:2] / digest).read_bytes()
 
+    def epochs(self) -> list[int]:
+        """The epochs of the journal files on disk, oldest first."""
+        found = []
+        for path in self.root.glob("journal-*.jsonl") if self.root.exists() else []:
+            number = path.stem.removeprefix("journal-")
+            if number.isdigit():
+                found.append(int(number))
+        return sorted(found)
+
     def records(self) -> Iterator[dict[str, Any]]:
-        if not self.path.exists():
-            return
-        with self.path.open("rb") as f:
+        """Every record of journal-<epoch> and of the later journals, in order."""
+        for epoch in self.epochs():
+            if epoch >= self.epoch:
+                yield from self._records(self.root / f"journal-{epoch}.jsonl")
+
+    @staticmethod
+    def _records(path: Path) -> Iterator[dict[str, Any]]:
+        with path.open("rb") as f:
             for number, raw in enumerate(f, 1):
                 try:
                     yield json.loads(raw)
                 except json.JSONDecodeError:
                     # Only the last line can be torn (a crash during its append).
-                    LOG.warning("journal line %d is torn: ignored (never acknowledged)", number)
+                    LOG.warning(
+                        "%s line %d is torn: ignored (never acknowledged)", path.name, number
+                    )
                     return
 
     def rotate(self, epoch: int) -> None:
-        """Start journal-<epoch> (a snapshot now holds everything before it); the
-        older journals and their blobs go."""
+        """Start journal-<epoch>, which must be newer than every journal on disk (a
+        snapshot being captured holds everything before it). The older journals stay
+        until that snapshot is written: :meth:`release`."""
         with self._lock:
+            if epoch <= max(self.epochs(), default=self.epoch - 1):
+                raise ValueError(f"journal-{epoch} is not newer than the journals on disk")
             reopen = self._file is not None
             if self._file is not None:
                 self._file.close()
             self.epoch = epoch
+            self._current_blobs = set()
             self.root.mkdir(parents=True, exist_ok=True)
             with self.path.open("ab") as f:
                 os.fsync(f.fileno())
-            for old in self.root.glob("journal-*.jsonl"):
-                if old != self.path:
-                    old.unlink(missing_ok=True)
-            for blob in self.blobs.glob("*/*") if self.blobs.exists() else []:
-                blob.unlink(missing_ok=True)
             self._file = self.path.open("ab") if reopen else None
+
+    def release(self) -> None:
+        """Delete the journals older than the current one, and the blobs only they used
+        (a snapshot now holds what they recorded)."""
+        with self._lock:
+            for epoch in self.epochs():
+                if epoch < self.epoch:
+                    (self.root / f"journal-{epoch}.jsonl").unlink(missing_ok=True)
+            for blob in self.blobs.glob("*/*") if self.blobs.exists() else []:
+                if blob.name not in self._current_blobs and not blob.name.startswith("."):
+                    blob.unlink(missing_ok=True)
 
 
 def journal_line(record: dict[str, Any]) -> bytes:

@@ -3,11 +3,13 @@
 moto keeps everything in memory. A snapshot holds every DynamoDB table (DynamoDB JSON,
 one item per line), every object of the template's buckets (content-addressed blobs +
 a manifest per bucket) and every message of the template's queues, under
-``<state dir>/snapshot/``; it is taken at a point in time (under the emulator's locks)
-and truncates the write-ahead journal (:mod:`infra.local.journal`), which holds what
-happened since. On start, after the resources are created, the snapshot is loaded and
-the journal replayed. Every file is written to a temporary name and renamed, and
-``snapshot.json`` is written last: a snapshot without it is ignored.
+``<state dir>/snapshot/``; it is captured at a point in time (under the emulator's
+locks, which it holds only to take each stored item's packed string), written while the
+platform goes on, and then replaces the write-ahead journals
+(:mod:`infra.local.journal`) older than that point. On start, after the resources are
+created, the snapshot is loaded and the journals replayed. Every file is written to a
+temporary name and renamed, and ``snapshot.json`` is written last: a snapshot without it
+is ignored.
 
 Not kept: Step Functions executions (a dunning case waiting in a Wait state is lost),
 sent e-mails/SMS (the outbox), older object versions.
@@ -21,14 +23,16 @@ import logging
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from infra.local import heap
+from infra.local import dynamo_compact, heap
 from infra.local.dynamo_tx import S3_LOCK, all_locked
 from infra.local.journal import (
     SQS_LOCK,
@@ -62,6 +66,17 @@ def _write_atomic(path: Path, data: bytes) -> None:
         f.write(data)
 
 
+@dataclass
+class _Capture:
+    """A snapshot as captured under the emulator's locks, before it is written."""
+
+    epoch: int
+    messages: list[dict[str, Any]]
+    taken_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    tables: dict[str, list[bytes | str]] = field(default_factory=dict)
+    buckets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
 class StateStore:
     """Snapshots of one platform's tables and buckets in ``state_dir/snapshot``."""
 
@@ -69,6 +84,9 @@ class StateStore:
         self.root = state_dir / "snapshot"
         self.marker = self.root / "snapshot.json"
         self._lock = threading.Lock()
+        # (bucket, key, etag) → the sha256 of that body, for the objects of the last
+        # snapshot: a body already in a blob is not read and hashed again.
+        self._digests: dict[tuple[str, str, str], str] = {}
 
     def exists(self) -> bool:
         return self.marker.exists()
@@ -91,60 +109,98 @@ class StateStore:
     def save(self, resources: Resources, journal: Journal | None = None) -> dict[str, Any]:
         """Write a point-in-time snapshot; returns its summary (what snapshot.json holds).
 
-        The tables, buckets and queues are read from moto's backends while the
-        emulator's locks are held (no request is half-applied or applied meanwhile);
-        the journal, if any, is truncated before the locks are released: from then on
-        it holds exactly what happened after this snapshot.
+        The tables, buckets and queues are captured from moto's backends while the
+        emulator's locks are held (no request is half-applied or applied meanwhile), and
+        the journal, if any, moves on to a new epoch at that same point. Capturing a
+        table only takes each stored item's packed string (immutable: a later write
+        replaces it); the items are decoded and written after the locks are released,
+        while the platform goes on. The older journals are deleted once the snapshot is
+        switched to: a crash before that leaves the previous snapshot and every journal
+        since.
         """
-        with self._lock, all_locked(), SQS_LOCK:
-            previous = self._data_dir() if self.exists() else None
-            epoch = self.epoch + 1
-            data_dir = self.root / f"gen-{epoch}"
-            shutil.rmtree(data_dir, ignore_errors=True)  # left by a crash mid-save
-            messages = live_messages(resources)
-            summary: dict[str, Any] = {
-                "format": SNAPSHOT_FORMAT,
-                "taken_at": datetime.now(UTC).isoformat(),
-                "tables": {},
-                "buckets": {},
-                "messages": len(messages),
-                "epoch": epoch,
-                "data": data_dir.name,
-            }
-            written = 0
-            for logical_id, name in resources.tables.items():
-                path = data_dir / "tables" / f"{logical_id}.jsonl"
-                count, size = _write_table(resources, name, path)
-                summary["tables"][logical_id] = count
-                written += size
-            blobs_in_use: set[str] = set()
-            for logical_id, name in resources.buckets.items():
-                manifest = []
-                for obj, data in _bucket_objects(resources, name):
-                    obj["sha256"] = hashlib.sha256(data).hexdigest()
-                    blob = self._blob_path(obj["sha256"])
+        with self._lock:
+            started = time.monotonic()
+            with all_locked(), SQS_LOCK:
+                capture = self._capture(resources, journal)
+            held = time.monotonic() - started
+            summary = self._write(capture, journal)
+        LOG.info(
+            "snapshot %d: %d items, the emulator's locks held %.2f s, written in %.2f s",
+            capture.epoch,
+            sum(summary["tables"].values()),
+            held,
+            time.monotonic() - started - held,
+        )
+        return summary
+
+    def _capture(self, resources: Resources, journal: Journal | None) -> _Capture:
+        """What the snapshot will hold (locks held): the tables' items as stored, the
+        buckets' manifests (new bodies written to blobs now), the live messages."""
+        epoch = max([self.epoch, *(journal.epochs() if journal else [])]) + 1
+        capture = _Capture(epoch=epoch, messages=live_messages(resources))
+        for logical_id, name in resources.tables.items():
+            capture.tables[logical_id] = _captured_items(resources, name)
+        for logical_id, name in resources.buckets.items():
+            manifest = []
+            for obj, key in _bucket_objects(resources, name):
+                identity = (name, obj["key"], obj["etag"])
+                digest = self._digests.get(identity)
+                if digest is None or not self._blob_path(digest).exists():
+                    data = bytes(key.value)
+                    digest = hashlib.sha256(data).hexdigest()
+                    blob = self._blob_path(digest)
                     if not blob.exists():
                         _write_atomic(blob, data)
-                    manifest.append(obj)
-                manifest_path = data_dir / "buckets" / f"{logical_id}.json"
-                _write_atomic(manifest_path, json.dumps(manifest, indent=1).encode())
-                summary["buckets"][logical_id] = len(manifest)
-                blobs_in_use |= {o["sha256"] for o in manifest}
-            queues = json.dumps(messages).encode()
-            _write_atomic(data_dir / "queues.json", queues)
-            # What compaction_due() weighs the journal against (objects are blobs, kept apart).
-            summary["bytes"] = written + len(queues)
-            # The switch: from here on this snapshot and journal-<epoch> are the state.
-            _write_atomic(self.marker, json.dumps(summary, indent=2).encode())
-            if journal is not None:
-                journal.rotate(epoch)
-            if previous is not None and previous != self.root:
-                shutil.rmtree(previous, ignore_errors=True)
-            elif previous is not None:  # format 1 files
-                for old in ("tables", "buckets"):
-                    shutil.rmtree(self.root / old, ignore_errors=True)
-            self._collect_garbage(blobs_in_use)
-            return summary
+                    self._digests[identity] = digest
+                obj["sha256"] = digest
+                manifest.append(obj)
+            capture.buckets[logical_id] = manifest
+        if journal is not None:
+            journal.rotate(epoch)
+        return capture
+
+    def _write(self, capture: _Capture, journal: Journal | None) -> dict[str, Any]:
+        """Write a captured snapshot and switch to it (emulator locks free)."""
+        previous = self._data_dir() if self.exists() else None
+        data_dir = self.root / f"gen-{capture.epoch}"
+        shutil.rmtree(data_dir, ignore_errors=True)  # left by a crash mid-save
+        summary: dict[str, Any] = {
+            "format": SNAPSHOT_FORMAT,
+            "taken_at": capture.taken_at,
+            "tables": {},
+            "buckets": {},
+            "messages": len(capture.messages),
+            "epoch": capture.epoch,
+            "data": data_dir.name,
+        }
+        written = 0
+        for logical_id, items in capture.tables.items():
+            path = data_dir / "tables" / f"{logical_id}.jsonl"
+            summary["tables"][logical_id] = len(items)
+            written += _write_items(items, path)
+        blobs_in_use: set[str] = set()
+        for logical_id, manifest in capture.buckets.items():
+            manifest_path = data_dir / "buckets" / f"{logical_id}.json"
+            _write_atomic(manifest_path, json.dumps(manifest, indent=1).encode())
+            summary["buckets"][logical_id] = len(manifest)
+            blobs_in_use |= {o["sha256"] for o in manifest}
+        queues = json.dumps(capture.messages).encode()
+        _write_atomic(data_dir / "queues.json", queues)
+        # What compaction_due() weighs the journal against (objects are blobs, kept apart).
+        summary["bytes"] = written + len(queues)
+        # The switch: from here on this snapshot and the journals from its epoch on are
+        # the state.
+        _write_atomic(self.marker, json.dumps(summary, indent=2).encode())
+        if journal is not None:
+            journal.release()
+        if previous is not None and previous != self.root:
+            shutil.rmtree(previous, ignore_errors=True)
+        elif previous is not None:  # format 1 files
+            for old in ("tables", "buckets"):
+                shutil.rmtree(self.root / old, ignore_errors=True)
+        self._collect_garbage(blobs_in_use)
+        self._digests = {k: v for k, v in self._digests.items() if v in blobs_in_use}
+        return summary
 
     def _blob_path(self, digest: str) -> Path:
         return self.root / "blobs" / digest[:2] / digest
@@ -287,31 +343,37 @@ class Snapshotter:
             heap.trim()
 
 
-def _write_table(resources: Resources, name: str, path: Path) -> tuple[int, int]:
-    """Write every item of a table to ``path`` in DynamoDB JSON, one item per line, as
-    read from moto's backend (locks held); returns (items, bytes).
-
-    Item by item: the snapshot never holds a second copy of the table (at 50,000
-    leases a list of lines and its joined body added ~1 KB per item to the peak).
-    """
+def _captured_items(resources: Resources, name: str) -> list[bytes | str]:
+    """Every item of a table as stored (locks held): a compact item's packed string,
+    else its DynamoDB JSON encoded now (an item moto holds as objects: rare)."""
     from moto.dynamodb.models import dynamodb_backends
     from moto.dynamodb.models.utilities import DynamoJsonEncoder
 
     table = dynamodb_backends[ACCOUNT_ID][resources.region].get_table(name)
-    encoder = DynamoJsonEncoder(sort_keys=True)
-    count = size = 0
+    encoder = DynamoJsonEncoder()
+    items: list[bytes | str] = []
+    for item in table.all_items():
+        packed = dynamo_compact.packed_of(item)
+        items.append(packed if packed is not None else encoder.encode(item.to_json()["Attributes"]))
+    return items
+
+
+def _write_items(items: list[bytes | str], path: Path) -> int:
+    """Write captured items to ``path`` in DynamoDB JSON, one item per line; returns the
+    bytes written."""
+    size = 0
     with _atomic_file(path) as f:
-        for item in table.all_items():
-            line = (encoder.encode(item.to_json()["Attributes"]) + "\n").encode()
+        for item in items:
+            text = dynamo_compact.unpacked(item) if isinstance(item, bytes) else item
+            line = (text + "\n").encode()
             f.write(line)
-            count += 1
             size += len(line)
-    return count, size
+    return size
 
 
-def _bucket_objects(resources: Resources, name: str) -> Iterator[tuple[dict[str, Any], bytes]]:
-    """The current version of every object of a bucket and its bytes, one at a time
-    (locks held)."""
+def _bucket_objects(resources: Resources, name: str) -> Iterator[tuple[dict[str, Any], Any]]:
+    """The current version of every object of a bucket (its fields and moto's key, whose
+    ``value`` is its bytes), one at a time (locks held)."""
     from moto.s3.models import FakeKey, s3_backends
 
     assert S3_LOCK  # read under the S3 lock
@@ -319,4 +381,4 @@ def _bucket_objects(resources: Resources, name: str) -> Iterator[tuple[dict[str,
     for key_name, key in sorted(bucket.keys.items()):
         if not isinstance(key, FakeKey):  # a delete marker
             continue
-        yield {"key": key_name, "etag": key.etag, **object_fields(key)}, bytes(key.value)
+        yield {"key": key_name, "etag": key.etag, **object_fields(key)}, key
