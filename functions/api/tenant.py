@@ -63,6 +63,8 @@ def payment_instructions(
 
 
 def tenant_account(org: Organisation, lease: Lease, lines: list[LedgerLine]) -> dict[str, Any]:
+    """The tenant's page: the balance is the sum of ``lines`` (all of the lease's lines,
+    read now); ``lease`` gives the rest and may have been read a little earlier."""
     running = 0
     history = []
     for line in lines:
@@ -77,7 +79,7 @@ def tenant_account(org: Organisation, lease: Lease, lines: list[LedgerLine]) -> 
                 "balance": format_cents(running),
             }
         )
-    due = max(lease.balance_cents, 0)
+    due = max(running, 0)
     return {
         "landlord": org.name,
         "lease_id": lease.lease_id,
@@ -87,8 +89,8 @@ def tenant_account(org: Organisation, lease: Lease, lines: list[LedgerLine]) -> 
         "unit": lease.unit,
         "monthly_due": format_cents(lease.monthly_due_cents),
         "monthly_due_display": format_cents_fr(lease.monthly_due_cents),
-        "balance": format_cents(lease.balance_cents),
-        "balance_display": format_cents_fr(abs(lease.balance_cents)),
+        "balance": format_cents(running),
+        "balance_display": format_cents_fr(abs(running)),
         "history": list(reversed(history))[:HISTORY_LINES],
         "pay": payment_instructions(org, lease, due),
     }

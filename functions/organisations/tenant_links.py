@@ -6,10 +6,12 @@ organisation and the lease, expires, and is signed with the organisation's porta
 (any of its accepted values after a rotation).
 
 Opening a link reads the organisation (its secret's reference, and what the tenant's page
-shows of it) once per ``trust_seconds`` at most in a process, as the API trusts an API
-key it has read: the tenant's page then costs the lease and its lines, not a third
-read. A change to the organisation shows within that time; a token the held record does
-not verify reads it again at once.
+shows of it) and the lease's own record (its tenants, address, dues) once per
+``trust_seconds`` at most in a process, as the API trusts an API key it has read: the
+tenant's page then costs one read, the lease's lines, which are always read and give the
+balance (the sum of the lines, written with the lease's balance in one transaction). A
+change to the organisation or to the lease's record shows within that time; a token the
+held organisation does not verify reads it again at once.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ class TenantLink:
 
 @dataclass(frozen=True, slots=True)
 class TenantView:
-    """What a tenant link opens: the lease and its account."""
+    """What a tenant link opens: the lease and its account (the balance is the sum of
+    ``lines``; ``lease.balance_cents`` may be older)."""
 
     org: Organisation
     lease: Lease
@@ -77,10 +80,13 @@ class TenantLinks:
     """How long an organisation read to open a link is trusted (0: read every time)."""
     monotonic: Callable[[], float] = time.monotonic
     max_orgs: int = 1024
+    max_leases: int = 4096
     _held: TrustCache[str, Organisation] = field(init=False, repr=False, compare=False)
+    _leases: TrustCache[tuple[str, str], Lease] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._held = TrustCache(self.trust_seconds, self.monotonic, self.max_orgs)
+        self._leases = TrustCache(self.trust_seconds, self.monotonic, self.max_leases)
 
     def issue(self, org_id: str, lease_id: str) -> TenantLink:
         """A link for the lease's tenants, valid ``TENANT_LINK_DAYS`` days.
@@ -101,9 +107,16 @@ class TenantLinks:
         return self._verify(token)[1]
 
     def open(self, token: str) -> TenantView:
-        """The lease and account a tenant's token opens."""
+        """The lease and account a tenant's token opens: the lease's record as read at
+        most ``trust_seconds`` ago (its balance may be older: the lines' sum is not), its
+        lines as they are now."""
         org, grant = self._verify(token)
-        lease = self.leases.get(grant.org_id, grant.lease_id)
+        key = (grant.org_id, grant.lease_id)
+        lease = self._leases.get(key)
+        if lease is None:
+            read_at = self.monotonic()
+            lease = self.leases.get(grant.org_id, grant.lease_id)
+            self._leases.put(key, lease, read_at)
         return TenantView(org, lease, self.ledger.lines(org.org_id, lease.lease_id))
 
     def _verify(self, token: str) -> tuple[Organisation, TenantGrant]:

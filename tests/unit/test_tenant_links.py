@@ -9,7 +9,7 @@ import pytest
 
 from functions.core.errors import AuthenticationError, ConflictError, NotFoundError
 from functions.core.lease import Lease, Tenant
-from functions.core.ledger import LedgerLine
+from functions.core.ledger import LedgerLine, LineKind
 from functions.core.organisation import Organisation
 from functions.core.viban import VirtualIbanRange
 from functions.organisations.secrets import SecretKind
@@ -201,3 +201,62 @@ def _other_secrets() -> Secrets:
     other = Secrets()
     other.current, other.previous = "someone-else", ()
     return other
+
+
+class CountingLeases(Leases):
+    def __init__(self) -> None:
+        self.reads = 0
+        self.lease = LEASE
+
+    def get(self, org_id: str, lease_id: str) -> Lease:
+        self.reads += 1
+        super().get(org_id, lease_id)
+        return self.lease
+
+
+class GrowingLedger(Ledger):
+    def __init__(self) -> None:
+        self.held: list[LedgerLine] = []
+
+    def lines(self, org_id: str, lease_id: str) -> list[LedgerLine]:
+        return list(self.held)
+
+
+def _line(n: int, cents: int) -> LedgerLine:
+    return LedgerLine("org-a", "L1", f"line-{n}", LineKind.RENT_CALL, date(2026, 12, n), cents,
+                      "Loyer", f"call-{n}", NOW)  # fmt: skip
+
+
+def test_the_lease_record_is_held_for_a_while_and_its_lines_are_read_every_time() -> None:
+    leases, ledger, ticks = CountingLeases(), GrowingLedger(), Ticks()
+    links = TenantLinks(
+        Orgs(ORG), leases, ledger, Secrets(), "https://portail.example/", Clock(),
+        trust_seconds=30, monotonic=ticks,
+    )  # fmt: skip
+    token = links.issue("org-a", "L1").token
+    issued = leases.reads
+    assert links.open(token).lines == []
+    ledger.held.append(_line(1, 58_000))
+    leases.lease = replace(LEASE, residence="Résidence renommée", balance_cents=58_000)
+    ticks.now = 29.9
+    view = links.open(token)
+    assert [line.amount_cents for line in view.lines] == [58_000]  # the lines: always now
+    assert view.lease.residence == "R"  # the record: held
+    assert leases.reads == issued + 1
+    ticks.now = 30.0
+    assert links.open(token).lease.residence == "Résidence renommée"
+    assert leases.reads == issued + 2
+
+
+def test_the_page_shows_the_balance_of_the_lines_read_now_not_of_the_held_record() -> None:
+    from functions.api.tenant import tenant_account
+
+    org = replace(ORG, name="OPH de test")
+    from functions.core.rf import make_rf
+
+    viban, rf = ORG.viban_range.iban_for(1), make_rf("L1")
+    lease = replace(LEASE, viban=viban, rf_reference=rf, balance_cents=0)  # read earlier
+    page = tenant_account(org, lease, [_line(1, 58_000), _line(2, -20_000)])
+    assert (page["balance"], page["balance_display"]) == ("380.00", "380,00\u00a0€")
+    assert page["pay"]["amount"] == "380.00"
+    assert [h["balance"] for h in page["history"]] == ["380.00", "580.00"]
