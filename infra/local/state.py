@@ -75,6 +75,8 @@ class _Capture:
     taken_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     tables: dict[str, list[bytes | str]] = field(default_factory=dict)
     buckets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    """The bodies of objects new since the last snapshot, by sha256."""
 
 
 class StateStore:
@@ -135,7 +137,7 @@ class StateStore:
 
     def _capture(self, resources: Resources, journal: Journal | None) -> _Capture:
         """What the snapshot will hold (locks held): the tables' items as stored, the
-        buckets' manifests (new bodies written to blobs now), the live messages."""
+        buckets' manifests and the bodies not yet in a blob, the live messages."""
         epoch = max([self.epoch, *(journal.epochs() if journal else [])]) + 1
         capture = _Capture(epoch=epoch, messages=live_messages(resources))
         for logical_id, name in resources.tables.items():
@@ -146,11 +148,11 @@ class StateStore:
                 identity = (name, obj["key"], obj["etag"])
                 digest = self._digests.get(identity)
                 if digest is None or not self._blob_path(digest).exists():
+                    # The bytes are read now (an overwrite frees them), written later.
                     data = bytes(key.value)
                     digest = hashlib.sha256(data).hexdigest()
-                    blob = self._blob_path(digest)
-                    if not blob.exists():
-                        _write_atomic(blob, data)
+                    if not self._blob_path(digest).exists():
+                        capture.blobs[digest] = data
                     self._digests[identity] = digest
                 obj["sha256"] = digest
                 manifest.append(obj)
@@ -173,6 +175,8 @@ class StateStore:
             "epoch": capture.epoch,
             "data": data_dir.name,
         }
+        for digest, data in capture.blobs.items():
+            _write_atomic(self._blob_path(digest), data)
         written = 0
         for logical_id, items in capture.tables.items():
             path = data_dir / "tables" / f"{logical_id}.jsonl"

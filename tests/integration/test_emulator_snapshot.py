@@ -32,7 +32,8 @@ def probe(emulator: Any) -> Iterator[Any]:
     dynamodb = emulator.client("dynamodb")
     name = create_table(dynamodb, "snapshot")
     try:
-        yield replace(emulator, tables={"ProbeTable": name}, buckets={}, queues={})
+        archive = {"ArchiveBucket": emulator.buckets["ArchiveBucket"]}
+        yield replace(emulator, tables={"ProbeTable": name}, buckets=archive, queues={})
     finally:
         journal_module.activate(None)
         dynamodb.delete_table(TableName=name)
@@ -51,10 +52,18 @@ def _keys(client: Any, table: str) -> list[str]:
     return [i["sk"]["S"] for i in items]
 
 
-def _forget(client: Any, table: str) -> None:
-    """What a killed process forgets: the table's items (no journal active)."""
+BODY = "<Document>relevé de décembre</Document>".encode()
+
+
+def _forget(client: Any, table: str, s3: Any, bucket: str) -> None:
+    """What a killed process forgets: the table's items, the object (no journal active)."""
     for sk in _keys(client, table):
         client.delete_item(TableName=table, Key={"pk": {"S": "org"}, "sk": {"S": sk}})
+    s3.delete_object(Bucket=bucket, Key="org/statement.xml")
+
+
+def _body(s3: Any, bucket: str) -> bytes:
+    return bytes(s3.get_object(Bucket=bucket, Key="org/statement.xml")["Body"].read())
 
 
 def test_a_crash_between_capture_and_switch_loses_nothing(
@@ -74,6 +83,8 @@ def test_a_crash_between_capture_and_switch_loses_nothing(
     journal_module.activate(journal)
     for n in range(3):
         client.put_item(TableName=table, Item=_item(f"a{n}"))
+    bucket, s3 = probe.buckets["ArchiveBucket"], probe.client("s3")
+    s3.put_object(Bucket=bucket, Key="org/statement.xml", Body=BODY)
 
     write = StateStore._write
 
@@ -91,13 +102,14 @@ def test_a_crash_between_capture_and_switch_loses_nothing(
     assert journal.epochs() == [1, 2]  # the older journal stays until a switch
 
     # Restart: the snapshot of epoch 1, then journal-1 (a0-a2) and journal-2 (b0).
-    _forget(client, table)
+    _forget(client, table, s3, bucket)
     again = StateStore(tmp_path / "snapshot")
     assert again.epoch == 1
     again.restore(probe)
     log = Journal(tmp_path / "journal", again.epoch)
     assert replay(log, probe.endpoint_url, probe)["dynamodb"] == 4
     assert _keys(client, table) == ["a0", "a1", "a2", "b0"]
+    assert _body(s3, bucket) == BODY
 
     # The next snapshot takes an epoch newer than every journal left, then drops them.
     summary = again.save(probe, log)
@@ -106,6 +118,7 @@ def test_a_crash_between_capture_and_switch_loses_nothing(
     stored = sorted((json.loads(line) for line in lines.splitlines()), key=lambda i: i["sk"]["S"])
     assert stored == [_item(sk) for sk in ("a0", "a1", "a2", "b0")]
 
-    _forget(client, table)
+    _forget(client, table, s3, bucket)
     StateStore(tmp_path / "snapshot").restore(probe)
     assert _keys(client, table) == ["a0", "a1", "a2", "b0"]
+    assert _body(s3, bucket) == BODY
