@@ -303,6 +303,16 @@ class _Items(dict):  # type: ignore[type-arg]
                 out.extend(sorted(value.values(), key=lambda i: i.range_key))
         return out
 
+    def unordered(self) -> Iterator[Any]:
+        """Every item, in no particular order: a snapshot's capture, which must not
+        pay for the order (sorting, and hashing every key to look it up again) while
+        the locks are held."""
+        if not self.has_range:
+            yield from dict.values(self)
+            return
+        for partition in dict.values(self):
+            yield from dict.values(partition)
+
     def index(self, signature: tuple[Any, ...]) -> _Index | None:
         name = signature[0]
         if name in self.broken:
@@ -739,3 +749,10 @@ def apply() -> None:
     Table.query = query  # type: ignore[method-assign]
     Table.all_items = all_items  # type: ignore[method-assign]
     DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
+
+
+def stored_items(table: Any) -> Iterable[Any]:
+    """Every item of a moto table, in no particular order (:meth:`_Items.unordered`;
+    moto's ``all_items()`` for a table these patches do not hold)."""
+    items = table.items
+    return items.unordered() if isinstance(items, _Items) else table.all_items()

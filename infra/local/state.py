@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from infra.local import dynamo_compact, heap
+from infra.local.dynamo_query import stored_items
 from infra.local.dynamo_tx import S3_LOCK, all_locked
 from infra.local.journal import (
     SQS_LOCK,
@@ -354,11 +355,11 @@ def _captured_items(resources: Resources, name: str) -> list[bytes | str]:
     from moto.dynamodb.models.utilities import DynamoJsonEncoder
 
     table = dynamodb_backends[ACCOUNT_ID][resources.region].get_table(name)
+    items: list[Any] = dynamo_compact.packed_or_items(stored_items(table))
     encoder = DynamoJsonEncoder()
-    items: list[bytes | str] = []
-    for item in table.all_items():
-        packed = dynamo_compact.packed_of(item)
-        items.append(packed if packed is not None else encoder.encode(item.to_json()["Attributes"]))
+    for n, item in enumerate(items):
+        if not isinstance(item, bytes):
+            items[n] = encoder.encode(item.to_json()["Attributes"])
     return items
 
 
