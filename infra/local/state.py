@@ -78,6 +78,8 @@ class _Capture:
     buckets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     blobs: dict[str, bytes] = field(default_factory=dict)
     """The bodies of objects new since the last snapshot, by sha256."""
+    digests: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    """The digests of those objects, known once the snapshot is written."""
 
 
 class StateStore:
@@ -88,7 +90,8 @@ class StateStore:
         self.marker = self.root / "snapshot.json"
         self._lock = threading.Lock()
         # (bucket, key, etag) → the sha256 of that body, for the objects of the last
-        # snapshot: a body already in a blob is not read and hashed again.
+        # snapshot written: their blobs exist (only _collect_garbage deletes blobs, and
+        # it forgets them), so their bodies are not read, hashed nor looked for again.
         self._digests: dict[tuple[str, str, str], str] = {}
 
     def exists(self) -> bool:
@@ -148,13 +151,13 @@ class StateStore:
             for obj, key in _bucket_objects(resources, name):
                 identity = (name, obj["key"], obj["etag"])
                 digest = self._digests.get(identity)
-                if digest is None or not self._blob_path(digest).exists():
+                if digest is None:
                     # The bytes are read now (an overwrite frees them), written later.
                     data = bytes(key.value)
                     digest = hashlib.sha256(data).hexdigest()
                     if not self._blob_path(digest).exists():
                         capture.blobs[digest] = data
-                    self._digests[identity] = digest
+                    capture.digests[identity] = digest
                 obj["sha256"] = digest
                 manifest.append(obj)
             capture.buckets[logical_id] = manifest
@@ -204,7 +207,8 @@ class StateStore:
             for old in ("tables", "buckets"):
                 shutil.rmtree(self.root / old, ignore_errors=True)
         self._collect_garbage(blobs_in_use)
-        self._digests = {k: v for k, v in self._digests.items() if v in blobs_in_use}
+        known = self._digests | capture.digests
+        self._digests = {k: v for k, v in known.items() if v in blobs_in_use}
         return summary
 
     def _blob_path(self, digest: str) -> Path:
