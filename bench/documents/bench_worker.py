@@ -155,15 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return child(args.quittances, args.per_message, args.every)
 
-    from infra.local.emulator import Emulator
-    from infra.local.resources import create_resources
+    from infra.local.resources import in_process
 
-    emulator = Emulator(0)
-    url = emulator.start()
-    try:
-        os.environ.update(emulator.client_environment())
-        resources = create_resources(url)
-        os.environ.update(resources.environment)
+    with in_process() as resources:
         t0 = time.perf_counter()
         _seed(args.quittances)
         print(f"seeded {args.quittances} paid leases in {time.perf_counter() - t0:.1f} s")
@@ -176,8 +170,6 @@ def main(argv: list[str] | None = None) -> int:
              "--every", str(args.every)],
             env=env,
         )  # fmt: skip
-    finally:
-        emulator.stop()
 
 
 if __name__ == "__main__":

@@ -118,16 +118,9 @@ def _decode(items: list[dict[str, object]]) -> None:
 
 
 def main() -> None:
-    from infra.local.emulator import Emulator, reset_backends
-    from infra.local.resources import create_resources
+    from infra.local.resources import in_process
 
-    reset_backends()
-    emu = Emulator(0, time_factor=1)
-    url = emu.start()
-    try:
-        os.environ.update(emu.client_environment())
-        resources = create_resources(url)
-        os.environ.update(resources.environment)
+    with in_process():
         from functions.adapters.dynamo import DynamoLeaseRepository, DynamoTransactionRepository
         from functions.adapters.settings import Settings
 
@@ -171,8 +164,6 @@ def main() -> None:
                 lambda: _raw_get_many(settings.transactions_table, "bench", tx_ids),
                 runs=1,
             )
-    finally:
-        emu.stop()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ the whole match. The numbers are quoted in ``functions/adapters/dynamo/booking.p
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 import uuid
@@ -194,18 +193,9 @@ def main() -> None:
     ap.add_argument("--payments", type=int, default=500)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
-    from infra.local.emulator import Emulator, reset_backends
-    from infra.local.resources import create_resources
+    from infra.local.resources import in_process
 
-    reset_backends()
-    emu = Emulator(0, time_factor=1.0)
-    url = emu.start()
-    try:
-        os.environ.update(emu.client_environment())
-        os.environ.update(create_resources(url).environment)
-        from functions.adapters.aws import client
-
-        client.cache_clear()
+    with in_process():
         bookers = _bookers()
         results: dict[str, tuple[list[float], list[float], list[float]]] = {
             name: ([], [], []) for name in bookers
@@ -223,8 +213,6 @@ def main() -> None:
                 f"(building {statistics.median(builds) * 1000:5.1f} ms); "
                 f"{max(rates):6.1f} payments/s best, {len(groups)} groups"
             )
-    finally:
-        emu.stop()
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ Prints payments/s and the AWS calls per payment of each. The month of
 from __future__ import annotations
 
 import argparse
-import os
 import time
 import uuid
 from collections import Counter
@@ -85,24 +84,10 @@ def _collection(org_id: str, n: int) -> BankTransaction:
 
 
 def run(payments: int) -> dict[str, tuple[float, Counter[str]]]:
-    from infra.local.emulator import Emulator, reset_backends
-    from infra.local.resources import create_resources
+    from infra.local.resources import in_process
 
-    reset_backends()
-    emu = Emulator(0, time_factor=1.0)
-    url = emu.start()
-    saved = dict(os.environ)
-    try:
-        os.environ.update(emu.client_environment())
-        os.environ.update(create_resources(url).environment)
-        from functions.adapters.aws import client
-
-        client.cache_clear()
+    with in_process():
         return {mode: _measure(mode, payments) for mode in ("one by one", "grouped")}
-    finally:
-        emu.stop()
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def _measure(mode: str, payments: int) -> tuple[float, Counter[str]]:

@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from infra.local.emulator import DUMMY_CREDENTIALS
+from infra.local.emulator import DUMMY_CREDENTIALS, Emulator, reset_backends
 from infra.local.invoke import LocalFunction
 from infra.local.template import TEMPLATE_PATH, Stack, load_template
 
@@ -155,6 +157,31 @@ def create_resources(
     _create_state_machines(res, role_arn, template_path.parent)
     _collect_event_sources(res)
     return res
+
+
+@contextmanager
+def in_process() -> Iterator[Resources]:
+    """The template's resources on an emulator started in this process (moto's state
+    reset first), with its endpoint and the functions' shared environment exported and
+    the process's AWS clients forgotten, until the end (then the environment is put
+    back): what the in-process benchmarks run on."""
+    from functions.adapters.aws import client
+
+    reset_backends()
+    emulator = Emulator(0)
+    url = emulator.start()
+    saved = dict(os.environ)
+    try:
+        os.environ.update(emulator.client_environment())
+        resources = create_resources(url)
+        os.environ.update(resources.environment)
+        client.cache_clear()
+        yield resources
+    finally:
+        emulator.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+        client.cache_clear()
 
 
 def _create_role(res: Resources) -> str:
