@@ -165,6 +165,10 @@ class ApiProcess:
                 continue
             failed = 0
             code = child.wait()
+            with self._lock:  # no pid between two children (the dead one's may be reused)
+                if self._child is child:
+                    self._child = None
+                    self._close_control()
             if self._stopping.is_set():
                 return
             self.restarts += 1
