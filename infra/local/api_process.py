@@ -42,6 +42,7 @@ import sys
 import threading
 from typing import Any
 
+from infra.local import heap
 from infra.local.invoke import ROOT
 
 LOG = logging.getLogger("encaisse.local.api")
@@ -352,6 +353,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, Any]:
             local=http_forward(args.local_url, timeout=900) if args.local_url else None,
         )  # fmt: skip
     _warm()
+    heap.settle()  # the imports' objects out of the collector's full passes
     return server, portal
 
 

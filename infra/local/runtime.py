@@ -360,6 +360,7 @@ class Platform:
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
             self.start()
+            heap.settle()  # the start-up's objects out of the collector's full passes
             print(self.describe(), flush=True)
             while not done.wait(1.0):
                 pass

@@ -30,6 +30,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from infra.local import heap
 from infra.local.invoke import LambdaContext
 
 HEADER = struct.Struct(">I")
@@ -103,6 +104,7 @@ def _load(handler: str) -> tuple[Callable[[Any, Any], Any] | None, dict[str, Any
 
 def serve(args: argparse.Namespace) -> int:
     handler, load_error = _load(args.handler)
+    heap.settle()  # the handler's imports and clients out of the collector's full passes
     while True:
         message = read_frame(args.fd_in)
         if message is None:
