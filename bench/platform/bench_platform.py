@@ -40,6 +40,7 @@ from bench.platform.extra import (
     load_history,
     measure_cli_parse,
 )
+from bench.platform.latency import LatencyLoad, Settings
 from functions.core.lease import Lease, rf_reference_for_viban
 from functions.core.money import format_cents
 from functions.core.organisation import Organisation
@@ -340,93 +341,6 @@ class RssSampler(threading.Thread):
         self.peak_kb = max(self.peak_kb, total, _rss_kb(self.pid, "VmHWM"))
 
 
-class LatencyLoad:
-    """``clients`` threads reading accounts in turn until stopped, each pausing ``think``
-    seconds between two requests (a bounded load, not a flood).
-
-    Every client alternates between the ERP's ``GET /v1/leases/{id}/account`` (API key)
-    and, when ``tenant`` (the portal's URL, tenant tokens) is given, the tenant account
-    page's ``GET /v1/tenant/account``, called as the page calls it: on the portal's
-    origin, which forwards ``/v1/*`` to the API as CloudFront does in AWS."""
-
-    def __init__(
-        self,
-        api_url: str,
-        key: str,
-        lease_ids: list[str],
-        clients: int = 20,
-        think: float = 0.5,
-        tenant: tuple[str, list[str]] | None = None,
-    ) -> None:
-        self.api_url, self.key, self.ids, self.think = api_url.rstrip("/"), key, lease_ids, think
-        self.tenant = tenant
-        self.stop_event = threading.Event()
-        self.latencies: list[float] = []
-        self.tenant_latencies: list[float] = []
-        self.errors = 0
-        self.lock = threading.Lock()
-        self.threads = [
-            threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(clients)
-        ]
-
-    def _request(self, n: int) -> tuple[urllib.request.Request, list[float]]:
-        if self.tenant is not None and n % 2:
-            portal_url, tokens = self.tenant
-            token = tokens[(n // 2) % len(tokens)]
-            url = f"{portal_url.rstrip('/')}/v1/tenant/account"
-            return urllib.request.Request(  # noqa: S310 - 127.0.0.1
-                url, headers={"Authorization": f"Tenant {token}"}
-            ), self.tenant_latencies
-        lease_id = self.ids[(n // 2 if self.tenant else n) % len(self.ids)]
-        return urllib.request.Request(  # noqa: S310 - 127.0.0.1
-            f"{self.api_url}/v1/leases/{lease_id}/account",
-            headers={"Authorization": f"Bearer {self.key}"},
-        ), self.latencies
-
-    def _run(self, n: int) -> None:
-        i = n
-        while not self.stop_event.is_set():
-            req, latencies = self._request(i)
-            i += len(self.threads)
-            t0 = time.perf_counter()
-            try:
-                with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
-                    resp.read()
-                ok = True
-            except (urllib.error.URLError, TimeoutError):
-                ok = False
-            elapsed = time.perf_counter() - t0
-            with self.lock:
-                if ok:
-                    latencies.append(elapsed)
-                else:
-                    self.errors += 1
-            self.stop_event.wait(self.think)
-
-    def __enter__(self) -> LatencyLoad:
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop_event.set()
-        for t in self.threads:
-            t.join(60)
-
-    def p95_ms(self) -> float:
-        return percentile(self.latencies, 0.95) * 1000
-
-    def tenant_p95_ms(self) -> float:
-        return percentile(self.tenant_latencies, 0.95) * 1000
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def machine_load() -> str:
     one, five, _ = os.getloadavg()
     return f"{os.cpu_count()} cores, load average {one:.1f} (1 min) / {five:.1f} (5 min)"
@@ -639,8 +553,9 @@ def _month(o: Options, result: Result, state_dir: Path, endpoints: dict[str, Any
     ids = [x["lease_id"] for x in lease_items]
     tokens = [_api(api, key, "POST", f"/v1/leases/{i}/tenant-link", {})["token"]
               for i in ids[:TENANT_LINKS]]  # fmt: skip
-    tenant = (str(endpoints["portal_url"]), tokens)
-    with LatencyLoad(api, key, ids, think=o.think, tenant=tenant) as load:
+    settings = Settings(api, key, ids, think=o.think, portal_url=str(endpoints["portal_url"]),
+                        tokens=tokens)  # fmt: skip
+    with LatencyLoad(settings) as load:
         t0 = time.perf_counter()
         for name, body, _ in files:
             _upload(endpoints, p.org.org_id, name, body)

@@ -15,7 +15,6 @@ from bench.platform.bench_platform import (
     bank_files,
     bodies,
     chunks,
-    percentile,
     read_baseline,
     report,
     write_docs,
@@ -27,6 +26,7 @@ from bench.platform.extra import (
     dd_organisation,
     history_items,
 )
+from bench.platform.latency import percentile
 from functions.api.requests import lease_from_body, rent_call_from_body
 from functions.core.lease import rf_reference_for_viban
 from functions.core.transactions import bank_transactions
