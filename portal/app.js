@@ -41,7 +41,7 @@ function fillPay(pay) {
   $("bic").textContent = pay.bic || "—";
   $("rf").textContent = pay.rf_display;
   $("rf").dataset.raw = pay.rf_reference;
-  $("qr").src = pay.epc_qr_svg;
+  $("qr").src = EncaisseQr.dataUri(pay.epc_payload);
   const hasAmount = Boolean(pay.amount);
   $("amount-label").hidden = !hasAmount;
   $("amount").hidden = !hasAmount;

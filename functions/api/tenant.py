@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from functions.core.epc_qr import epc_payload
@@ -14,22 +13,6 @@ from functions.core.rf import format_rf
 from functions.core.viban import Rib, format_iban
 
 HISTORY_LINES = 36
-QR_CACHE_SIZE = 512  # payloads (a data URI is ~4 KB): at most ~2 MB per API instance
-
-
-@lru_cache(maxsize=QR_CACHE_SIZE)
-def qr_svg_data_uri(payload: str) -> str:
-    """The EPC QR code of ``payload`` as an SVG data URI. Kept per payload (the same
-    tenant reloading the page, the same amount due): drawing one costs 4-6 ms of CPU
-    (segno alone: 10-13 ms, most of it trying the 8 masks; :mod:`functions.api.qr`
-    draws the same symbol); a payload holds no secret, only what the page shows."""
-    # EPC069-12: error correction level M.
-    import segno  # on first use: ~0.07 s of the API's cold start otherwise
-
-    from functions.api import qr
-
-    qr.install()
-    return str(segno.make(payload, error="m", micro=False).svg_data_uri(scale=4, border=2))
 
 
 def payment_instructions(
@@ -58,7 +41,8 @@ def payment_instructions(
         "rf_reference": lease.rf_reference,
         "rf_display": format_rf(lease.rf_reference),
         "amount": format_cents(amount_cents) if amount_cents and amount_cents > 0 else None,
-        "epc_qr_svg": qr_svg_data_uri(payload),
+        # What the EPC QR code holds: the portal draws it (portal/qr.js), as the notices do.
+        "epc_payload": payload,
     }
 
 

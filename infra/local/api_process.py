@@ -321,12 +321,6 @@ def _warm() -> None:
         getattr(deps, name)
     for service in ("dynamodb", "sqs", "s3"):
         client(service)
-    # The tenant page's QR code imports segno on first use (kept out of a Lambda's cold
-    # import); this process starts ahead of its first request: draw one now, not while
-    # the first tenants wait on the import.
-    from functions.api.tenant import qr_svg_data_uri
-
-    qr_svg_data_uri("warm-up")
 
 
 def _exit_when_closed(control: int) -> None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import shutil
 import subprocess
 import tempfile
+import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infra.local.client import ApiClient
+from tests.qr_reading import read, svg_modules
 
 pytestmark = pytest.mark.e2e
 
@@ -51,16 +57,29 @@ def api(running_platform: dict[str, Any]) -> ApiClient:
     return ApiClient(running_platform["api_url"], running_platform["demo"]["api_key"])
 
 
-def test_tenant_sees_balance_iban_and_qr(running_platform: dict[str, Any], api: ApiClient) -> None:
+def test_tenant_sees_balance_iban_and_qr(
+    running_platform: dict[str, Any], api: ApiClient, tmp_path: Path
+) -> None:
     lease = api.get("/v1/leases", limit=1)["items"][0]
-    link = api.post(f"/v1/leases/{lease['lease_id']}/tenant-link", {})["url"]
-    dom = _render(link)
+    link = api.post(f"/v1/leases/{lease['lease_id']}/tenant-link", {})
+    dom = _render(link["url"])
     assert "Bonjour " + lease["tenants"][0]["name"] in dom
     assert "Reste à payer" in dom or "Votre compte est à jour" in dom
     iban = lease["viban"]
     assert " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)) in dom
-    assert "data:image/svg+xml" in dom  # the EPC QR code
     assert "Avis d'échéance" in dom  # the history
+    # The EPC QR code the page drew reads back as the payload the API sent (UTF-8: the
+    # demo landlord's name has accents), with the lease's IBAN and reference.
+    src = re.search(r'<img id="qr"[^>]* src="(data:image/svg\+xml,[^"]+)"', dom)
+    assert src is not None, "no QR code drawn"
+    page = urllib.request.Request(
+        running_platform["api_url"] + "/v1/tenant/account",
+        headers={"Authorization": f"Tenant {link['token']}"},
+    )
+    with urllib.request.urlopen(page, timeout=30) as answer:
+        sent = json.loads(answer.read())["pay"]["epc_payload"]
+    assert read(svg_modules(html.unescape(src.group(1))), tmp_path) == sent
+    assert sent.split("\n")[6] == iban and sent.split("\n")[9] == lease["rf_reference"]
 
 
 def test_balance_page_has_no_serious_accessibility_violation(

@@ -227,7 +227,10 @@ def test_tenant_link_opens_the_account_and_nothing_else(client: Client, settings
     acc = json.loads(r.body)
     assert acc["balance"] == "353.50" and acc["tenants"] == ["Zoé LEFÈVRE", "Noël N'DIAYE"]
     assert acc["pay"]["iban"] == lease["viban"] and acc["pay"]["amount"] == "353.50"
-    assert acc["pay"]["epc_qr_svg"].startswith("data:image/svg+xml")
+    # EPC069-12 lines: service tag, version, UTF-8, SCT, BIC, name, IBAN, amount, purpose, RF
+    epc = acc["pay"]["epc_payload"].split("\n")
+    assert epc[:4] == ["BCD", "002", "1", "SCT"] and epc[6] == lease["viban"]
+    assert epc[7] == "EUR353.50" and epc[9] == lease["rf_reference"]
     assert [h["kind"] for h in acc["history"]] == ["rent_call"]
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     bad = client.http.get("/v1/tenant/account", headers={"Authorization": f"Tenant {tampered}"})

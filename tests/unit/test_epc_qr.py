@@ -94,20 +94,3 @@ def test_segno_encodes_it_within_version_13_level_m() -> None:
     qr = segno.make(payload, error="m", micro=False, encoding="utf-8", boost_error=False)
     assert qr.error == "M"
     assert int(qr.version) <= 13
-
-
-def test_the_tenant_page_draws_a_payload_s_qr_code_once_and_keeps_a_bounded_number() -> None:
-    import base64
-    import urllib.parse
-
-    from functions.api.tenant import QR_CACHE_SIZE, qr_svg_data_uri
-
-    payload = epc_payload(name="OPH", iban=IBAN, amount_cents=47350, rf_reference=RF)
-    first = qr_svg_data_uri(payload)
-    assert qr_svg_data_uri(payload) is first  # kept, not drawn again
-    assert qr_svg_data_uri.cache_info().maxsize == QR_CACHE_SIZE
-    other = qr_svg_data_uri(epc_payload(name="OPH", iban=IBAN, amount_cents=100, rf_reference=RF))
-    assert other != first
-    head, _, data = first.partition(",")
-    svg = base64.b64decode(data) if head.endswith(";base64") else urllib.parse.unquote(data)
-    assert "<svg" in str(svg)
