@@ -231,8 +231,12 @@ class Composition:
 
     @cached_property
     def tenant_links(self) -> TenantLinks:
+        from concurrent.futures import ThreadPoolExecutor
+
         from functions.organisations.tenant_links import TenantLinks
 
+        # A first opening reads the lease's record while its lines are read: one thread
+        # per request in flight at most (an API Lambda instance serves one at a time).
         return TenantLinks(
             orgs=self.organisations,
             leases=self.leases,
@@ -240,6 +244,7 @@ class Composition:
             secrets=self.org_secrets,
             portal_base_url=self.settings.portal_base_url,
             trust_seconds=self.settings.api_key_cache_seconds,
+            reads=ThreadPoolExecutor(thread_name_prefix="tenant-reads"),
         )
 
     @cached_property

@@ -260,3 +260,42 @@ def test_the_page_shows_the_balance_of_the_lines_read_now_not_of_the_held_record
     assert (page["balance"], page["balance_display"]) == ("380.00", "380,00\u00a0€")
     assert page["pay"]["amount"] == "380.00"
     assert [h["balance"] for h in page["history"]] == ["380.00", "580.00"]
+
+
+def test_a_first_opening_reads_the_record_and_the_lines_at_the_same_time() -> None:
+    """With ``reads``, each read waits for the other to have started: one after the other,
+    they would not meet (the barrier breaks)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    both = Barrier(2, timeout=5)
+
+    class MeetingLeases(Leases):
+        def get(self, org_id: str, lease_id: str) -> Lease:
+            both.wait()
+            return super().get(org_id, lease_id)
+
+    class MeetingLedger(Ledger):
+        def lines(self, org_id: str, lease_id: str) -> list[LedgerLine]:
+            both.wait()
+            return [_line(1, 58_000)]
+
+    with ThreadPoolExecutor(2) as reads:
+        links = TenantLinks(Orgs(ORG), MeetingLeases(), MeetingLedger(), Secrets(),
+                            "https://portail.example/", Clock(), reads=reads)  # fmt: skip
+        token = _links().issue("org-a", "L1").token  # issuing reads the lease: plain stores
+        view = links.open(token)
+        assert view.lease == LEASE and [x.amount_cents for x in view.lines] == [58_000]
+
+
+def test_a_first_opening_of_an_unknown_lease_is_not_found_with_reads_at_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from functions.core.tenant_access import TenantGrant, issue_token
+
+    with ThreadPoolExecutor(2) as reads:
+        links = TenantLinks(Orgs(ORG), Leases(), Ledger(), Secrets(),
+                            "https://portail.example/", Clock(), reads=reads)  # fmt: skip
+        token = issue_token("secret-2", TenantGrant("org-a", "L-GONE", NOW + timedelta(days=1)))
+        with pytest.raises(NotFoundError):
+            links.open(token)
