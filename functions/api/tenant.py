@@ -41,7 +41,8 @@ def payment_instructions(
         "rf_reference": lease.rf_reference,
         "rf_display": format_rf(lease.rf_reference),
         "amount": format_cents(amount_cents) if amount_cents and amount_cents > 0 else None,
-        # What the EPC QR code holds: the portal draws it (portal/qr.js), as the notices do.
+        # What the EPC QR code holds: the portal draws it (portal/qr.js), the same symbol as
+        # the notices' (segno, functions/documents/render.py).
         "epc_payload": payload,
     }
 

@@ -309,8 +309,9 @@ class LeaseIndex:
             (self._rf, entry.lease.rf_reference),
             (self._mandate, entry.lease.mandate_id),
         ):
-            if value and keys.get(compact(value)) == lid:
-                del keys[compact(value)]
+            key = compact(value) if value else ""
+            if key and keys.get(key) == lid:
+                del keys[key]
         refs, shorts = _numbers(entry.lease)
         for ref in refs:
             self._ref.discard(ref, lid)

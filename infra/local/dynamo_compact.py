@@ -115,14 +115,6 @@ class _Packer:
 PACKER = _Packer()
 
 
-def _pack(text: str) -> bytes:
-    return PACKER.pack(text)
-
-
-def _text(raw: bytes) -> str:
-    return PACKER.unpack(raw)
-
-
 MOTO_METHODS: dict[str, Any] = {}
 """moto's own ``Item`` methods replaced here, by name."""
 
@@ -227,7 +219,7 @@ def build(self: Item, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> N
     state = self.__dict__
     state["hash_key"] = hash_key
     state["range_key"] = range_key
-    state["_raw"] = _pack(_ENCODE(attrs))
+    state["_raw"] = PACKER.pack(_ENCODE(attrs))
     state["_size"] = total
     state["_attrs"] = None
 
@@ -265,7 +257,7 @@ def _get_attrs(self: Item) -> Any:
             if "attrs" in state:  # built before this module was installed
                 return state["attrs"]
             raise AttributeError("attrs")
-        attrs = state["_attrs"] = _materialise(_text(raw))
+        attrs = state["_attrs"] = _materialise(PACKER.unpack(raw))
         hold = _HOLD
         _note(self, hold.reading and hold.depth > 0 and hold.owner == threading.get_ident())
     return attrs
@@ -303,7 +295,7 @@ def compact(item: Item) -> bool:
             return False
         total += utf8(key) + size
     try:
-        raw = _pack(_ENCODE(wire))
+        raw = PACKER.pack(_ENCODE(wire))
     except (TypeError, ValueError):
         return False
     state["_raw"] = raw
@@ -356,7 +348,7 @@ def raw_of(item: Item) -> str | None:
     if state.get("_attrs") is not None:
         return None
     raw = state.get("_raw")
-    return None if raw is None else _text(raw)
+    return None if raw is None else PACKER.unpack(raw)
 
 
 def packed_or_items(items: Iterable[Item]) -> list[bytes | Item]:
@@ -425,7 +417,7 @@ def store(item: Item, attributes: dict[str, Any], total: int) -> None:
     """Hold ``attributes`` (DynamoDB JSON of the compact form, of moto's size ``total``) as
     the item's string."""
     state = item.__dict__
-    state["_raw"] = _pack(_ENCODE(attributes))
+    state["_raw"] = PACKER.pack(_ENCODE(attributes))
     state["_size"] = total
     state["_attrs"] = None
 
