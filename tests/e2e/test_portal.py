@@ -52,6 +52,23 @@ def _render(url: str) -> str:
     return done.stdout
 
 
+def screenshot(url: str, path: Path, width: int, height: int) -> None:
+    """A PNG of the page at that window size, for people to look at."""
+    assert CHROMIUM is not None
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [
+                CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                f"--user-data-dir={profile}", "--virtual-time-budget=8000", "--hide-scrollbars",
+                f"--window-size={width},{height}", f"--screenshot={path}", url,
+            ],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert path.read_bytes().startswith(b"\x89PNG")
+
+
 @pytest.fixture(scope="module")
 def api(running_platform: dict[str, Any]) -> ApiClient:
     return ApiClient(running_platform["api_url"], running_platform["demo"]["api_key"])
@@ -79,6 +96,8 @@ def test_tenant_sees_balance_iban_and_qr(
     with urllib.request.urlopen(page, timeout=30) as answer:
         sent = json.loads(answer.read())["pay"]["epc_payload"]
     assert read(svg_modules(html.unescape(src.group(1))), tmp_path) == sent
+    for name, (width, height) in {"phone": (390, 1600), "desktop": (1280, 1100)}.items():
+        screenshot(link["url"], tmp_path / f"account-{name}.png", width, height)
     assert sent.split("\n")[6] == iban and sent.split("\n")[9] == lease["rf_reference"]
 
 

@@ -3,8 +3,6 @@ with screenshots at phone and desktop widths (kept in the test's temporary folde
 
 from __future__ import annotations
 
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -13,25 +11,9 @@ import pytest
 
 from infra.local.client import ApiClient
 from tests.e2e.axe import audit, blocking
-from tests.e2e.test_portal import CHROMIUM, _render
+from tests.e2e.test_portal import _render, screenshot
 
 pytestmark = pytest.mark.e2e
-
-
-def _screenshot(url: str, path: Path, width: int, height: int) -> None:
-    assert CHROMIUM is not None
-    with tempfile.TemporaryDirectory() as profile:
-        done = subprocess.run(
-            [
-                CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                f"--user-data-dir={profile}", "--virtual-time-budget=8000", "--hide-scrollbars",
-                f"--window-size={width},{height}", f"--screenshot={path}", url,
-            ],
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert path.read_bytes().startswith(b"\x89PNG")
 
 
 def test_tenant_sees_documents_and_the_consent_button(
@@ -53,7 +35,7 @@ def test_tenant_sees_documents_and_the_consent_button(
     assert "Recevoir" in dom  # the one-tap consent button
 
     for name, (width, height) in {"phone": (390, 844), "desktop": (1280, 900)}.items():
-        _screenshot(link, tmp_path / f"documents-{name}.png", width, height)
+        screenshot(link, tmp_path / f"documents-{name}.png", width, height)
         # axe-core audits the page with the documents section shown, at both widths.
         violations = audit(link, "Mes documents", width, height)
         assert blocking(violations) == [], violations
