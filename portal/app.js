@@ -41,7 +41,14 @@ function fillPay(pay) {
   $("bic").textContent = pay.bic || "—";
   $("rf").textContent = pay.rf_display;
   $("rf").dataset.raw = pay.rf_reference;
-  $("qr").src = EncaisseQr.dataUri(pay.epc_payload);
+  const figure = $("qr").closest("figure");
+  try {
+    $("qr").src = EncaisseQr.dataUri(pay.epc_payload);
+    figure.hidden = false;
+  } catch (e) {
+    // Without its code (qr.js not loaded, say), the details above are enough to pay.
+    figure.hidden = true;
+  }
   const hasAmount = Boolean(pay.amount);
   $("amount-label").hidden = !hasAmount;
   $("amount").hidden = !hasAmount;

@@ -126,3 +126,25 @@ def test_payment_page_by_reference_shows_no_personal_data(
 def test_expired_or_forged_link_is_explained(running_platform: dict[str, Any]) -> None:
     dom = _render(f"{running_platform['portal_url']}/#t=v1.e30.forged")
     assert "Ce lien n'est plus valable" in dom
+
+
+def test_the_page_works_without_its_qr_code(
+    running_platform: dict[str, Any], api: ApiClient
+) -> None:
+    """A QR code that cannot be drawn (here, a payload beyond any QR code) hides the code,
+    not the page: the balance and the transfer details stay."""
+    from tests.e2e.axe import browser_page
+
+    lease = api.get("/v1/leases", limit=1)["items"][0]
+    link = api.post(f"/v1/leases/{lease['lease_id']}/tenant-link", {})["url"]
+    with browser_page(link, 390, 844) as page:
+        page.wait_for_text("Payer par virement")
+        assert page.evaluate('document.querySelector("figure.qr").hidden') is False
+        page.evaluate(
+            'fillPay({beneficiary: "OPH", iban_display: "FR76 3000", iban: "FR763000", bic: "B",'
+            ' rf_display: "RF18 5390", rf_reference: "RF18539", amount: "12.00",'
+            ' epc_payload: "x".repeat(3000)})'
+        )
+        assert page.evaluate('document.querySelector("figure.qr").hidden') is True
+        assert page.evaluate('document.getElementById("iban").textContent') == "FR76 3000"
+        assert page.evaluate('document.getElementById("error").hidden') is True
