@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -55,7 +56,9 @@ def test_the_clients_alternate_between_the_two_pages_and_report_each(server: str
 
 
 def test_requests_that_fail_are_counted_not_timed() -> None:
-    nowhere = "http://127.0.0.1:9"  # discard: nothing listens
-    with LatencyLoad(Settings(nowhere, "k", ["L1"], clients=2, think=0.01)) as load:
-        time.sleep(0.3)
+    with socket.socket() as bound:  # bound, never listening: connections are refused
+        bound.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{bound.getsockname()[1]}"
+        with LatencyLoad(Settings(nowhere, "k", ["L1"], clients=2, think=0.01)) as load:
+            time.sleep(0.3)
     assert load.errors > 0 and load.latencies == [] and load.tenant_latencies == []
