@@ -14,7 +14,6 @@ dict; stopped with SIGINT at the end, which must exit cleanly.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,40 +24,18 @@ EMULATOR_TIME_FACTOR = 3600.0
 LOCAL_PORTAL_URL = "http://127.0.0.1:8701"
 
 
-def _clear_client_caches() -> None:
-    # Adapters cache their boto3 clients per process: they must see the emulator's env.
-    try:
-        from functions.adapters.aws import client
-    except ImportError:
-        return
-    client.cache_clear()
-
-
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Any]:
-    from infra.local.emulator import Emulator, reset_backends
     from infra.local.invoke import INVOKER
-    from infra.local.resources import create_resources
+    from infra.local.resources import in_process
 
-    saved = dict(os.environ)
-    reset_backends()
-    emu = Emulator(0, time_factor=EMULATOR_TIME_FACTOR)
-    url = emu.start()
-    try:
-        os.environ.update(emu.client_environment())
-        resources = create_resources(
-            url, environment_overrides={"PORTAL_BASE_URL": LOCAL_PORTAL_URL}
-        )
-        os.environ.update(resources.environment)
-        INVOKER.register(resources.functions)
-        _clear_client_caches()
-        yield resources
-    finally:
-        INVOKER.clear()
-        emu.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        _clear_client_caches()
+    overrides = {"PORTAL_BASE_URL": LOCAL_PORTAL_URL}
+    with in_process(time_factor=EMULATOR_TIME_FACTOR, environment_overrides=overrides) as res:
+        INVOKER.register(res.functions)
+        try:
+            yield res
+        finally:
+            INVOKER.clear()
 
 
 @pytest.fixture

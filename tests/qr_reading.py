@@ -28,12 +28,19 @@ def svg_modules(uri: str) -> list[str]:
     return ["".join(map(str, row)) for row in rows]
 
 
+def command(name: str, package: str) -> str:
+    """The path of the command ``name``; the test is skipped without it, and fails in CI."""
+    path = shutil.which(name)
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"{name} is missing ({package})")
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
 def read(rows: list[str], tmp_path: Path, scale: int = 6) -> str:
     """What zbar reads from the modules (UTF-8), drawn ``scale`` pixels each."""
-    if shutil.which("zbarimg") is None:
-        if IN_CI:
-            pytest.fail("zbarimg is missing (zbar-tools, make deps)")
-        pytest.skip("zbarimg is not installed")
+    zbarimg = command("zbarimg", "zbar-tools, make deps")
     from PIL import Image
 
     image = Image.new("1", (len(rows) * scale, len(rows) * scale), 1)
@@ -44,7 +51,7 @@ def read(rows: list[str], tmp_path: Path, scale: int = 6) -> str:
     png = tmp_path / "qr.png"
     image.save(png)
     out = subprocess.run(
-        ["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", "-Sbinary", str(png)],
+        [zbarimg, "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", "-Sbinary", str(png)],
         capture_output=True,
         check=True,
     )

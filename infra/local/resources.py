@@ -160,20 +160,22 @@ def create_resources(
 
 
 @contextmanager
-def in_process() -> Iterator[Resources]:
+def in_process(
+    *, time_factor: float = 1.0, environment_overrides: Mapping[str, str] | None = None
+) -> Iterator[Resources]:
     """The template's resources on an emulator started in this process (moto's state
     reset first), with its endpoint and the functions' shared environment exported and
     the process's AWS clients forgotten, until the end (then the environment is put
-    back): what the in-process benchmarks run on."""
+    back): what the in-process benchmarks and the tests' ``emulator`` fixture run on."""
     from functions.adapters.aws import client
 
     reset_backends()
-    emulator = Emulator(0)
+    emulator = Emulator(0, time_factor=time_factor)
     url = emulator.start()
     saved = dict(os.environ)
     try:
         os.environ.update(emulator.client_environment())
-        resources = create_resources(url)
+        resources = create_resources(url, environment_overrides=environment_overrides)
         os.environ.update(resources.environment)
         client.cache_clear()
         yield resources

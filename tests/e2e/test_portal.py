@@ -98,7 +98,8 @@ def test_tenant_sees_balance_iban_and_qr(
     assert read(svg_modules(html.unescape(src.group(1))), tmp_path) == sent
     for name, (width, height) in {"phone": (390, 1600), "desktop": (1280, 1100)}.items():
         screenshot(link["url"], tmp_path / f"account-{name}.png", width, height)
-    assert sent.split("\n")[6] == iban and sent.split("\n")[9] == lease["rf_reference"]
+    epc = sent.split("\n")
+    assert epc[6] == iban and epc[9] == lease["rf_reference"]
 
 
 def test_balance_page_has_no_serious_accessibility_violation(

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import segno
 
 from functions.core.epc_qr import epc_payload
 from functions.core.rf import make_rf
 from functions.core.viban import VirtualIbanRange
-from tests.qr_reading import IN_CI, read, svg_modules
+from tests.qr_reading import command, read, svg_modules
 
 ROOT = Path(__file__).resolve().parents[2]
 QR_JS = ROOT / "portal" / "qr.js"
@@ -37,19 +35,10 @@ process.stdout.write(JSON.stringify(texts.map((t) => {
 """
 
 
-def _node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        if IN_CI:
-            pytest.fail("node is missing: the portal's QR codes cannot be checked")
-        pytest.skip("node is not installed")
-    return node
-
-
 def drawn(texts: list[str]) -> list[dict[str, Any]]:
     """What portal/qr.js draws for each text."""
     done = subprocess.run(
-        [_node(), "-e", _DRIVER, str(QR_JS)],
+        [command("node", "Node.js"), "-e", _DRIVER, str(QR_JS)],
         input=json.dumps(texts),
         capture_output=True,
         text=True,
